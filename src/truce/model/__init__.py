@@ -1,0 +1,5 @@
+"""The economics: baselines, shocks, equilibrium conditions, the solver and welfare.
+
+Pure JAX: nothing here reads files, prints, or imports another truce layer except the
+shared vocabulary (``truce._types``, ``truce.errors``).
+"""

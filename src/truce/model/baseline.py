@@ -1,0 +1,138 @@
+"""The calibrated initial equilibrium (`Baseline`) and a policy change (`Shock`).
+
+Arrays are sector-major and carry their axes in their names: ``pi_sni`` is indexed by
+sector ``s``, importer ``n`` and exporter ``i``; ``X_sn`` by sector and region.  The
+region and sector codes travel with the arrays as static fields, so nothing downstream
+needs to know an index by heart.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from truce._types import Codes
+
+
+class Baseline(eqx.Module):
+    """An observed (or previously solved) equilibrium, in the form the model needs.
+
+    Build one with :func:`baseline_from_flows`; the fields are derived, never edited.
+    """
+
+    regions: Codes = eqx.field(static=True)
+    sectors: Codes = eqx.field(static=True)
+    flow_sni: Float[Array, "s n i"]
+    """Purchases by importer n from exporter i at world prices (tariffs excluded)."""
+    tau_sni: Float[Array, "s n i"]
+    """Ad-valorem tariff of importer n on exporter i (0 on the diagonal)."""
+    X_sn: Float[Array, "s n"]
+    """Absorption: spending of region n on sector s goods, tariffs included."""
+    pi_sni: Float[Array, "s n i"]
+    """Expenditure shares, X-weighted: flow × (1 + tariff) / absorption."""
+    va_n: Float[Array, " n"]
+    """Factor income (value added) of each region."""
+    gamma_va_sn: Float[Array, "s n"]
+    """Value-added share of gross output."""
+    gamma_io_nsk: Float[Array, "n s k"]
+    """Cost share of input sector k in the gross output of sector s, region n."""
+    alpha_sn: Float[Array, "s n"]
+    """Final-demand (Cobb-Douglas) shares; each region's column sums to one."""
+    theta_s: Float[Array, " s"]
+    """Trade elasticity of each sector."""
+    deficit_n: Float[Array, " n"]
+    """Trade deficit at world prices: imports minus exports."""
+
+    @property
+    def gross_output_sn(self) -> Float[Array, "s n"]:
+        """Gross output of each sector in each region (sum over its buyers)."""
+        return self.flow_sni.sum(axis=1)
+
+    @property
+    def tariff_revenue_n(self) -> Float[Array, " n"]:
+        """Tariff revenue collected by each importer."""
+        return (self.tau_sni * self.flow_sni).sum(axis=(0, 2))
+
+    @property
+    def income_n(self) -> Float[Array, " n"]:
+        """Final spending: factor income + tariff revenue + deficit."""
+        return self.va_n + self.tariff_revenue_n + self.deficit_n
+
+
+class Shock(eqx.Module):
+    """The counterfactual policy: wedges in levels, relative to nothing but the world."""
+
+    tau_sni: Float[Array, "s n i"]
+    """Counterfactual tariff levels (importer n on exporter i)."""
+    cost_sni: Float[Array, "s n i"]
+    """Iceberg trade-cost factor relative to the baseline (1 = unchanged)."""
+    deficit_n: Float[Array, " n"]
+    """Counterfactual trade deficits in the world's currency."""
+
+
+def baseline_from_flows(
+    *,
+    regions: Codes,
+    sectors: Codes,
+    flow_sni: Float[Array, "s n i"],
+    tau_sni: Float[Array, "s n i"],
+    va_sn: Float[Array, "s n"],
+    io_nks: Float[Array, "n k s"],
+    theta_s: Float[Array, " s"],
+    alpha_sn: Float[Array, "s n"] | None = None,
+) -> Baseline:
+    """Derive the model's shares from flows, value added and input-output purchases.
+
+    ``io_nks`` holds the purchases (tariffs included) of input ``k`` by sector ``s`` of
+    region ``n``.  Final-demand shares are absorption minus intermediate use over total
+    final use unless ``alpha_sn`` gives them.  Cells without output or without spending
+    get neutral shares (value-added share 1, expenditure shares 0): they carry no flow,
+    so they enter no equation.
+    """
+    flow_sni = jnp.asarray(flow_sni, dtype=jnp.float64)
+    tau_sni = jnp.asarray(tau_sni, dtype=jnp.float64)
+    gross_sn = flow_sni.sum(axis=1)
+    X_sn = (flow_sni * (1.0 + tau_sni)).sum(axis=2)
+    pi_sni = jnp.where(
+        X_sn[:, :, None] > 0,
+        flow_sni * (1.0 + tau_sni) / jnp.where(X_sn > 0, X_sn, 1.0)[:, :, None],
+        0.0,
+    )
+    va_sn = jnp.asarray(va_sn, dtype=jnp.float64)
+    io_nks = jnp.asarray(io_nks, dtype=jnp.float64)
+    has_output = gross_sn > 0
+    safe_gross = jnp.where(has_output, gross_sn, 1.0)
+    gamma_va_sn = jnp.where(has_output, va_sn / safe_gross, 1.0)
+    gamma_io_nsk = jnp.where(
+        has_output.T[:, :, None],
+        jnp.transpose(io_nks, (0, 2, 1)) / safe_gross.T[:, :, None],
+        0.0,
+    )
+    if alpha_sn is None:
+        final_sn = X_sn - io_nks.sum(axis=2).T
+        alpha_sn = final_sn / final_sn.sum(axis=0, keepdims=True)
+    deficit_n = flow_sni.sum(axis=(0, 2)) - flow_sni.sum(axis=(0, 1))
+    return Baseline(
+        regions=tuple(regions),
+        sectors=tuple(sectors),
+        flow_sni=flow_sni,
+        tau_sni=tau_sni,
+        X_sn=X_sn,
+        pi_sni=pi_sni,
+        va_n=va_sn.sum(axis=0),
+        gamma_va_sn=gamma_va_sn,
+        gamma_io_nsk=gamma_io_nsk,
+        alpha_sn=jnp.asarray(alpha_sn, dtype=jnp.float64),
+        theta_s=jnp.asarray(theta_s, dtype=jnp.float64),
+        deficit_n=deficit_n,
+    )
+
+
+def no_shock(baseline: Baseline) -> Shock:
+    """The shock that changes nothing: the baseline's own wedges and deficits."""
+    return Shock(
+        tau_sni=baseline.tau_sni,
+        cost_sni=jnp.ones_like(baseline.tau_sni),
+        deficit_n=baseline.deficit_n,
+    )
