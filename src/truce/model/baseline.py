@@ -114,8 +114,8 @@ def baseline_from_flows(
         alpha_sn = final_sn / final_sn.sum(axis=0, keepdims=True)
     deficit_n = flow_sni.sum(axis=(0, 2)) - flow_sni.sum(axis=(0, 1))
     return Baseline(
-        regions=tuple(regions),
-        sectors=tuple(sectors),
+        regions=tuple(str(r) for r in regions),
+        sectors=tuple(str(s) for s in sectors),
         flow_sni=flow_sni,
         tau_sni=tau_sni,
         X_sn=X_sn,

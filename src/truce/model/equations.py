@@ -84,6 +84,12 @@ def trade_shares_sni(
     )
 
 
+def deficit_level_n(baseline: Baseline, shock: Shock, w_n: Float[Array, " n"]) -> Float[Array, " n"]:
+    """Deficits held at their share of world factor income (the shock's levels are in
+    units of the baseline's world factor income)."""
+    return shock.deficit_n * (w_n * baseline.va_n).sum() / baseline.va_n.sum()
+
+
 def spending_step(
     baseline: Baseline,
     shock: Shock,
@@ -94,7 +100,11 @@ def spending_step(
 ) -> Float[Array, "s n"]:
     """One pass of the goods-market condition X′ = intermediate use + α · income."""
     gross_sn = jnp.einsum("sni,sn->si", buy_sni, X_sn)
-    income_n = w_n * baseline.va_n + (revenue_rate_sn * X_sn).sum(axis=0) + shock.deficit_n
+    income_n = (
+        w_n * baseline.va_n
+        + (revenue_rate_sn * X_sn).sum(axis=0)
+        + deficit_level_n(baseline, shock, w_n)
+    )
     intermediate_sn = jnp.einsum("nok,on->kn", baseline.gamma_io_nsk, gross_sn)
     return intermediate_sn + baseline.alpha_sn * income_n[None, :]
 

@@ -26,6 +26,7 @@ from jaxtyping import Array, Bool, Float, Int
 from truce.errors import NonConvergenceError
 from truce.model.baseline import Baseline, Shock
 from truce.model.equations import (
+    deficit_level_n,
     labour_excess_n,
     log_price_index_sn,
     log_unit_cost_sn,
@@ -73,16 +74,26 @@ class Equilibrium(eqx.Module):
     """Largest violation of any equilibrium condition at the returned point."""
 
 
-def _outer_residual(baseline, shock, A_sni, log_w, log_P0, X0):
-    """Labour-market residual (numeraire folded in) and the inner solutions behind it."""
+def _numeraire_gap(baseline, numeraire_n, w):
+    """Zero when the numeraire basket of factor incomes is worth what it was."""
+    return (w * numeraire_n).sum() / numeraire_n.sum() - 1.0
+
+
+def _outer_residual(baseline, shock, numeraire_n, A_sni, log_w, log_P0, X0):
+    """Labour-market residual (numeraire folded in) and the inner solutions behind it.
+
+    Labour-market excesses sum to zero over regions (Walras), so adding each region's
+    share of world factor income times the numeraire gap gives a square system whose
+    root clears every market and fixes the numeraire.
+    """
     log_P = solve_prices(baseline, A_sni, log_w, log_P0)
     log_c = log_unit_cost_sn(baseline, log_w, log_P)
     pi = trade_shares_sni(baseline, A_sni, log_c, log_P)
     w = jnp.exp(log_w)
     X = solve_spending(baseline, shock, w, pi, X0)
     share_n = baseline.va_n / baseline.va_n.sum()
-    numeraire = (w * baseline.va_n).sum() / baseline.va_n.sum() - 1.0
-    f = labour_excess_n(baseline, shock, w, pi, X) + share_n * numeraire
+    gap = _numeraire_gap(baseline, numeraire_n, w)
+    f = labour_excess_n(baseline, shock, w, pi, X) + share_n * gap
     return f, (log_P, X)
 
 
@@ -91,12 +102,14 @@ def _max_abs(x):
 
 
 @partial(jax.jit, static_argnames=("max_steps",))
-def _solve(baseline: Baseline, shock: Shock, tol: float, max_steps: int) -> Equilibrium:
+def _solve(
+    baseline: Baseline, shock: Shock, numeraire_n: Array, tol: float, max_steps: int
+) -> Equilibrium:
     A_sni = weighted_shares_sni(baseline, shock)
     n = baseline.va_n.shape[0]
 
     def residual(log_w, log_P0, X0):
-        return _outer_residual(baseline, shock, A_sni, log_w, log_P0, X0)
+        return _outer_residual(baseline, shock, numeraire_n, A_sni, log_w, log_P0, X0)
 
     def inverse_jacobian(log_w, log_P0, X0):
         jac = jax.jacfwd(lambda x: residual(x, log_P0, X0)[0])(log_w)
@@ -179,7 +192,7 @@ def _solve(baseline: Baseline, shock: Shock, tol: float, max_steps: int) -> Equi
         spending_step(baseline, shock, w, buy_sni, revenue_rate_sn, X) - X
     ) / baseline.va_n.sum()
     labour_gap = _max_abs(labour_excess_n(baseline, shock, w, pi, X))
-    numeraire_gap = jnp.abs((w * baseline.va_n).sum() / baseline.va_n.sum() - 1.0)
+    numeraire_gap = jnp.abs(_numeraire_gap(baseline, numeraire_n, w))
     residual_value = jnp.max(jnp.stack([price_gap, spending_gap, labour_gap, numeraire_gap]))
     residual_value = jnp.where(jnp.isfinite(residual_value), residual_value, jnp.inf)
 
@@ -192,7 +205,7 @@ def _solve(baseline: Baseline, shock: Shock, tol: float, max_steps: int) -> Equi
         pi_sni=pi,
         X_sn=X,
         flow_sni=flow,
-        income_n=w * baseline.va_n + revenue + shock.deficit_n,
+        income_n=w * baseline.va_n + revenue + deficit_level_n(baseline, shock, w),
         tariff_revenue_n=revenue,
         converged=(residual_value <= 10.0 * tol) & (s["step"] < max_steps),
         iterations=s["step"],
@@ -207,16 +220,20 @@ def solve(
     *,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
+    numeraire_n: Array | None = None,
     throw: bool = True,
 ) -> Equilibrium:
     """Solve the counterfactual equilibrium of ``baseline`` under ``shock``.
 
-    Returns the :class:`Equilibrium` with its solver statistics.  With ``throw=True``
+    The numeraire is world factor income unless ``numeraire_n`` gives other weights on
+    the regions' factor incomes; real results do not depend on it.  Returns the
+    :class:`Equilibrium` with its solver statistics.  With ``throw=True``
     (the default) a solve that hits ``max_steps``, stalls, or leaves any equilibrium
     condition violated by more than ten times ``tol`` raises
     :class:`~truce.errors.NonConvergenceError` instead.
     """
-    eq = _solve(baseline, shock, tol, max_steps)
+    weights = baseline.va_n if numeraire_n is None else jnp.asarray(numeraire_n)
+    eq = _solve(baseline, shock, weights, tol, max_steps)
     if throw and not bool(eq.converged):
         raise NonConvergenceError(
             f"the equilibrium solver did not converge: {int(eq.iterations)} iterations "
