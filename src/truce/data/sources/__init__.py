@@ -1,0 +1,1 @@
+"""One importer per data source: raw files → a balanced world folder."""

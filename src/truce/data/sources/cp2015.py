@@ -1,0 +1,329 @@
+"""Caliendo & Parro (2015) NAFTA data (1993) → the built-in world ``cp2015``.
+
+Source files (``shared/data/cp2015_nafta_1993``, see PROVENANCE.md §2): ``countries.csv``,
+``sectors.csv``, ``trade_tariffs.csv`` (thousands of US$, percent tariffs),
+``gross_output_va_share.csv`` (US$) and ``io_coefficients.csv``.  The construction
+follows the authors' ``script.m``: trade at world prices net of tariffs; domestic sales
+are gross output minus exports, gross output being raised to exports where it is
+smaller; value added = VA share × gross output; purchases of input k by sector s =
+io share × (1 − VA share of s) × gross output of s.  The world is then balanced so that
+it meets its own identities exactly (see :func:`cp2015_world`).
+
+The built-in files were made with::
+
+    from pathlib import Path
+    from truce.data.sources.cp2015 import import_cp2015, nafta_scenario_yaml
+    src = Path("../shared/data/cp2015_nafta_1993")
+    import_cp2015(src, Path("src/truce/worlds/cp2015"))
+    Path("src/truce/scenarios/cp2015-nafta.yaml").write_text(nafta_scenario_yaml(src))
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from truce.data.world import World, check_world, read_world, write_world
+from truce.errors import WorldError
+
+SECTOR_CODES: tuple[str, ...] = (
+    "AGR", "MIN", "FOD", "TEX", "WOD", "PAP", "PET", "CHM", "PLA", "NMM",
+    "BMT", "MTP", "MCH", "OFC", "ELE", "COM", "MED", "VEH", "OTE", "OMF",
+    "ELY", "CON", "RET", "HOT", "LTR", "WTR", "ATR", "AUX", "PST", "FNS",
+    "REA", "RNT", "CMP", "RND", "OBS", "PUB", "EDU", "HLT", "OSV", "PRV",
+)  # fmt: skip
+"""Short codes for CP's 40 sectors, in their order (1-20 tradable goods, 21-40 services)."""
+
+NAFTA: tuple[str, ...] = ("USA", "CAN", "MEX")
+
+SOURCES: tuple[str, ...] = (
+    "Caliendo, L. and F. Parro (2015), 'Estimates of the Trade and Welfare Effects of NAFTA', "
+    "Review of Economic Studies 82(1): 1-44, supplementary data (replication package)",
+    "UN Comtrade: bilateral trade flows, 1993",
+    "TRAINS/WITS: applied tariffs, 1993 and 2005",
+    "OECD STAN: gross output, value added and input-output tables",
+)
+
+_MILLION = 1e6
+
+
+def _read(src: Path) -> dict[str, pd.DataFrame]:
+    names = ("countries", "sectors", "trade_tariffs", "gross_output_va_share", "io_coefficients")
+    missing = [f"{n}.csv" for n in names if not (src / f"{n}.csv").is_file()]
+    if missing:
+        raise WorldError(f"{src}: missing Caliendo-Parro file(s) {', '.join(missing)}")
+    return {n: pd.read_csv(src / f"{n}.csv") for n in names}
+
+
+@dataclass
+class _Adjustments:
+    """What balancing changed, for the world's description (sizes in US$ million)."""
+
+    raised: int = 0
+    raised_total: float = 0.0
+    negative_shares: list[str] = field(default_factory=list)
+    rescaled: int = 0
+    rescale_dev: float = 0.0
+    no_inputs: int = 0
+    over: dict[str, list[str]] = field(default_factory=dict)
+    removed_total: float = 0.0
+    top_va_change: str = ""
+
+
+def cp2015_world(src: Path) -> World:
+    """Build the balanced ``cp2015`` world from the source folder ``src``.
+
+    Balancing, recorded in the world's description:
+
+    * negative io shares are set to zero and every non-empty io column is rescaled to
+      sum to one (the published shares are rounded);
+    * (a) where a sector buys no inputs but its VA share is below one, value added is
+      set to gross output;
+    * (b) where intermediate use of a good exceeds absorption, that input's purchases
+      are scaled down across the using sectors of that region so that final demand is
+      exactly zero, and what was removed is added to those sectors' value added.
+    """
+    raw = _read(Path(src))
+    countries = raw["countries"].sort_values("idx")
+    sectors = raw["sectors"].sort_values("idx")
+    regions = tuple(str(c) for c in countries["iso3"])
+    if len(sectors) != len(SECTOR_CODES):
+        raise WorldError(f"{src}/sectors.csv: expected {len(SECTOR_CODES)} sectors")
+    r_ix = {c: k for k, c in enumerate(regions)}
+    n_s, n_r = len(SECTOR_CODES), len(regions)
+    notes = _Adjustments()
+
+    # Flows [sector, importer, exporter] in US$ million at world prices, net of tariffs.
+    t = raw["trade_tariffs"]
+    cell = (
+        t["sector_idx"].to_numpy() - 1,
+        t["importer"].map(r_ix).to_numpy(),
+        t["exporter"].map(r_ix).to_numpy(),
+    )
+    flow, tau = np.zeros((n_s, n_r, n_r)), np.zeros((n_s, n_r, n_r))
+    flow[cell] = t["trade_1993_kusd"].to_numpy() / 1e3
+    tau[cell] = t["tariff_1993_pct"].to_numpy() / 100
+    diag = np.arange(n_r)
+    flow[:, diag, diag] = 0.0  # zeros in the source; domestic sales are set below
+    tau[:, diag, diag] = 0.0
+
+    g = raw["gross_output_va_share"]
+    at = (g["sector_idx"].to_numpy() - 1, g["country"].map(r_ix).to_numpy())
+    gross, va_share = np.zeros((n_s, n_r)), np.ones((n_s, n_r))
+    gross[at] = g["gross_output_usd"].to_numpy() / _MILLION
+    va_share[at] = g["va_share"].to_numpy()
+
+    # Domestic sales = gross output - exports, gross output raised to exports (authors).
+    exports = flow.sum(axis=1)
+    notes.raised = int((gross < exports).sum())
+    notes.raised_total = float(np.clip(exports - gross, 0.0, None).sum())
+    gross = np.maximum(gross, exports)
+    flow[:, diag, diag] = gross - exports
+
+    share = _io_shares(raw["io_coefficients"], r_ix, regions, notes)
+    no_inputs = (share.sum(axis=1).T == 0) & (va_share < 1)  # (a)
+    notes.no_inputs = int(no_inputs.sum())
+    va_source = va_share * gross
+    va_share = np.where(no_inputs, 1.0, va_share)
+    va = va_share * gross
+    purchases = share * ((1.0 - va_share) * gross).T[:, None, :]  # [region, input k, output s]
+
+    # (b) Intermediate use above absorption: scale that input down, move it to value added.
+    absorption = (flow * (1.0 + tau)).sum(axis=2).T  # [region, k]
+    used = purchases.sum(axis=2)
+    over = used > absorption
+    factor = np.where(over, absorption / np.where(over, used, 1.0), 1.0)
+    removed = purchases * (1.0 - factor)[:, :, None]
+    purchases = purchases * factor[:, :, None]
+    va = va + removed.sum(axis=1).T
+    notes.over = {
+        regions[n]: [SECTOR_CODES[k] for k in np.flatnonzero(over[n])]
+        for n in range(n_r)
+        if over[n].any()
+    }
+    notes.removed_total = float(removed.sum())
+    change = va.sum(axis=0) / va_source.sum(axis=0) - 1.0
+    top = int(np.argmax(np.abs(change)))
+    notes.top_va_change = f"{regions[top]} {change[top]:+.1%}"
+
+    tradable = sectors["tradable"].to_numpy() == 1
+    world = World(
+        name="cp2015",
+        year=1993,
+        currency="USD million",
+        description=_describe(notes, float(gross.sum())),
+        sources=SOURCES,
+        regions=pd.DataFrame(
+            {
+                "region": regions,
+                "name": [
+                    "Rest of the world" if c == "ROW" else str(x)
+                    for c, x in zip(regions, countries["name"], strict=True)
+                ],
+            }
+        ),
+        sectors=pd.DataFrame(
+            {
+                "sector": SECTOR_CODES,
+                "name": [str(x) for x in sectors["sector"]],
+                "theta": sectors["theta"].to_numpy(dtype=np.float64),
+            }
+        ),
+        **_long_tables(regions, tradable, flow, tau, va, purchases),
+    )
+    return check_world(world)
+
+
+def _io_shares(
+    io: pd.DataFrame, r_ix: dict[str, int], regions: tuple[str, ...], notes: _Adjustments
+) -> np.ndarray:
+    """Input shares [region, input k, output s]: negatives dropped, columns summing to one."""
+    n_r, n_s = len(regions), len(SECTOR_CODES)
+    share = np.zeros((n_r, n_s, n_s))
+    share[
+        io["country"].map(r_ix).to_numpy(),
+        io["input_sector_idx"].to_numpy() - 1,
+        io["output_sector_idx"].to_numpy() - 1,
+    ] = io["io_share"].to_numpy()
+    negative = share < 0
+    notes.negative_shares = [
+        f"{regions[n]} {SECTOR_CODES[k]}->{SECTOR_CODES[s]} ({share[n, k, s]:.6g})"
+        for n, k, s in zip(*np.nonzero(negative), strict=True)
+    ]
+    share[negative] = 0.0
+    col = share.sum(axis=1, keepdims=True)  # [region, 1, output s]
+    notes.rescaled = int(((col != 1.0) & (col > 0)).sum())
+    rounded = (col > 0) & ~negative.any(axis=1, keepdims=True)
+    notes.rescale_dev = float(np.abs(col - 1.0)[rounded].max(initial=0.0))
+    return np.divide(share, col, out=np.zeros_like(share), where=col > 0)
+
+
+def _long_tables(
+    regions: tuple[str, ...],
+    tradable: np.ndarray,
+    flow: np.ndarray,
+    tau: np.ndarray,
+    va: np.ndarray,
+    purchases: np.ndarray,
+) -> dict[str, pd.DataFrame]:
+    """Arrays → the long ``trade``, ``value_added`` and ``io`` tables."""
+    r, c = np.asarray(regions), np.asarray(SECTOR_CODES)
+    n_s, n_r = len(c), len(r)
+    ss, nn, ii = np.meshgrid(np.arange(n_s), np.arange(n_r), np.arange(n_r), indexing="ij")
+    # Every tradable cell (zero flows keep their tariff); services only at home.
+    keep = tradable[ss] | (nn == ii)
+    rr, kk, oo = np.nonzero(purchases > 0)
+    return {
+        "trade": pd.DataFrame(
+            {
+                "exporter": r[ii[keep]],
+                "importer": r[nn[keep]],
+                "sector": c[ss[keep]],
+                "value": flow[keep],
+                "tariff": tau[keep],
+            }
+        ),
+        "value_added": pd.DataFrame(
+            {"region": np.repeat(r, n_s), "sector": np.tile(c, n_r), "value": va.T.reshape(-1)}
+        ),
+        "io": pd.DataFrame(
+            {
+                "region": r[rr],
+                "input_sector": c[kk],
+                "output_sector": c[oo],
+                "value": purchases[rr, kk, oo],
+            }
+        ),
+    }
+
+
+def _describe(notes: _Adjustments, world_gross: float) -> str:
+    def para(text: str, indent: str = "") -> str:
+        return textwrap.fill(text, width=92, initial_indent=indent, subsequent_indent="  ")
+
+    n_over = sum(map(len, notes.over.values()))
+    cells = "".join(f"\n    {r}: {' '.join(codes)}" for r, codes in notes.over.items())
+    items = [
+        f"as the authors do, gross output raised to exports in {notes.raised} cells "
+        f"(+{notes.raised_total / world_gross:.3g} in total);",
+        f"negative io shares set to zero: {', '.join(notes.negative_shares) or 'none'};",
+        f"io columns rescaled to sum to one in {notes.rescaled} region-sector cells (the "
+        f"published shares are rounded: largest correction {notes.rescale_dev:.2g} outside "
+        "columns that lost a negative share);",
+        f"value added set to gross output in {notes.no_inputs} cells that buy no inputs but "
+        "had a VA share below one;",
+        f"intermediate use above absorption in {n_over} region-good cells: those inputs' "
+        "purchases scaled down across the buying sectors so that final demand is exactly "
+        f"zero, and the {notes.removed_total / world_gross:.3g} removed added to those "
+        "sectors' value added (largest change in a region's value added: "
+        f"{notes.top_va_change}; the authors instead set these final-demand shares to "
+        "zero). Cells:",
+    ]
+    return (
+        para(
+            "Caliendo & Parro (2015) NAFTA baseline: 30 countries and the rest of the world, "
+            "40 sectors (20 tradable goods, 20 services traded only at home), 1993. Trade "
+            "flows at world prices net of tariffs with the 1993 applied tariffs; domestic "
+            "sales = gross output - exports; value added = VA share x gross output; input "
+            "purchases = io share x (1 - VA share) x gross output. Trade elasticities as in "
+            "the authors' counterfactuals (8.22 for Auto, Other Transport and services)."
+        ).replace("\n  ", "\n")
+        + "\n\nAdjustments to the source data (sizes relative to world gross output):\n"
+        + "\n".join(para(item, "- ") for item in items)
+        + cells
+    )
+
+
+def import_cp2015(src: Path, out: Path) -> World:
+    """Build the ``cp2015`` world from ``src`` and write it to the folder ``out``."""
+    write_world(cp2015_world(Path(src)), Path(out))
+    return read_world(Path(out))
+
+
+def nafta_scenario_yaml(src: Path) -> str:
+    """The built-in scenario ``cp2015-nafta`` (YAML text): NAFTA partners' 2005 tariffs.
+
+    One ``tariff`` measure with ``mode: set`` per NAFTA importer, NAFTA exporter and
+    tradable sector whose 2005 rate differs from the 1993 rate, at the 2005 rate.
+    """
+    raw = _read(Path(src))
+    codes = dict(zip(raw["sectors"]["idx"], SECTOR_CODES, strict=True))
+    t = raw["trade_tariffs"]
+    lines = [
+        "# NAFTA tariff changes of Caliendo & Parro (2015), 'Estimates of the Trade and",
+        "# Welfare Effects of NAFTA', Review of Economic Studies 82(1), Table 2: each NAFTA",
+        "# member's applied tariff on the other two members' goods goes from its 1993 to its",
+        "# 2005 level (TRAINS/WITS); all other tariffs stay at 1993 levels. Generated by",
+        "# truce.data.sources.cp2015.nafta_scenario_yaml from the authors' supplementary",
+        "# data; do not edit by hand.",
+        "name: cp2015-nafta",
+        "description: >-",
+        "  NAFTA: the United States, Canada and Mexico cut their tariffs on each other from",
+        "  1993 to 2005 levels (Caliendo and Parro 2015, Table 2; trade deficits closed).",
+        "world: cp2015",
+        "options:",
+        "  deficits: zero",
+        "measures:",
+    ]
+    for importer in NAFTA:
+        for exporter in NAFTA:
+            if importer == exporter:
+                continue
+            pair = t[(t["importer"] == importer) & (t["exporter"] == exporter)]
+            pair = pair.sort_values("sector_idx")
+            changed = pair[pair["tariff_2005_pct"] != pair["tariff_1993_pct"]]
+            for _, row in changed.iterrows():
+                rate = round(float(row["tariff_2005_pct"]) / 100, 12)
+                lines += [
+                    "  - kind: tariff",
+                    f"    by: {importer}",
+                    f"    on: {exporter}",
+                    f"    sectors: {codes[int(row['sector_idx'])]}",
+                    f"    rate: {rate!r}",
+                    "    mode: set",
+                ]
+    return "\n".join(lines) + "\n"

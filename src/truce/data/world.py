@@ -1,0 +1,300 @@
+"""World folders (CONTRACTS §1): read, check, write, and find the built-in ones.
+
+A world folder holds ``world.toml`` and one file per table, ``NAME.parquet`` or
+``NAME.csv`` with the same columns.  Reading checks everything (see
+:mod:`truce.data._checks`) and raises :class:`~truce.errors.WorldError` naming the
+file and the offending cells; writing checks first and then replaces the folder in one
+rename, so a folder is never left half written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from truce.data._checks import validate_tables
+from truce.data._schema import SCHEMAS, TABLES, Problems
+from truce.errors import WorldError
+
+_META_TYPES: dict[str, type] = {
+    "name": str,
+    "year": int,
+    "currency": str,
+    "description": str,
+    "sources": list,
+}
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class World:
+    """A calibrated baseline economy in long tables (CONTRACTS §1).
+
+    Build one with :func:`read_world` / :func:`load_world`, or by hand and pass it
+    through :func:`check_world`.  Tables follow the order of ``regions`` and ``sectors``;
+    ``io`` and ``final_demand`` are optional (``None``).
+    """
+
+    name: str
+    year: int
+    currency: str
+    description: str
+    sources: tuple[str, ...]
+    regions: pd.DataFrame
+    """Columns ``region``, ``name``; the row order is the region axis of every array."""
+    sectors: pd.DataFrame
+    """Columns ``sector``, ``name``, ``theta``; the row order is the sector axis."""
+    trade: pd.DataFrame
+    """Columns ``exporter``, ``importer``, ``sector``, ``value``, ``tariff``."""
+    value_added: pd.DataFrame
+    """Columns ``region``, ``sector``, ``value``."""
+    io: pd.DataFrame | None = None
+    """Columns ``region``, ``input_sector``, ``output_sector``, ``value`` (tariffs included)."""
+    final_demand: pd.DataFrame | None = None
+    """Columns ``region``, ``sector``, ``share``: final-demand shares, when given."""
+    path: Path | None = None
+    """The folder the world was read from, if any."""
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """The table called ``name`` (one of ``regions``, ``sectors``, ``trade``, ...)."""
+        if name not in SCHEMAS:
+            raise KeyError(name)
+        return getattr(self, name)
+
+
+def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
+    """Check every table and identity of ``world``; return it with normalised tables.
+
+    Raises :class:`~truce.errors.WorldError` naming the offending cells.
+    """
+    problems = Problems()
+    meta: dict[str, object] = {k: getattr(world, k) for k in _META_TYPES}
+    if isinstance(world.sources, tuple | list):
+        meta["sources"] = list(world.sources)
+    _check_meta(meta, "world", problems)
+    problems.raise_if_any()
+    tables = validate_tables({n: world.table(n) for n in TABLES}, labels or {})
+    return World(
+        name=world.name,
+        year=world.year,
+        currency=world.currency,
+        description=world.description,
+        sources=tuple(world.sources),
+        path=world.path,
+        **tables,  # type: ignore[arg-type]
+    )
+
+
+def _check_meta(meta: dict[str, object], label: str, problems: Problems) -> None:
+    for key, kind in _META_TYPES.items():
+        if key not in meta:
+            problems.add(label, f"missing key {key!r}")
+            continue
+        value = meta[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            problems.add(label, f"key {key!r} must be {kind.__name__}, not {type(value).__name__}")
+        elif isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            problems.add(label, f"key {key!r} must be a list of strings")
+        elif key == "name" and not value:
+            problems.add(label, "key 'name' must not be empty")
+    for key in meta:
+        if key not in _META_TYPES:
+            problems.add(label, f"unknown key {key!r}")
+
+
+def read_world(folder: str | os.PathLike[str]) -> World:
+    """Read and check the world folder ``folder``.
+
+    Raises :class:`~truce.errors.WorldError` when the folder, ``world.toml`` or a table
+    is missing or wrong, naming the file and the offending cells.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise WorldError(f"{folder}: no such world folder")
+    toml_path = folder / "world.toml"
+    try:
+        meta = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WorldError(f"{toml_path}: missing (every world folder needs a world.toml)") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise WorldError(f"{toml_path}: not valid TOML: {err}") from None
+    problems = Problems()
+    _check_meta(meta, str(toml_path), problems)
+    problems.raise_if_any()
+
+    tables: dict[str, pd.DataFrame | None] = {}
+    labels: dict[str, str] = {}
+    for name in TABLES:
+        found = [folder / f"{name}.{ext}" for ext in ("parquet", "csv")]
+        found = [p for p in found if p.exists()]
+        if len(found) > 1:
+            problems.add(str(folder), f"both {name}.parquet and {name}.csv exist; keep one")
+        elif not found:
+            if SCHEMAS[name].required:
+                problems.add(
+                    str(folder),
+                    f"required table {name} is missing ({name}.parquet or {name}.csv)",
+                )
+            tables[name] = None
+        else:
+            labels[name] = str(found[0])
+            tables[name] = _read_table(found[0], name, problems)
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".csv", ".parquet") and path.stem not in SCHEMAS:
+            problems.add(str(path), f"unknown table (known: {', '.join(TABLES)})")
+    problems.raise_if_any()
+    checked = validate_tables(tables, labels)
+    return World(
+        name=meta["name"],
+        year=meta["year"],
+        currency=meta["currency"],
+        description=meta["description"],
+        sources=tuple(meta["sources"]),
+        path=folder,
+        **checked,  # type: ignore[arg-type]
+    )
+
+
+def _read_table(path: Path, name: str, problems: Problems) -> pd.DataFrame | None:
+    try:
+        if path.suffix == ".parquet":
+            return pq.read_table(path).to_pandas()
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, pa.ArrowException) as err:
+        problems.add(str(path), f"cannot be read: {err}")
+        return None
+    # CSV cells arrive as text: numbers are parsed here so that a bad cell is named.
+    for c in SCHEMAS[name].numbers:
+        if c not in df.columns:
+            continue
+        text = df[c].str.strip()
+        parsed = pd.to_numeric(text, errors="coerce")
+        bad = (parsed.isna() & (text != "") & (text.str.lower() != "nan")).to_numpy()
+        keys = SCHEMAS[name].keys
+        for i in np.flatnonzero(bad):
+            where = ", ".join(f"{k}={df[k].iat[i]}" for k in keys if k in df.columns)
+            problems.add(str(path), f"row ({where}): {c} {df[c].iat[i]!r} is not a number")
+        df[c] = parsed.astype("float64")
+    return df
+
+
+def write_world(world: World, folder: str | os.PathLike[str]) -> None:
+    """Check ``world`` and write it to ``folder`` as world.toml + zstd Parquet tables.
+
+    The folder is built beside its destination and renamed into place; an existing
+    world folder there is replaced.  Raises ``WorldError`` if the world fails its
+    checks or ``folder`` exists and is not a world folder.
+    """
+    world = check_world(world)
+    folder = Path(folder)
+    foreign = folder.is_dir() and any(folder.iterdir()) and not (folder / "world.toml").exists()
+    if folder.exists() and (not folder.is_dir() or foreign):
+        raise WorldError(f"{folder}: exists and is not a world folder; not overwriting it")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.{secrets.token_hex(6)}.tmp"
+    tmp.mkdir()  # unlike mkdtemp, keeps the umask's permissions for the final folder
+    try:
+        (tmp / "world.toml").write_text(_world_toml(world), encoding="utf-8")
+        for name in TABLES:
+            df = world.table(name)
+            if df is not None:
+                _write_parquet(df, tmp / f"{name}.parquet")
+        old = None
+        if folder.exists():
+            old = folder.parent / f"{tmp.name}.old"
+            folder.rename(old)
+        tmp.rename(folder)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+    pq.write_table(table, path, compression="zstd", compression_level=9, use_dictionary=True)
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string (multi-line when the text has line breaks)."""
+    if "\n" not in text:
+        return json.dumps(text, ensure_ascii=False)
+    lines = (json.dumps(line, ensure_ascii=False)[1:-1] for line in text.split("\n"))
+    return '"""\n' + "\n".join(lines) + '"""'
+
+
+def _world_toml(world: World) -> str:
+    sources = "".join(f"  {_toml_string(s)},\n" for s in world.sources)
+    return (
+        f"name = {_toml_string(world.name)}\n"
+        f"year = {int(world.year)}\n"
+        f"currency = {_toml_string(world.currency)}\n"
+        f"description = {_toml_string(world.description)}\n"
+        f"sources = [\n{sources}]\n"
+    )
+
+
+def builtin_worlds() -> tuple[str, ...]:
+    """Names of the worlds shipped with truce, sorted."""
+    root = resources.files("truce") / "worlds"
+    if not root.is_dir():
+        return ()
+    names = (p.name for p in root.iterdir() if p.is_dir() and (p / "world.toml").is_file())
+    return tuple(sorted(names))
+
+
+def load_world(name_or_path: str | os.PathLike[str]) -> World:
+    """Load a built-in world by name (see :func:`builtin_worlds`) or a world folder by path.
+
+    A bare name that matches a built-in world wins over a folder of that name in the
+    working directory; write ``./NAME`` to mean the folder.
+    """
+    if isinstance(name_or_path, str) and name_or_path in builtin_worlds():
+        with resources.as_file(resources.files("truce") / "worlds" / name_or_path) as path:
+            return read_world(path)
+    path = Path(name_or_path)
+    bare = isinstance(name_or_path, str) and os.sep not in name_or_path and "/" not in name_or_path
+    if bare and not path.exists():
+        known = ", ".join(builtin_worlds()) or "none"
+        raise WorldError(
+            f"{name_or_path}: no built-in world of that name (built-in: {known}) and no such folder"
+        )
+    return read_world(path)
+
+
+def content_hash(world: World) -> str:
+    """SHA-256 (hex) of the world's canonical tables.
+
+    Rows are sorted by their keys, numbers hashed as little-endian float64 and text as
+    UTF-8, so the hash ignores row order, file format and the descriptive metadata
+    (name, description, sources, path); absent optional tables hash differently from
+    empty ones.
+    """
+    world = check_world(world)
+    h = hashlib.sha256()
+    for name in TABLES:
+        schema, df = SCHEMAS[name], world.table(name)
+        h.update(f"\x00table {name}\x00".encode())
+        if df is None:
+            h.update(b"absent")
+            continue
+        df = df.sort_values(list(schema.keys), kind="mergesort")
+        for c in schema.texts:
+            h.update(f"\x00{c}\x00".encode())
+            h.update("\x1f".join(df[c].tolist()).encode("utf-8"))
+        for c in schema.numbers:
+            h.update(f"\x00{c}\x00".encode())
+            h.update((df[c].to_numpy(dtype="<f8") + 0.0).tobytes())
+    return h.hexdigest()
