@@ -1,0 +1,44 @@
+"""The scenario language: specifications, parsing and compilation to a :class:`Shock`.
+
+A scenario file is read with :func:`read_scenario` (or its text with
+:func:`parse_scenario`) into an immutable :class:`Scenario`; :func:`compile_scenario`
+turns it into the :class:`~truce.model.baseline.Shock` it makes on a given baseline.
+"""
+
+from truce.policy._checks import WILDCARD as WILDCARD
+from truce.policy._checks import Selection as Selection
+from truce.policy.compile import Groups as Groups
+from truce.policy.compile import change_dates as change_dates
+from truce.policy.compile import compile_scenario as compile_scenario
+from truce.policy.compile import in_force as in_force
+from truce.policy.compile import register_compiler as register_compiler
+from truce.policy.parse import parse_scenario as parse_scenario
+from truce.policy.parse import read_scenario as read_scenario
+from truce.policy.spec import MEASURE_KINDS as MEASURE_KINDS
+from truce.policy.spec import Measure as Measure
+from truce.policy.spec import Options as Options
+from truce.policy.spec import Scenario as Scenario
+from truce.policy.spec import SourceLines as SourceLines
+from truce.policy.spec import Tariff as Tariff
+from truce.policy.spec import TradeCost as TradeCost
+from truce.policy.spec import register_measure as register_measure
+
+__all__ = [
+    "MEASURE_KINDS",
+    "WILDCARD",
+    "Groups",
+    "Measure",
+    "Options",
+    "Scenario",
+    "Selection",
+    "SourceLines",
+    "Tariff",
+    "TradeCost",
+    "change_dates",
+    "compile_scenario",
+    "in_force",
+    "parse_scenario",
+    "read_scenario",
+    "register_compiler",
+    "register_measure",
+]

@@ -1,0 +1,320 @@
+"""Read a scenario file: YAML text in, a validated :class:`Scenario` out.
+
+The text is loaded with ruamel.yaml's round-trip loader, which builds only plain data
+(mappings, lists, strings, numbers, dates: never arbitrary Python objects) and remembers
+where every key and value stands.  Every problem, from a YAML syntax error to a negative
+rate, raises :class:`truce.errors.ScenarioError` reading ``PATH:LINE: key KEY: what is
+wrong`` with the 1-based line of the offending value; nothing else escapes
+:func:`parse_scenario`, whatever the text.
+
+Two readings that the contract leaves open: an explicit null (``measures:`` with nothing
+after it) counts as an absent key for the optional top-level keys ``description``,
+``world``, ``options`` and ``measures``, but is an error as the value of an option or of
+a measure key (leave the key out to get its default).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Mapping
+from typing import Any, NoReturn, TypeAlias
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLFutureWarning, YAMLWarning
+from ruamel.yaml.reader import ReaderError
+
+from truce.errors import ScenarioError
+from truce.policy._checks import Invalid, check_text, describe
+from truce.policy.spec import (
+    MEASURE_KINDS,
+    Measure,
+    Options,
+    Scenario,
+    SourceLines,
+    check_value,
+    file_keys,
+    required_keys,
+)
+
+_DUPLICATE_KEY = re.compile(r'found duplicate key "(.*?)" with value')
+
+Doc: TypeAlias = Mapping[Any, Any]
+"""A YAML mapping as loaded (a ruamel ``CommentedMap`` that knows its lines)."""
+
+_NO_VALUE = "has no value; leave the key out to get its default"
+
+TOP_KEYS: tuple[str, ...] = ("name", "description", "world", "options", "measures")
+"""The keys a scenario file may have at its top level."""
+
+
+def read_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and parse the scenario file at ``path`` (UTF-8 YAML)."""
+    name = os.fspath(path)
+    try:
+        with open(name, encoding="utf-8") as file:
+            text = file.read()
+    except (OSError, UnicodeError) as exc:
+        raise ScenarioError(f"cannot read the file: {exc}", path=name) from None
+    return parse_scenario(text, path=name)
+
+
+def parse_scenario(text: str, path: str | None = None) -> Scenario:
+    """Parse and validate the YAML text of a scenario.
+
+    ``path`` only labels error messages and the result; nothing is read from it.
+    Raises :class:`ScenarioError`, and nothing else, for any invalid text.
+    """
+    doc = _load_yaml(text, path)
+    if doc is None:
+        _fail(path, 1, None, "the scenario is empty: expected a mapping with a name")
+    if not isinstance(doc, Mapping):
+        line = _start_line(doc, _first_content_line(text))
+        _fail(path, line, None, f"a scenario must be a mapping, not {describe(doc)}")
+    for key in doc:
+        if not isinstance(key, str) or key not in TOP_KEYS:
+            _fail(
+                path,
+                _key_line(doc, key),
+                _key_name(key),
+                f"unknown key; a scenario has {', '.join(TOP_KEYS)}",
+            )
+    if "name" not in doc:
+        _fail(path, _start_line(doc, 1), "name", "missing: a scenario needs a name")
+    name = _text(doc, "name", path, optional=False)
+    description = _text(doc, "description", path, optional=True)
+    world = _text(doc, "world", path, optional=True)
+    options = _options(doc, path)
+    measures = _measures(doc, path)
+    try:
+        return Scenario(
+            name=name or "",
+            description=description or "",
+            world=world,
+            options=options,
+            measures=measures,
+            path=path,
+            text=text,
+        )
+    except ScenarioError as exc:  # pragma: no cover - every field was checked above
+        _fail(path, exc.line, exc.key, exc.reason)
+
+
+def _text(doc: Doc, key: str, path: str | None, *, optional: bool) -> str | None:
+    if key not in doc or (optional and doc[key] is None):
+        return None
+    value = doc[key]
+    if key == "description" and isinstance(value, str):
+        return str(value)  # a description may be empty
+    try:
+        return check_text(value)
+    except Invalid as exc:
+        _fail(path, _value_line(doc, key), key, exc.reason)
+
+
+def _options(doc: Doc, path: str | None) -> Options:
+    raw = doc.get("options")
+    if raw is None:
+        return Options()
+    if not isinstance(raw, Mapping):
+        line = _value_line(doc, "options")
+        _fail(path, line, "options", f"must be a mapping, not {describe(raw)}")
+    keys = file_keys(Options)
+    clean: dict[str, Any] = {}
+    for key in raw:
+        if not isinstance(key, str) or key not in keys:
+            _fail(
+                path,
+                _key_line(raw, key),
+                _key_name(key),
+                f"unknown option; the options are {', '.join(keys)}",
+            )
+        value = raw[key]
+        line = _value_line(raw, key)
+        if value is None:
+            _fail(path, line, key, _NO_VALUE)
+        try:
+            clean[str(key)] = check_value(Options, key, value)
+        except Invalid as exc:
+            _fail(path, line, key, exc.reason)
+    return Options(**clean)
+
+
+def _measures(doc: Doc, path: str | None) -> tuple[Measure, ...]:
+    raw = doc.get("measures")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        line = _value_line(doc, "measures")
+        what = f"must be a list of measures, not {describe(raw)}"
+        _fail(path, line, "measures", what)
+    measures: list[Measure] = []
+    for index, item in enumerate(raw):
+        item_line = _item_line(raw, index, _value_line(doc, "measures"))
+        if not isinstance(item, Mapping):
+            _fail(
+                path,
+                item_line,
+                "measures",
+                f"measure #{index} must be a mapping with a kind, not {describe(item)}",
+            )
+        measures.append(_measure(item, index, _start_line(item, item_line), path))
+    return tuple(measures)
+
+
+def _measure(raw: Doc, index: int, line: int, path: str | None) -> Measure:
+    """One measure mapping: kind, unknown, empty and missing keys here; values in it."""
+    kinds = ", ".join(MEASURE_KINDS)
+    if "kind" not in raw:
+        _fail(path, line, "kind", f"missing: every measure needs a kind ({kinds})")
+    kind = raw["kind"]
+    if not isinstance(kind, str) or kind not in MEASURE_KINDS:
+        where = _value_line(raw, "kind", line)
+        what = f"unknown kind {describe(kind)}; the kinds are {kinds}"
+        _fail(path, where, "kind", what)
+    cls = MEASURE_KINDS[kind]
+    keys = file_keys(cls)
+    for key in raw:
+        if isinstance(key, str) and key == "kind":
+            continue
+        if not isinstance(key, str) or key not in keys:
+            _fail(
+                path,
+                _key_line(raw, key, line),
+                _key_name(key),
+                f"unknown key for a {kind} measure; its keys are kind, "
+                + ", ".join(keys),
+            )
+        if raw[key] is None:
+            _fail(path, _value_line(raw, key, line), key, _NO_VALUE)
+    for key in required_keys(cls):
+        if key not in raw:
+            _fail(path, line, key, f"missing: a {kind} measure needs {key}")
+    values: dict[str, Any] = {str(key): raw[key] for key in raw if key in keys}
+    source = SourceLines(
+        values=tuple((key, _value_line(raw, key, line)) for key in values),
+        items=tuple(
+            (key, tuple(_item_line(value, i, line) for i in range(len(value))))
+            for key, value in values.items()
+            if isinstance(value, list)
+        ),
+    )
+    try:
+        return cls(**values, index=index, line=line, source=source)
+    except ScenarioError as exc:
+        _fail(path, exc.line, exc.key, exc.reason)
+
+
+class _Constructor(RoundTripConstructor):
+    """The round-trip constructor, except that an impossible date stays text.
+
+    ``start: 2025-02-30`` would otherwise fail inside the YAML library with no key;
+    kept as the string ``"2025-02-30"``, it fails the date check with its key and line.
+    """
+
+
+def _construct_timestamp(constructor: RoundTripConstructor, node: Any) -> Any:
+    try:
+        return RoundTripConstructor.construct_yaml_timestamp(constructor, node)
+    except (ValueError, OverflowError):
+        return str(node.value)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def _load_yaml(text: str, path: str | None) -> Any:
+    """Load one YAML document, turning every failure into a :class:`ScenarioError`."""
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _Constructor
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", YAMLWarning)
+            warnings.simplefilter("error", YAMLFutureWarning)
+            return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = "; ".join(str(part) for part in (exc.context, exc.problem) if part)
+        duplicate = _DUPLICATE_KEY.search(str(exc.problem or ""))
+        key = duplicate.group(1) if duplicate is not None else None
+        _fail(path, line, key, f"invalid YAML: {what or 'syntax error'}")
+    except ReaderError as exc:
+        position = exc.position if isinstance(exc.position, int) else 0
+        line = text.count("\n", 0, position) + 1
+        what = f"unacceptable character {exc.character!r}"
+        _fail(path, line, None, f"invalid YAML: {what}")
+    except RecursionError:
+        _fail(path, None, None, "invalid YAML: nested too deeply")
+    except Exception as exc:  # noqa: BLE001 - the YAML library's failures on odd text
+        line = _mark_line(exc)
+        _fail(path, line, None, f"invalid YAML: {type(exc).__name__}: {str(exc)[:200]}")
+
+
+def _mark_line(exc: BaseException) -> int | None:
+    for name in ("problem_mark", "context_mark", "mark"):
+        line = getattr(getattr(exc, name, None), "line", None)
+        if isinstance(line, int):
+            return line + 1
+    return None
+
+
+def _fail(path: str | None, line: int | None, key: str | None, reason: str) -> NoReturn:
+    raise ScenarioError(reason, path=path, line=line, key=key)
+
+
+def _key_name(key: object) -> str:
+    return str(key) if isinstance(key, str) else describe(key)
+
+
+def _lc(node: object) -> Any:
+    return getattr(node, "lc", None)
+
+
+def _start_line(node: object, default: int) -> int:
+    """The line where a mapping or list starts (``default`` for scalars)."""
+    try:
+        line = _lc(node).line
+    except AttributeError:
+        return default
+    return line + 1 if isinstance(line, int) else default
+
+
+def _key_line(mapping: Doc, key: object, default: int | None = None) -> int:
+    return _pair_line(mapping, key, 0, default)
+
+
+def _value_line(mapping: Doc, key: object, default: int | None = None) -> int:
+    # An empty (null) value has no position of its own: ruamel marks the next token,
+    # often on a later line, so point at the key's line instead.
+    slot = 0 if mapping.get(key) is None else 2
+    return _pair_line(mapping, key, slot, default)
+
+
+def _pair_line(mapping: Doc, key: object, slot: int, default: int | None) -> int:
+    """Line of a key (slot 0) or its value (slot 2); a merged key has no own line."""
+    fallback = _start_line(mapping, 1) if default is None else default
+    try:
+        line = _lc(mapping).data[key][slot]
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return fallback
+    return line + 1 if isinstance(line, int) else fallback
+
+
+def _item_line(seq: object, index: int, default: int) -> int:
+    try:
+        line = _lc(seq).data[index][0]
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return default
+    return line + 1 if isinstance(line, int) else default
+
+
+def _first_content_line(text: str) -> int:
+    """The first line holding something other than blanks, comments or directives."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "%")) and stripped != "---":
+            return number
+    return 1

@@ -1,0 +1,296 @@
+"""Immutable, validated scenario specifications.
+
+A :class:`Scenario` holds :class:`Options` and a tuple of measures.  Every measure kind
+is a frozen dataclass derived from :class:`Measure` and registered in one table,
+:data:`MEASURE_KINDS`, under the name used by the ``kind`` key of a scenario file.  The
+fields that a scenario file may set are the dataclass fields whose metadata carries a
+value check (see :func:`checked`); the parser discovers them from the class, so a new
+kind needs nothing but its class and the :func:`register_measure` decorator (and, to
+reach a shock, a compiler registered in :mod:`truce.policy.compile`)::
+
+    @register_measure
+    @dataclass(frozen=True, kw_only=True)
+    class ExportTax(Measure):
+        kind: ClassVar[str] = "export_tax"
+        by_role: ClassVar[Role] = "exporter"
+        rate: float = field(metadata=checked(check_rate))
+
+Objects validate themselves on construction, so a scenario built in Python is held to
+the same rules as one read from a file; codes stay codes here (they become indices only
+in :mod:`truce.policy.compile`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal, TypeAlias, TypeVar, cast
+
+from truce.errors import ScenarioError
+from truce.policy._checks import (
+    WILDCARD,
+    Check,
+    Invalid,
+    Selection,
+    check_date,
+    check_factor,
+    check_rate,
+    check_text,
+    choice,
+    codes,
+)
+
+Role: TypeAlias = Literal["importer", "exporter"]
+"""Whom the ``by`` key of a measure names."""
+
+_CHECK = "truce.check"
+
+
+def checked(check: Check) -> dict[str, Check]:
+    """Field metadata: a scenario file may set the field; ``check`` checks it."""
+    return {_CHECK: check}
+
+
+@functools.cache
+def file_keys(cls: type) -> Mapping[str, dataclasses.Field[Any]]:
+    """The fields of a spec class that a scenario file may set, in declaration order."""
+    return MappingProxyType(
+        {f.name: f for f in dataclasses.fields(cls) if _CHECK in f.metadata}
+    )
+
+
+def check_value(cls: type, key: str, value: object) -> Any:
+    """Run the check of file key ``key`` of spec class ``cls`` on ``value``.
+
+    Returns the clean value; raises :class:`~truce.policy._checks.Invalid`.
+    """
+    return file_keys(cls)[key].metadata[_CHECK](value)
+
+
+def required_keys(cls: type) -> tuple[str, ...]:
+    """The file keys of a spec class that have no default."""
+    return tuple(
+        name
+        for name, f in file_keys(cls).items()
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    )
+
+
+def _normalise(obj: object, line_of: Callable[[str, int | None], int | None]) -> None:
+    """Run every field check of ``obj`` in place, raising :class:`ScenarioError`.
+
+    Fields are checked in the order of their lines in the file (when known), so that
+    the first error reported is the first one in the file.
+    """
+    keys = file_keys(type(obj))
+    order = sorted(keys, key=lambda name: line_of(name, None) or 1 << 62)
+    for name in order:
+        try:
+            clean = keys[name].metadata[_CHECK](getattr(obj, name))
+        except Invalid as exc:
+            raise ScenarioError(
+                exc.reason, line=line_of(name, exc.item), key=name
+            ) from None
+        object.__setattr__(obj, name, clean)
+
+
+@dataclass(frozen=True)
+class SourceLines:
+    """Where a measure's values stand in its file (1-based lines).
+
+    ``values`` maps a key to the line of its value; ``items`` maps a key whose value is
+    a list to the line of each element.
+    """
+
+    values: tuple[tuple[str, int], ...] = ()
+    items: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def value(self, key: str) -> int | None:
+        """The line of ``key``'s value, or ``None`` when unknown."""
+        return dict(self.values).get(key)
+
+    def item(self, key: str, item: int) -> int | None:
+        """The line of element ``item`` of ``key``'s list value, or ``None``."""
+        lines = dict(self.items).get(key, ())
+        return lines[item] if 0 <= item < len(lines) else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Measure:
+    """One policy measure: a wedge on the importer-exporter-sector cells it selects.
+
+    ``by`` names the imposing region(s) (the importer or the exporter, see
+    :attr:`by_role`); ``on`` the partner region(s), ``"*"`` meaning every region other
+    than the ``by`` region; ``sectors`` the sectors.  The measure is in force on dates
+    ``d`` with ``start <= d < end``; a missing bound is open.  ``index`` is the 0-based
+    position in the scenario and ``line`` the 1-based line where the measure starts in
+    its file (``None`` when it was built in Python).
+    """
+
+    kind: ClassVar[str] = ""
+    """The name of this kind in a scenario file's ``kind`` key."""
+    by_role: ClassVar[Role] = "importer"
+    """Whether ``by`` is the importer or the exporter of the cells it touches."""
+
+    by: Selection = field(metadata=checked(codes("region")))
+    on: Selection = field(default=WILDCARD, metadata=checked(codes("region")))
+    sectors: Selection = field(default=WILDCARD, metadata=checked(codes("sector")))
+    start: datetime.date | None = field(default=None, metadata=checked(check_date))
+    end: datetime.date | None = field(default=None, metadata=checked(check_date))
+    index: int = 0
+    line: int | None = None
+    source: SourceLines = field(default=SourceLines(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Check and normalise every field; check that the date range is not empty."""
+        if not self.kind:
+            raise TypeError("Measure is abstract: use a registered kind such as Tariff")
+        _normalise(self, self.line_of)
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ScenarioError(
+                f"the date range is empty: end {self.end} is not after start "
+                f"{self.start}",
+                line=self.line_of("end"),
+                key="end",
+            )
+
+    def line_of(self, key: str, item: int | None = None) -> int | None:
+        """The best known line for ``key`` (or one element of its list value).
+
+        Falls back to the line of the whole value, then to the line of the measure.
+        """
+        line = self.source.item(key, item) if item is not None else None
+        if line is None:
+            line = self.source.value(key)
+        return self.line if line is None else line
+
+    def in_force(self, date: datetime.date | None) -> bool:
+        """True iff ``start <= date < end``; with no date, every measure is in force."""
+        if date is None:
+            return True
+        return (self.start is None or self.start <= date) and (
+            self.end is None or date < self.end
+        )
+
+
+_KINDS: dict[str, type[Measure]] = {}
+
+MEASURE_KINDS: Mapping[str, type[Measure]] = MappingProxyType(_KINDS)
+"""Every measure kind, by the name of its ``kind`` key (read-only view)."""
+
+M = TypeVar("M", bound=type[Measure])
+
+
+def register_measure(cls: M) -> M:
+    """Class decorator: make a :class:`Measure` subclass available to scenario files."""
+    if not cls.kind or cls.kind in _KINDS:
+        raise ValueError(f"measure kind {cls.kind!r} is empty or already registered")
+    _KINDS[cls.kind] = cls
+    return cls
+
+
+@register_measure
+@dataclass(frozen=True, kw_only=True)
+class Tariff(Measure):
+    """An import tariff levied by importer(s) ``by`` on goods from exporter(s) ``on``.
+
+    ``mode="add"`` adds ``rate`` to the world's own rate; ``mode="set"`` replaces the
+    world's rate with ``rate``.  ``rate`` is ad valorem: 1.25 means 125%.
+    """
+
+    kind: ClassVar[str] = "tariff"
+    by_role: ClassVar[Role] = "importer"
+
+    rate: float = field(metadata=checked(check_rate))
+    mode: Literal["add", "set"] = field(
+        default="add", metadata=checked(choice("add", "set"))
+    )
+
+
+@register_measure
+@dataclass(frozen=True, kw_only=True)
+class TradeCost(Measure):
+    """An iceberg trade-cost change on the cells importer(s) ``by`` buy from ``on``.
+
+    ``factor`` multiplies the cost of delivering a unit: 1.02 means 2% higher.
+    """
+
+    kind: ClassVar[str] = "trade_cost"
+    by_role: ClassVar[Role] = "importer"
+
+    factor: float = field(metadata=checked(check_factor))
+
+
+@dataclass(frozen=True)
+class Options:
+    """Scenario-wide options (the ``options`` mapping of a scenario file).
+
+    ``deficits="fixed"`` holds trade deficits at their share of world income;
+    ``"zero"`` closes them first (the caller does that, not the compiler).  Add an
+    option by adding a field with :func:`checked` metadata and a default.
+    """
+
+    deficits: Literal["fixed", "zero"] = field(
+        default="fixed", metadata=checked(choice("fixed", "zero"))
+    )
+
+    def __post_init__(self) -> None:
+        """Check and normalise every option."""
+        _normalise(self, lambda _key, _item: None)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of measures to apply to a world.
+
+    ``world`` is an optional built-in world name or folder path; ``path`` and ``text``
+    record where the scenario was read from and its raw text (for reports), and do not
+    take part in comparisons.  Measures are renumbered so that each one's ``index`` is
+    its position in :attr:`measures`.
+    """
+
+    name: str
+    description: str = ""
+    world: str | None = None
+    options: Options = field(default_factory=Options)
+    measures: tuple[Measure, ...] = ()
+    path: str | None = field(default=None, compare=False)
+    text: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Check the scalar fields and the measures; number the measures."""
+        for key, value in (("name", self.name), ("world", self.world)):
+            if key == "name" or value is not None:
+                try:
+                    check_text(value)
+                except Invalid as exc:
+                    raise ScenarioError(exc.reason, path=self.path, key=key) from None
+        if not isinstance(self.description, str):
+            raise ScenarioError("must be a string", path=self.path, key="description")
+        if not isinstance(self.options, Options):
+            raise ScenarioError("must be an Options", path=self.path, key="options")
+        measures = _as_measures(self.measures, self.path)
+        object.__setattr__(
+            self,
+            "measures",
+            tuple(
+                m if m.index == i else dataclasses.replace(m, index=i)
+                for i, m in enumerate(measures)
+            ),
+        )
+
+
+def _as_measures(measures: Iterable[object], path: str | None) -> tuple[Measure, ...]:
+    if isinstance(measures, str | bytes) or not isinstance(measures, Iterable):
+        raise ScenarioError("must be a sequence of measures", path=path, key="measures")
+    items = tuple(measures)
+    for item in items:
+        if not isinstance(item, Measure):
+            raise ScenarioError(
+                f"{type(item).__name__} is not a measure", path=path, key="measures"
+            )
+    return cast(tuple[Measure, ...], items)
