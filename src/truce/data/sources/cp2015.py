@@ -9,13 +9,9 @@ smaller; value added = VA share × gross output; purchases of input k by sector 
 io share × (1 − VA share of s) × gross output of s.  The world is then balanced so that
 it meets its own identities exactly (see :func:`cp2015_world`).
 
-The built-in files were made with::
-
-    from pathlib import Path
-    from truce.data.sources.cp2015 import import_cp2015, nafta_scenario_yaml
-    src = Path("../shared/data/cp2015_nafta_1993")
-    import_cp2015(src, Path("src/truce/worlds/cp2015"))
-    Path("src/truce/scenarios/cp2015-nafta.yaml").write_text(nafta_scenario_yaml(src))
+The built-in files are made by ``truce world import cp2015 SRC src/truce/worlds/cp2015``
+(which solves the model, see :mod:`truce.importers`) and by writing
+:func:`nafta_scenario_yaml` to ``src/truce/scenarios/cp2015-nafta.yaml``.
 """
 
 from __future__ import annotations
@@ -27,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from truce.data.world import World, check_world, read_world, write_world
+from truce.data.world import World, check_world
 from truce.errors import WorldError
 
 SECTOR_CODES: tuple[str, ...] = (
@@ -70,22 +66,38 @@ class _Adjustments:
     rescale_dev: float = 0.0
     no_inputs: int = 0
     over: dict[str, list[str]] = field(default_factory=dict)
-    removed_total: float = 0.0
-    top_va_change: str = ""
 
 
-def cp2015_world(src: Path) -> World:
-    """Build the balanced ``cp2015`` world from the source folder ``src``.
+@dataclass(frozen=True)
+class Cp2015Source:
+    """The authors' data as arrays, cleaned but not yet an equilibrium (US$ million)."""
 
-    Balancing, recorded in the world's description:
+    regions: tuple[str, ...]
+    region_names: tuple[str, ...]
+    sector_names: tuple[str, ...]
+    theta_s: np.ndarray
+    tradable_s: np.ndarray
+    flow_sni: np.ndarray
+    """[sector, importer, exporter] at world prices; diagonal = domestic sales."""
+    tau_sni: np.ndarray
+    va_sn: np.ndarray
+    purchases_nks: np.ndarray
+    """Purchases of input k by sector s of region n (tariffs included)."""
+    alpha_sn: np.ndarray
+    """Final-demand shares as the authors compute them (negative ones set to zero)."""
+    notes: tuple[str, ...]
+    """What cleaning changed, one sentence each, for the world's description."""
 
-    * negative io shares are set to zero and every non-empty io column is rescaled to
-      sum to one (the published shares are rounded);
-    * (a) where a sector buys no inputs but its VA share is below one, value added is
-      set to gross output;
-    * (b) where intermediate use of a good exceeds absorption, that input's purchases
-      are scaled down across the using sectors of that region so that final demand is
-      exactly zero, and what was removed is added to those sectors' value added.
+
+def read_cp2015(src: Path) -> Cp2015Source:
+    """Read the authors' files into arrays, following their ``script.m``.
+
+    Cleaning, recorded in ``notes``: gross output raised to exports where smaller (the
+    authors do this); negative io shares set to zero and io columns rescaled to sum to
+    one (the published shares are rounded).  Final-demand shares are absorption minus
+    intermediate use over total final use, set to zero where negative and renormalised,
+    as the authors do.  The data are not an equilibrium of the model (intermediate use
+    exceeds absorption in some cells); the world builder solves for one.
     """
     raw = _read(Path(src))
     countries = raw["countries"].sort_values("idx")
@@ -125,55 +137,80 @@ def cp2015_world(src: Path) -> World:
     flow[:, diag, diag] = gross - exports
 
     share = _io_shares(raw["io_coefficients"], r_ix, regions, notes)
-    no_inputs = (share.sum(axis=1).T == 0) & (va_share < 1)  # (a)
+    no_inputs = (share.sum(axis=1).T == 0) & (va_share < 1)
     notes.no_inputs = int(no_inputs.sum())
-    va_source = va_share * gross
     va_share = np.where(no_inputs, 1.0, va_share)
     va = va_share * gross
     purchases = share * ((1.0 - va_share) * gross).T[:, None, :]  # [region, input k, output s]
 
-    # (b) Intermediate use above absorption: scale that input down, move it to value added.
-    absorption = (flow * (1.0 + tau)).sum(axis=2).T  # [region, k]
-    used = purchases.sum(axis=2)
-    over = used > absorption
-    factor = np.where(over, absorption / np.where(over, used, 1.0), 1.0)
-    removed = purchases * (1.0 - factor)[:, :, None]
-    purchases = purchases * factor[:, :, None]
-    va = va + removed.sum(axis=1).T
+    absorption = (flow * (1.0 + tau)).sum(axis=2)  # [k, region]
+    final = absorption - purchases.sum(axis=2).T
+    negative = final < 0
     notes.over = {
-        regions[n]: [SECTOR_CODES[k] for k in np.flatnonzero(over[n])]
+        regions[n]: [SECTOR_CODES[k] for k in np.flatnonzero(negative[:, n])]
         for n in range(n_r)
-        if over[n].any()
+        if negative[:, n].any()
     }
-    notes.removed_total = float(removed.sum())
-    change = va.sum(axis=0) / va_source.sum(axis=0) - 1.0
-    top = int(np.argmax(np.abs(change)))
-    notes.top_va_change = f"{regions[top]} {change[top]:+.1%}"
+    final = np.where(negative, 0.0, final)
+    return Cp2015Source(
+        regions=regions,
+        region_names=tuple(
+            "Rest of the world" if c == "ROW" else str(x)
+            for c, x in zip(regions, countries["name"], strict=True)
+        ),
+        sector_names=tuple(str(x) for x in sectors["sector"]),
+        theta_s=sectors["theta"].to_numpy(dtype=np.float64),
+        tradable_s=sectors["tradable"].to_numpy() == 1,
+        flow_sni=flow,
+        tau_sni=tau,
+        va_sn=va,
+        purchases_nks=purchases,
+        alpha_sn=final / final.sum(axis=0, keepdims=True),
+        notes=_describe(notes, float(gross.sum())),
+    )
 
-    tradable = sectors["tradable"].to_numpy() == 1
+
+def cp2015_world(
+    source: Cp2015Source,
+    *,
+    flow_sni: np.ndarray,
+    va_sn: np.ndarray,
+    purchases_nks: np.ndarray,
+    equilibrium_note: str,
+) -> World:
+    """The checked ``cp2015`` world from equilibrium flows, value added and purchases."""
+    description = (
+        _para(
+            "Caliendo & Parro (2015) NAFTA baseline: 30 countries and the rest of the world, "
+            "40 sectors (20 tradable goods, 20 services traded only at home), 1993, with the "
+            "1993 applied tariffs. Built as the authors build their base year: trade flows at "
+            "world prices net of tariffs, domestic sales = gross output - exports, value added "
+            "= VA share x gross output, input purchases = io share x (1 - VA share) x gross "
+            "output; then, because these data are not an equilibrium of the model, the model "
+            "is solved with the 1993 policy and the observed trade deficits, and that "
+            "equilibrium is the world (the authors' script does the same before their "
+            "counterfactuals). Trade elasticities as in the authors' counterfactuals (8.22 "
+            "for Auto, Other Transport and services)."
+        )
+        + "\n\nAdjustments to the source data (sizes relative to world gross output):\n"
+        + "\n".join(_para(item, "- ") for item in source.notes[:-1])
+        + source.notes[-1]
+        + "\n"
+        + _para(equilibrium_note, "- ")
+    )
     world = World(
         name="cp2015",
         year=1993,
         currency="USD million",
-        description=_describe(notes, float(gross.sum())),
+        description=description,
         sources=SOURCES,
-        regions=pd.DataFrame(
-            {
-                "region": regions,
-                "name": [
-                    "Rest of the world" if c == "ROW" else str(x)
-                    for c, x in zip(regions, countries["name"], strict=True)
-                ],
-            }
-        ),
+        regions=pd.DataFrame({"region": source.regions, "name": source.region_names}),
         sectors=pd.DataFrame(
-            {
-                "sector": SECTOR_CODES,
-                "name": [str(x) for x in sectors["sector"]],
-                "theta": sectors["theta"].to_numpy(dtype=np.float64),
-            }
+            {"sector": SECTOR_CODES, "name": source.sector_names, "theta": source.theta_s}
         ),
-        **_long_tables(regions, tradable, flow, tau, va, purchases),
+        **_long_tables(
+            source.regions, source.tradable_s, flow_sni, source.tau_sni, va_sn, purchases_nks
+        ),
     )
     return check_world(world)
 
@@ -241,13 +278,15 @@ def _long_tables(
     }
 
 
-def _describe(notes: _Adjustments, world_gross: float) -> str:
-    def para(text: str, indent: str = "") -> str:
-        return textwrap.fill(text, width=92, initial_indent=indent, subsequent_indent="  ")
+def _para(text: str, indent: str = "") -> str:
+    return textwrap.fill(text, width=92, initial_indent=indent, subsequent_indent="  ")
 
+
+def _describe(notes: _Adjustments, world_gross: float) -> tuple[str, ...]:
+    """One sentence per cleaning step; the last entry lists the zero final-demand cells."""
     n_over = sum(map(len, notes.over.values()))
     cells = "".join(f"\n    {r}: {' '.join(codes)}" for r, codes in notes.over.items())
-    items = [
+    return (
         f"as the authors do, gross output raised to exports in {notes.raised} cells "
         f"(+{notes.raised_total / world_gross:.3g} in total);",
         f"negative io shares set to zero: {', '.join(notes.negative_shares) or 'none'};",
@@ -256,32 +295,10 @@ def _describe(notes: _Adjustments, world_gross: float) -> str:
         "columns that lost a negative share);",
         f"value added set to gross output in {notes.no_inputs} cells that buy no inputs but "
         "had a VA share below one;",
-        f"intermediate use above absorption in {n_over} region-good cells: those inputs' "
-        "purchases scaled down across the buying sectors so that final demand is exactly "
-        f"zero, and the {notes.removed_total / world_gross:.3g} removed added to those "
-        "sectors' value added (largest change in a region's value added: "
-        f"{notes.top_va_change}; the authors instead set these final-demand shares to "
-        "zero). Cells:",
-    ]
-    return (
-        para(
-            "Caliendo & Parro (2015) NAFTA baseline: 30 countries and the rest of the world, "
-            "40 sectors (20 tradable goods, 20 services traded only at home), 1993. Trade "
-            "flows at world prices net of tariffs with the 1993 applied tariffs; domestic "
-            "sales = gross output - exports; value added = VA share x gross output; input "
-            "purchases = io share x (1 - VA share) x gross output. Trade elasticities as in "
-            "the authors' counterfactuals (8.22 for Auto, Other Transport and services)."
-        ).replace("\n  ", "\n")
-        + "\n\nAdjustments to the source data (sizes relative to world gross output):\n"
-        + "\n".join(para(item, "- ") for item in items)
-        + cells
+        f"intermediate use above absorption in {n_over} region-good cells: as the authors "
+        "do, their final-demand shares are set to zero. Cells:",
+        cells,
     )
-
-
-def import_cp2015(src: Path, out: Path) -> World:
-    """Build the ``cp2015`` world from ``src`` and write it to the folder ``out``."""
-    write_world(cp2015_world(Path(src)), Path(out))
-    return read_world(Path(out))
 
 
 def nafta_scenario_yaml(src: Path) -> str:

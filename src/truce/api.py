@@ -1,0 +1,145 @@
+"""Use-cases: load a world and a scenario, solve, tabulate.  The CLI and the web call these."""
+
+from __future__ import annotations
+
+import time
+from datetime import date as Date
+from importlib import resources
+from pathlib import Path
+
+import jax.numpy as jnp
+import pandas as pd
+
+from truce.data.calibrate import world_to_baseline
+from truce.data.world import World, builtin_worlds, load_world
+from truce.errors import ScenarioError
+from truce.importers import import_world
+from truce.model.baseline import Baseline, Shock
+from truce.model.solve import Equilibrium, solve
+from truce.model.welfare import rebase, region_outcomes
+from truce.policy.compile import compile_scenario, in_force
+from truce.policy.parse import read_scenario
+from truce.policy.spec import Scenario
+from truce.report.result import Result, SolverStats
+from truce.report.tables import region_table, trade_table
+
+#: The model every scenario runs on until others are added.
+MODEL_NAME = "caliendo-parro"
+
+__all__ = [
+    "MODEL_NAME",
+    "builtin_scenarios",
+    "builtin_worlds",
+    "import_world",
+    "load_scenario",
+    "load_world",
+    "run",
+]
+
+
+def _scenario_folder():
+    return resources.files("truce") / "scenarios"
+
+
+def builtin_scenarios() -> dict[str, str]:
+    """Built-in scenario names and their one-line descriptions."""
+    found: dict[str, str] = {}
+    for entry in sorted(_scenario_folder().iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            scenario = read_scenario(Path(str(entry)))
+            found[entry.name.removesuffix(".yaml")] = scenario.description
+    return found
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """A built-in scenario by name, or a scenario file by path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
+        if not candidate.is_file():
+            raise ScenarioError("no such scenario file", path=str(candidate))
+        return read_scenario(candidate)
+    entry = _scenario_folder() / f"{name_or_path}.yaml"
+    if not entry.is_file():
+        known = ", ".join(sorted(builtin_scenarios())) or "none"
+        raise ScenarioError(
+            f"unknown scenario {str(name_or_path)!r}: not a file and not a built-in "
+            f"scenario (built-in: {known})"
+        )
+    return read_scenario(Path(str(entry)))
+
+
+def _zero_deficit_base(baseline: Baseline) -> tuple[Baseline, Equilibrium]:
+    """The baseline re-solved with every deficit closed, as CP2015 do for Table 2."""
+    closing = Shock(
+        tau_sni=baseline.tau_sni,
+        cost_sni=jnp.ones_like(baseline.tau_sni),
+        deficit_n=jnp.zeros_like(baseline.deficit_n),
+    )
+    eq = solve(baseline, closing)
+    return rebase(baseline, closing, eq), eq
+
+
+def run(
+    world: World | str | Path,
+    scenario: Scenario | str | Path,
+    *,
+    date: Date | None = None,
+) -> Result:
+    """Solve ``scenario`` on ``world`` and return its results.
+
+    ``date`` applies only the measures in force on that day.  Raises
+    :class:`~truce.errors.ScenarioError` for a scenario that does not fit the world and
+    :class:`~truce.errors.NonConvergenceError` when the solver fails.
+    """
+    if not isinstance(world, World):
+        world = load_world(world)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    world_baseline = world_to_baseline(world)
+
+    started = time.perf_counter()
+    iterations = jacobians = 0
+    base = world_baseline
+    zero_deficits = scenario.options.deficits == "zero"
+    if zero_deficits:
+        base, base_eq = _zero_deficit_base(world_baseline)
+        iterations += int(base_eq.iterations)
+        jacobians += int(base_eq.jacobians)
+    shock = compile_scenario(scenario, base, date=date)
+    eq = solve(base, shock)
+    seconds = time.perf_counter() - started
+
+    outcomes = region_outcomes(base, shock, eq)
+    return Result(
+        scenario=scenario.name,
+        world=world.name,
+        date=date,
+        model=MODEL_NAME,
+        solver=SolverStats(
+            converged=bool(eq.converged),
+            iterations=iterations + int(eq.iterations),
+            residual=float(eq.residual),
+            seconds=seconds,
+            jacobians=jacobians + int(eq.jacobians),
+        ),
+        regions=region_table(base, outcomes),
+        trade=trade_table(world_baseline, eq, base if zero_deficits else None),
+        measures=_measure_table(scenario, date),
+    )
+
+
+def _measure_table(scenario: Scenario, date: Date | None) -> pd.DataFrame:
+    """One row per measure in file order; tariffs and trade costs have no constraint."""
+    active = {m.index for m in in_force(scenario, date)}
+    rows = [
+        {
+            "index": m.index,
+            "kind": m.kind,
+            "binding": False,
+            "equivalent_rate": None,
+            "in_force": m.index in active,
+        }
+        for m in scenario.measures
+    ]
+    columns = ["index", "kind", "binding", "equivalent_rate", "in_force"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,151 @@
+"""``truce``: run scenarios and manage worlds from the terminal.
+
+Exit codes (CONTRACTS.md §4): 0 success, 1 the model failed (nothing is written),
+2 bad input (the message names what is wrong).  Progress goes to stderr, results to
+stdout or to the named files.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date as Date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from truce import api
+from truce.errors import InputError, ModelError, TruceError
+
+app = typer.Typer(
+    name="truce",
+    help="Numbers on trade deals and trade wars: a general-equilibrium trade model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+world_app = typer.Typer(help="Build, import and inspect world folders.", no_args_is_help=True)
+app.add_typer(world_app, name="world")
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+EXIT_MODEL_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _fail(error: TruceError) -> typer.Exit:
+    code = EXIT_BAD_INPUT if isinstance(error, InputError) else EXIT_MODEL_FAILED
+    kind = "bad input" if code == EXIT_BAD_INPUT else "model failed"
+    stderr.print(f"[bold red]error[/] ({kind}): {error}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def _parse_date(text: str | None) -> Date | None:
+    if text is None:
+        return None
+    try:
+        return Date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="A scenario file or the name of a built-in scenario.")],
+    world: Annotated[
+        str | None, typer.Option("--world", help="A built-in world name or a world folder.")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Apply the measures in force on this day (YYYY-MM-DD).")
+    ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the results JSON here.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Solve a scenario and print welfare, wages and prices by region."""
+    on_date = _parse_date(date)
+    try:
+        spec = api.load_scenario(scenario)
+        world_name = world or spec.world
+        if world_name is None:
+            raise InputError(
+                f"scenario {spec.name!r} names no world: pass --world NAME_OR_FOLDER "
+                f"(built-in worlds: {', '.join(api.builtin_worlds()) or 'none'})"
+            )
+        if not quiet:
+            stderr.print(f"solving {spec.name} on {world_name} …", highlight=False)
+        result = api.run(api.load_world(world_name), spec, date=on_date)
+        if json_path is not None:
+            result.to_json(json_path)
+    except TruceError as error:
+        raise _fail(error) from None
+    if quiet:
+        return
+    solver = result.solver
+    stderr.print(
+        f"converged in {solver.iterations} iterations, residual {solver.residual:.1e}, "
+        f"{solver.seconds:.2f} s",
+        highlight=False,
+    )
+    table = Table(title=f"{result.scenario} on {result.world}" + (f" ({on_date})" if on_date else ""))
+    for column in ("region", "welfare %", "real wage %", "prices %", "exports %", "imports %", "ToT %", "VoT %"):
+        table.add_column(column, justify="left" if column == "region" else "right")
+    for row in result.regions.itertuples(index=False):
+        table.add_row(
+            row.region,
+            *(f"{v:+.3f}" for v in (row.welfare_pct, row.real_wage_pct, row.price_index_pct,
+                                   row.exports_pct, row.imports_pct, row.tot_pct, row.vot_pct)),
+        )
+    stdout.print(table)
+    if json_path is not None:
+        stderr.print(f"wrote {json_path}", highlight=False)
+
+
+@app.command()
+def worlds() -> None:
+    """List the built-in worlds."""
+    table = Table(title="built-in worlds")
+    for column in ("name", "year", "regions", "sectors", "sources"):
+        table.add_column(column)
+    for name in api.builtin_worlds():
+        w = api.load_world(name)
+        table.add_row(name, str(w.year), str(len(w.regions)), str(len(w.sectors)), "; ".join(w.sources))
+    stdout.print(table)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios, one line each."""
+    table = Table(title="built-in scenarios")
+    table.add_column("name")
+    table.add_column("description")
+    for name, description in api.builtin_scenarios().items():
+        table.add_row(name, " ".join(description.split()))
+    stdout.print(table)
+
+
+@world_app.command("import")
+def world_import(
+    source: Annotated[str, typer.Argument(help="The kind of source data: cp2015.")],
+    src: Annotated[Path, typer.Argument(help="Folder holding the source files.")],
+    out: Annotated[Path, typer.Argument(help="World folder to write.")],
+) -> None:
+    """Turn published source data into a world folder."""
+    try:
+        world = api.import_world(source, src, out)
+    except TruceError as error:
+        raise _fail(error) from None
+    stderr.print(
+        f"wrote world {world.name} ({len(world.regions)} regions × {len(world.sectors)} sectors) to {out}",
+        highlight=False,
+    )
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""Turning solved equilibria into tables and documents."""

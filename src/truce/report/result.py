@@ -1,0 +1,95 @@
+"""The result of one scenario run: labelled tables plus where they came from."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class SolverStats:
+    """How the equilibrium solve went."""
+
+    converged: bool
+    iterations: int
+    residual: float
+    seconds: float
+    jacobians: int = 0
+
+
+@dataclass(frozen=True)
+class Result:
+    """Results of a scenario on a world (CONTRACTS.md §3), as pandas tables."""
+
+    scenario: str
+    world: str
+    date: date | None
+    model: str
+    solver: SolverStats
+    regions: pd.DataFrame
+    trade: pd.DataFrame
+    measures: pd.DataFrame
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results JSON document as Python objects."""
+        return {
+            "scenario": self.scenario,
+            "world": self.world,
+            "date": self.date.isoformat() if self.date is not None else None,
+            "model": self.model,
+            "solver": {
+                "converged": self.solver.converged,
+                "iterations": self.solver.iterations,
+                "residual": self.solver.residual,
+                "seconds": self.solver.seconds,
+                "jacobians": self.solver.jacobians,
+            },
+            "regions": _records(self.regions),
+            "trade": _records(self.trade),
+            "measures": _records(self.measures),
+            **self.extra,
+        }
+
+    def to_json(self, path: str | os.PathLike[str]) -> Path:
+        """Write the results JSON atomically: the file appears whole or not at all."""
+        target = Path(path)
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.write("\n")
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+
+def _plain(value: Any) -> Any:
+    """Python scalars for JSON: floats at full precision, missing values as null."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    columns = list(frame.columns)
+    return [
+        {col: _plain(val) for col, val in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]

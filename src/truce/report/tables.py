@@ -1,0 +1,59 @@
+"""Solved arrays → long, labelled tables (the one place where arrays become rows)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from truce.model.baseline import Baseline
+from truce.model.solve import Equilibrium
+from truce.model.welfare import RegionOutcomes
+
+
+def _pct(ratio) -> np.ndarray:
+    return 100.0 * (np.asarray(ratio, dtype=np.float64) - 1.0)
+
+
+def region_table(baseline: Baseline, outcomes: RegionOutcomes) -> pd.DataFrame:
+    """One row per region with the CONTRACTS.md §3 fields and the CP2015 decomposition."""
+    return pd.DataFrame(
+        {
+            "region": list(baseline.regions),
+            "welfare_pct": _pct(outcomes.welfare_n),
+            "real_wage_pct": _pct(outcomes.real_wage_n),
+            "nominal_wage_pct": _pct(outcomes.nominal_wage_n),
+            "price_index_pct": _pct(outcomes.price_index_n),
+            "tariff_revenue": np.asarray(outcomes.tariff_revenue_n, dtype=np.float64),
+            "exports_pct": _pct(outcomes.exports_n),
+            "imports_pct": _pct(outcomes.imports_n),
+            "tot_pct": 100.0 * np.asarray(outcomes.terms_of_trade_n, dtype=np.float64),
+            "vot_pct": 100.0 * np.asarray(outcomes.volume_of_trade_n, dtype=np.float64),
+        }
+    )
+
+
+def trade_table(
+    world_baseline: Baseline, eq: Equilibrium, base: Baseline | None = None
+) -> pd.DataFrame:
+    """Every cell whose baseline or counterfactual flow is non-zero, domestic included.
+
+    ``baseline`` is the world's own flow; when the scenario was solved from another base
+    (the zero-deficit one) that base's flow is given in a ``base`` column.
+    """
+    S, N, _ = world_baseline.flow_sni.shape
+    sector, importer, exporter = np.meshgrid(np.arange(S), np.arange(N), np.arange(N), indexing="ij")
+    before = np.asarray(world_baseline.flow_sni, dtype=np.float64).ravel()
+    after = np.asarray(eq.flow_sni, dtype=np.float64).ravel()
+    keep = (before != 0) | (after != 0)
+    regions = np.asarray(world_baseline.regions, dtype=object)
+    sectors = np.asarray(world_baseline.sectors, dtype=object)
+    table = {
+        "exporter": regions[exporter.ravel()[keep]],
+        "importer": regions[importer.ravel()[keep]],
+        "sector": sectors[sector.ravel()[keep]],
+        "baseline": before[keep],
+        "counterfactual": after[keep],
+    }
+    if base is not None:
+        table["base"] = np.asarray(base.flow_sni, dtype=np.float64).ravel()[keep]
+    return pd.DataFrame(table)

@@ -1,0 +1,1 @@
+"""Independent reference implementations and published values the tests compare with."""
