@@ -15,7 +15,7 @@ from truce.data.world import World, builtin_worlds, load_world
 from truce.errors import ScenarioError
 from truce.importers import import_world
 from truce.model.baseline import Baseline, Shock
-from truce.model.solve import Equilibrium, solve
+from truce.model.solve import DEFAULT_MAX_STEPS, Equilibrium, solve
 from truce.model.welfare import rebase, region_outcomes
 from truce.policy.compile import compile_scenario, in_force
 from truce.policy.parse import read_scenario
@@ -27,6 +27,7 @@ from truce.report.tables import region_table, trade_table
 MODEL_NAME = "caliendo-parro"
 
 __all__ = [
+    "DEFAULT_MAX_STEPS",
     "MODEL_NAME",
     "builtin_scenarios",
     "builtin_worlds",
@@ -68,14 +69,16 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     return read_scenario(Path(str(entry)))
 
 
-def _zero_deficit_base(baseline: Baseline) -> tuple[Baseline, Equilibrium]:
+def _zero_deficit_base(
+    baseline: Baseline, max_steps: int = DEFAULT_MAX_STEPS
+) -> tuple[Baseline, Equilibrium]:
     """The baseline re-solved with every deficit closed, as CP2015 do for Table 2."""
     closing = Shock(
         tau_sni=baseline.tau_sni,
         cost_sni=jnp.ones_like(baseline.tau_sni),
         deficit_n=jnp.zeros_like(baseline.deficit_n),
     )
-    eq = solve(baseline, closing)
+    eq = solve(baseline, closing, max_steps=max_steps)
     return rebase(baseline, closing, eq), eq
 
 
@@ -84,10 +87,12 @@ def run(
     scenario: Scenario | str | Path,
     *,
     date: Date | None = None,
+    max_steps: int = DEFAULT_MAX_STEPS,
 ) -> Result:
     """Solve ``scenario`` on ``world`` and return its results.
 
-    ``date`` applies only the measures in force on that day.  Raises
+    ``date`` applies only the measures in force on that day; ``max_steps`` caps the
+    solver's outer iterations (each solve's).  Raises
     :class:`~truce.errors.ScenarioError` for a scenario that does not fit the world and
     :class:`~truce.errors.NonConvergenceError` when the solver fails.
     """
@@ -102,11 +107,11 @@ def run(
     base = world_baseline
     zero_deficits = scenario.options.deficits == "zero"
     if zero_deficits:
-        base, base_eq = _zero_deficit_base(world_baseline)
+        base, base_eq = _zero_deficit_base(world_baseline, max_steps)
         iterations += int(base_eq.iterations)
         jacobians += int(base_eq.jacobians)
     shock = compile_scenario(scenario, base, date=date)
-    eq = solve(base, shock)
+    eq = solve(base, shock, max_steps=max_steps)
     seconds = time.perf_counter() - started
 
     outcomes = region_outcomes(base, shock, eq)

@@ -17,7 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from truce import api
-from truce.errors import InputError, ModelError, TruceError
+from truce.api import DEFAULT_MAX_STEPS
+from truce.errors import InputError, TruceError
+
 
 app = typer.Typer(
     name="truce",
@@ -63,6 +65,9 @@ def run(
     ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the results JSON here.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    max_iterations: Annotated[
+        int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
+    ] = DEFAULT_MAX_STEPS,
 ) -> None:
     """Solve a scenario and print welfare, wages and prices by region."""
     on_date = _parse_date(date)
@@ -76,7 +81,7 @@ def run(
             )
         if not quiet:
             stderr.print(f"solving {spec.name} on {world_name} …", highlight=False)
-        result = api.run(api.load_world(world_name), spec, date=on_date)
+        result = api.run(api.load_world(world_name), spec, date=on_date, max_steps=max_iterations)
         if json_path is not None:
             result.to_json(json_path)
     except TruceError as error:
