@@ -111,29 +111,26 @@ def _solve(
     def residual(log_w, log_P0, X0):
         return _outer_residual(baseline, shock, numeraire_n, A_sni, log_w, log_P0, X0)
 
-    def inverse_jacobian(log_w, log_P0, X0):
-        jac = jax.jacfwd(lambda x: residual(x, log_P0, X0)[0])(log_w)
-        return jnp.linalg.inv(jac)
+    def refresh(s):
+        # The exact Jacobian, with the residual and inner solutions as by-products.
+        def with_aux(x):
+            f, inner = residual(x, s["log_P"], s["X"])
+            return f, (f, inner)
 
-    log_w0 = jnp.zeros(n)
-    log_P0 = jnp.zeros_like(baseline.X_sn)
-    f0, (log_P0, X0) = residual(log_w0, log_P0, baseline.X_sn)
-    init = dict(
-        log_w=log_w0,
-        f=f0,
-        log_P=log_P0,
-        X=X0,
-        J_inv=inverse_jacobian(log_w0, log_P0, X0),
-        fresh=jnp.asarray(True),
-        damping=jnp.asarray(1.0),
-        step=jnp.asarray(0),
-        jacobians=jnp.asarray(1),
-    )
+        jac, (f, (log_P, X)) = jax.jacfwd(with_aux, has_aux=True)(s["log_w"])
+        return dict(
+            s,
+            f=f,
+            log_P=log_P,
+            X=X,
+            J_inv=jnp.linalg.inv(jac),
+            stale=jnp.asarray(False),
+            fresh=jnp.asarray(True),
+            damping=jnp.asarray(1.0),
+            jacobians=s["jacobians"] + 1,
+        )
 
-    def keep_going(s):
-        return (_max_abs(s["f"]) > tol) & (s["step"] < max_steps) & (s["damping"] > 1e-6)
-
-    def body(s):
+    def attempt(s):
         dx = -s["J_inv"] @ s["f"]
         dx = dx * jnp.minimum(1.0, MAX_LOG_STEP / jnp.maximum(_max_abs(dx), 1e-300))
         dx = dx * s["damping"]
@@ -141,43 +138,51 @@ def _solve(
         improved = jnp.all(jnp.isfinite(f_new)) & (
             jnp.linalg.norm(f_new) < jnp.linalg.norm(s["f"])
         )
+        # Good Broyden update of the inverse Jacobian (Sherman-Morrison).
+        df = f_new - s["f"]
+        J_inv_df = s["J_inv"] @ df
+        denom = dx @ J_inv_df
+        safe = jnp.abs(denom) > 1e-300
+        update = jnp.outer(dx - J_inv_df, dx @ s["J_inv"]) / jnp.where(safe, denom, 1.0)
+        accepted = dict(
+            s,
+            log_w=s["log_w"] + dx,
+            f=f_new,
+            log_P=log_P_new,
+            X=X_new,
+            J_inv=jnp.where(safe, s["J_inv"] + update, s["J_inv"]),
+            fresh=jnp.asarray(False),
+            damping=jnp.minimum(1.0, 2.0 * s["damping"]),
+        )
+        # On failure a stale Jacobian is refreshed (next iteration); a fresh one that
+        # still fails gets a shorter step.
+        rejected = dict(
+            s,
+            damping=jnp.where(s["fresh"], 0.5 * s["damping"], s["damping"]),
+            stale=~s["fresh"],
+        )
+        return jax.tree.map(lambda a, r: jnp.where(improved, a, r), accepted, rejected)
 
-        def accept(_):
-            df = f_new - s["f"]
-            J_inv_df = s["J_inv"] @ df
-            denom = dx @ J_inv_df
-            safe = jnp.abs(denom) > 1e-300
-            update = jnp.outer(dx - J_inv_df, dx @ s["J_inv"]) / jnp.where(safe, denom, 1.0)
-            return dict(
-                s,
-                log_w=s["log_w"] + dx,
-                f=f_new,
-                log_P=log_P_new,
-                X=X_new,
-                J_inv=jnp.where(safe, s["J_inv"] + update, s["J_inv"]),
-                fresh=jnp.asarray(False),
-                damping=jnp.minimum(1.0, 2.0 * s["damping"]),
-            )
+    def keep_going(s):
+        converged = _max_abs(s["f"]) <= tol
+        return (~converged | s["stale"]) & (s["step"] < max_steps) & (s["damping"] > 1e-6)
 
-        def reject(_):
-            # A stale Jacobian is refreshed first; a fresh one that still fails gets a
-            # shorter step.
-            return jax.lax.cond(
-                s["fresh"],
-                lambda _: dict(s, damping=0.5 * s["damping"]),
-                lambda _: dict(
-                    s,
-                    J_inv=inverse_jacobian(s["log_w"], s["log_P"], s["X"]),
-                    fresh=jnp.asarray(True),
-                    damping=jnp.asarray(1.0),
-                    jacobians=s["jacobians"] + 1,
-                ),
-                None,
-            )
-
-        s = jax.lax.cond(improved, accept, reject, None)
+    def body(s):
+        s = jax.lax.cond(s["stale"], refresh, attempt, s)
         return dict(s, step=s["step"] + 1)
 
+    init = dict(
+        log_w=jnp.zeros(n),
+        f=jnp.full(n, jnp.inf),
+        log_P=jnp.zeros_like(baseline.X_sn),
+        X=baseline.X_sn,
+        J_inv=jnp.eye(n),
+        stale=jnp.asarray(True),
+        fresh=jnp.asarray(False),
+        damping=jnp.asarray(1.0),
+        step=jnp.asarray(0),
+        jacobians=jnp.asarray(0),
+    )
     s = jax.lax.while_loop(keep_going, body, init)
 
     # Evaluate every condition at the returned point, independently of the loop's test.
