@@ -18,6 +18,7 @@ from rich.table import Table
 
 from truce import api
 from truce.api import DEFAULT_MAX_STEPS
+from truce.config import enable_compilation_cache
 from truce.errors import InputError, TruceError
 
 
@@ -150,6 +151,7 @@ def world_import(
 
 def main() -> None:
     """Console entry point."""
+    enable_compilation_cache()
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - interactive only

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import equinox as eqx
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
 from truce._types import Codes
@@ -90,42 +91,48 @@ def baseline_from_flows(
     get neutral shares (value-added share 1, expenditure shares 0): they carry no flow,
     so they enter no equation.
     """
-    flow_sni = jnp.asarray(flow_sni, dtype=jnp.float64)
-    tau_sni = jnp.asarray(tau_sni, dtype=jnp.float64)
+    # Plain NumPy here: this runs once per world, and eager JAX would compile every op.
+    flow_sni = np.asarray(flow_sni, dtype=np.float64)
+    tau_sni = np.asarray(tau_sni, dtype=np.float64)
+    va_sn = np.asarray(va_sn, dtype=np.float64)
+    io_nks = np.asarray(io_nks, dtype=np.float64)
     gross_sn = flow_sni.sum(axis=1)
     X_sn = (flow_sni * (1.0 + tau_sni)).sum(axis=2)
-    pi_sni = jnp.where(
-        X_sn[:, :, None] > 0,
-        flow_sni * (1.0 + tau_sni) / jnp.where(X_sn > 0, X_sn, 1.0)[:, :, None],
+    buys = X_sn > 0
+    pi_sni = np.where(
+        buys[:, :, None],
+        flow_sni * (1.0 + tau_sni) / np.where(buys, X_sn, 1.0)[:, :, None],
         0.0,
     )
-    va_sn = jnp.asarray(va_sn, dtype=jnp.float64)
-    io_nks = jnp.asarray(io_nks, dtype=jnp.float64)
     has_output = gross_sn > 0
-    safe_gross = jnp.where(has_output, gross_sn, 1.0)
-    gamma_va_sn = jnp.where(has_output, va_sn / safe_gross, 1.0)
-    gamma_io_nsk = jnp.where(
+    safe_gross = np.where(has_output, gross_sn, 1.0)
+    gamma_va_sn = np.where(has_output, va_sn / safe_gross, 1.0)
+    gamma_io_nsk = np.where(
         has_output.T[:, :, None],
-        jnp.transpose(io_nks, (0, 2, 1)) / safe_gross.T[:, :, None],
+        np.transpose(io_nks, (0, 2, 1)) / safe_gross.T[:, :, None],
         0.0,
     )
     if alpha_sn is None:
         final_sn = X_sn - io_nks.sum(axis=2).T
         alpha_sn = final_sn / final_sn.sum(axis=0, keepdims=True)
     deficit_n = flow_sni.sum(axis=(0, 2)) - flow_sni.sum(axis=(0, 1))
+
+    def array(x):
+        return jnp.asarray(np.asarray(x, dtype=np.float64))
+
     return Baseline(
         regions=tuple(str(r) for r in regions),
         sectors=tuple(str(s) for s in sectors),
-        flow_sni=flow_sni,
-        tau_sni=tau_sni,
-        X_sn=X_sn,
-        pi_sni=pi_sni,
-        va_n=va_sn.sum(axis=0),
-        gamma_va_sn=gamma_va_sn,
-        gamma_io_nsk=gamma_io_nsk,
-        alpha_sn=jnp.asarray(alpha_sn, dtype=jnp.float64),
-        theta_s=jnp.asarray(theta_s, dtype=jnp.float64),
-        deficit_n=deficit_n,
+        flow_sni=array(flow_sni),
+        tau_sni=array(tau_sni),
+        X_sn=array(X_sn),
+        pi_sni=array(pi_sni),
+        va_n=array(va_sn.sum(axis=0)),
+        gamma_va_sn=array(gamma_va_sn),
+        gamma_io_nsk=array(gamma_io_nsk),
+        alpha_sn=array(alpha_sn),
+        theta_s=array(theta_s),
+        deficit_n=array(deficit_n),
     )
 
 

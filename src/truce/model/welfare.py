@@ -46,6 +46,7 @@ def _foreign(flow_sni: Float[Array, "s n i"]) -> Float[Array, "s n i"]:
     return flow_sni * (1.0 - jnp.eye(n, dtype=flow_sni.dtype))[None, :, :]
 
 
+@eqx.filter_jit
 def region_outcomes(baseline: Baseline, shock: Shock, eq: Equilibrium) -> RegionOutcomes:
     """Welfare, wages, prices, trade and the welfare decomposition for every region."""
     del shock  # the equilibrium already carries the counterfactual wedges' effects

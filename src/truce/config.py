@@ -1,0 +1,43 @@
+"""Settings read once from the environment (``TRUCE_*``).
+
+``TRUCE_CACHE_DIR``: where compiled solvers are kept between runs of the command line
+(default: the user's cache folder, ``~/.cache/truce``); ``TRUCE_NO_CACHE=1`` turns the
+cache off.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process-wide settings."""
+
+    cache_dir: Path | None
+
+
+def _read_settings() -> Settings:
+    if os.environ.get("TRUCE_NO_CACHE", "") not in ("", "0"):
+        return Settings(cache_dir=None)
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "truce"
+    return Settings(cache_dir=Path(os.environ.get("TRUCE_CACHE_DIR", default)))
+
+
+SETTINGS = _read_settings()
+
+
+def enable_compilation_cache(settings: Settings = SETTINGS) -> None:
+    """Keep compiled solvers on disk so a second run skips JAX compilation."""
+    if settings.cache_dir is None:
+        return
+    import jax
+
+    try:
+        settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # an unwritable cache folder only costs speed
+    jax.config.update("jax_compilation_cache_dir", str(settings.cache_dir / "jax"))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
