@@ -309,10 +309,8 @@ def test_world_that_fails_its_identities(tmp_path: Path, monkeypatch: pytest.Mon
     assert "region=B" not in message  # B's identity still holds (3 + 8 = 11)
 
 
-# Rich reads `[...]` in the message as markup: a key spelled like a markup tag is
-# swallowed (`[bold]`) or crashes the error printer (`[/x]`, exit 1 and a traceback
-# instead of exit 2).  The fix is escaping the message in truce.cli.main._fail.
-@pytest.mark.xfail(reason="cli._fail prints the error message as rich markup", strict=True)
+# Messages are printed verbatim, not read as rich markup: a key spelled like a markup
+# tag must be shown as it is (`[bold]`) and must not crash the error printer (`[/x]`).
 @pytest.mark.parametrize("key", ["[bold]", "[/x]"])
 def test_error_message_is_printed_verbatim(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str
@@ -323,9 +321,7 @@ def test_error_message_is_printed_verbatim(
     assert_bad_input(result, f"m.yaml:10: key {key}:")
 
 
-# A --json path that cannot be written is bad input (§4: exit 2, a message), but
-# Result.to_json's OSError escapes the CLI's TruceError handler: exit 1 and a traceback.
-@pytest.mark.xfail(reason="cli.run does not turn an unwritable --json path into exit 2", strict=True)
+# A --json path that cannot be written is bad input (§4: exit 2 and a message).
 def test_json_path_that_is_a_folder(small_scenario: Path, tmp_path: Path) -> None:
     result = invoke("run", small_scenario, "--world", "cp2015", "-q", "--json", tmp_path)
     assert_bad_input(result, str(tmp_path))

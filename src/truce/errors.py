@@ -55,6 +55,10 @@ def format_location(
     return prefix + message
 
 
+class OutputError(InputError):
+    """An output file cannot be written where the user asked (a folder, no permission)."""
+
+
 class ModelError(TruceError):
     """The model could not produce an answer."""
 

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from truce import api
@@ -42,7 +43,7 @@ EXIT_BAD_INPUT = 2
 def _fail(error: TruceError) -> typer.Exit:
     code = EXIT_BAD_INPUT if isinstance(error, InputError) else EXIT_MODEL_FAILED
     kind = "bad input" if code == EXIT_BAD_INPUT else "model failed"
-    stderr.print(f"[bold red]error[/] ({kind}): {error}", highlight=False, markup=True)
+    stderr.print(f"[bold red]error[/] ({kind}): {escape(str(error))}", highlight=False)
     return typer.Exit(code)
 
 
@@ -80,9 +81,10 @@ def run(
                 f"scenario {spec.name!r} names no world: pass --world NAME_OR_FOLDER "
                 f"(built-in worlds: {', '.join(api.builtin_worlds()) or 'none'})"
             )
+        world_data = api.load_world(world_name)
         if not quiet:
-            stderr.print(f"solving {spec.name} on {world_name} …", highlight=False)
-        result = api.run(api.load_world(world_name), spec, date=on_date, max_steps=max_iterations)
+            stderr.print(f"solving {spec.name} on {world_data.name} …", highlight=False)
+        result = api.run(world_data, spec, date=on_date, max_steps=max_iterations)
         if json_path is not None:
             result.to_json(json_path)
     except TruceError as error:

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from truce.errors import OutputError
+
 
 @dataclass(frozen=True)
 class SolverStats:
@@ -63,17 +65,26 @@ class Result:
         """Write the results JSON atomically: the file appears whole or not at all."""
         target = Path(path)
         text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.write("\n")
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            write_atomically(target, text + "\n")
+        except OSError as error:
+            raise OutputError(f"{target}: cannot write the results JSON: {error.strerror}") from error
         return target
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` through a temporary file beside it and a rename."""
+    if target.is_dir():
+        raise IsADirectoryError(21, "Is a directory", str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _plain(value: Any) -> Any:
