@@ -41,7 +41,7 @@ from truce.model.solve import _outer_residual, solve
 from truce.policy.compile import compile_scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from reference import cp_tatonnement  # noqa: E402
+from reference import cp_tatonnement
 
 PEER_WARM_TWO_SOLVES = 3.1  # s, public JAX replication of CP2015 (issue's figure)
 PEER_WARM_COUNTERFACTUAL = 1.4  # s
@@ -133,20 +133,30 @@ def main() -> None:
     compile_s = nafta["first"] - nafta["warm"]
     print("\nCP2015 NAFTA, 31 × 40 (zero-deficit base solve + counterfactual)")
     print(f"  first call (compile + run)  {nafta['first']:8.3f} s")
-    print(f"  compile                     {compile_s:8.3f} s   "
-          f"peer ~{PEER_COMPILE:.1f} s  ratio {PEER_COMPILE / compile_s:5.1f}x")
-    print(f"  warm, both solves           {nafta['warm']:8.3f} s   "
-          f"peer {PEER_WARM_TWO_SOLVES:.1f} s  ratio {PEER_WARM_TWO_SOLVES / nafta['warm']:5.1f}x")
-    print(f"  warm, counterfactual alone  {nafta['alone']:8.3f} s   "
-          f"peer {PEER_WARM_COUNTERFACTUAL:.1f} s  ratio "
-          f"{PEER_WARM_COUNTERFACTUAL / nafta['alone']:5.1f}x")
-    print(f"  counterfactual: {int(eq.iterations)} iterations, {int(eq.jacobians)} Jacobian(s), "
-          f"residual {float(eq.residual):.1e}")
+    print(
+        f"  compile                     {compile_s:8.3f} s   "
+        f"peer ~{PEER_COMPILE:.1f} s  ratio {PEER_COMPILE / compile_s:5.1f}x"
+    )
+    print(
+        f"  warm, both solves           {nafta['warm']:8.3f} s   "
+        f"peer {PEER_WARM_TWO_SOLVES:.1f} s  ratio {PEER_WARM_TWO_SOLVES / nafta['warm']:5.1f}x"
+    )
+    print(
+        f"  warm, counterfactual alone  {nafta['alone']:8.3f} s   "
+        f"peer {PEER_WARM_COUNTERFACTUAL:.1f} s  ratio "
+        f"{PEER_WARM_COUNTERFACTUAL / nafta['alone']:5.1f}x"
+    )
+    print(
+        f"  counterfactual: {int(eq.iterations)} iterations, {int(eq.jacobians)} Jacobian(s), "
+        f"residual {float(eq.residual):.1e}"
+    )
 
     cold, warm, jac = _profile(nafta["base"], nafta["shock"], eq, args.repeats)
     print("  profile at the solution (counterfactual):")
-    print(f"    one exact Jacobian (forward mode, {len(nafta['base'].regions)} directions) "
-          f"{1e3 * jac:7.1f} ms")
+    print(
+        f"    one exact Jacobian (forward mode, {len(nafta['base'].regions)} directions) "
+        f"{1e3 * jac:7.1f} ms"
+    )
     print(f"    one residual, cold inner loops  {1e3 * cold:7.1f} ms")
     print(f"    one residual, warm inner loops  {1e3 * warm:7.1f} ms")
     share = int(eq.jacobians) * jac / nafta["alone"]
@@ -155,15 +165,19 @@ def main() -> None:
     if not args.no_peer:
         seconds, solution = _peer(nafta["base"], nafta["shock"])
         gap = float(np.max(np.abs(solution.w_hat - np.asarray(eq.w_hat_n))))
-        print(f"  peer measured in this run (NumPy, CP Appendix C algorithm), counterfactual: "
-              f"{seconds:.2f} s, {solution.iterations} wage iterations; ratio "
-              f"{seconds / nafta['alone']:.1f}x; max wage gap {gap:.1e}")
+        print(
+            f"  peer measured in this run (NumPy, CP Appendix C algorithm), counterfactual: "
+            f"{seconds:.2f} s, {solution.iterations} wage iterations; ratio "
+            f"{seconds / nafta['alone']:.1f}x; max wage gap {gap:.1e}"
+        )
 
     first, warm80, eq80 = _synthetic(args.repeats)
     print("\nsynthetic 80 × 28 with IO (one region +20 points on everyone)")
     print(f"  first call (compile + run)  {first:8.3f} s")
-    print(f"  warm                        {warm80:8.3f} s   target < 1 s; "
-          f"{int(eq80.iterations)} iterations, {int(eq80.jacobians)} Jacobian(s)")
+    print(
+        f"  warm                        {warm80:8.3f} s   target < 1 s; "
+        f"{int(eq80.iterations)} iterations, {int(eq80.jacobians)} Jacobian(s)"
+    )
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak resident memory {peak_mb:.0f} MB (target < 2048 MB)")

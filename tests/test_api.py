@@ -36,7 +36,9 @@ measures:
 DATES = f"\n    start: {START}\n    end: {END}"
 
 
-def scenario_text(name: str, deficits: str = "fixed", *, measures: bool = True, dated: bool = False) -> str:
+def scenario_text(
+    name: str, deficits: str = "fixed", *, measures: bool = True, dated: bool = False
+) -> str:
     head = f"name: {name}\nworld: cp2015\noptions:\n  deficits: {deficits}\n"
     return head + (MEASURES.format(dates=DATES if dated else "") if measures else "")
 
@@ -260,7 +262,9 @@ def test_scenario_errors_through_run(world, tmp_path: Path) -> None:
     ],
     ids=["start", "last-day", "end", "day-before-start"],
 )
-def test_date_applies_start_not_end(world, folder: Path, two, none, on: date, applies: bool) -> None:
+def test_date_applies_start_not_end(
+    world, folder: Path, two, none, on: date, applies: bool
+) -> None:
     result = truce.run(world, truce.load_scenario(folder / "dated.yaml"), date=on)
     # In force: the undated scenario's equilibrium; not in force: the baseline's.
     expected = two if applies else none
@@ -291,7 +295,16 @@ def test_json_round_trips_at_full_precision(two, tmp_path: Path) -> None:
 
 def test_json_has_the_contract_fields(two) -> None:
     doc = two.to_dict()
-    assert {"scenario", "world", "date", "model", "solver", "regions", "trade", "measures"} <= doc.keys()
+    assert {
+        "scenario",
+        "world",
+        "date",
+        "model",
+        "solver",
+        "regions",
+        "trade",
+        "measures",
+    } <= doc.keys()
     assert doc["world"] == "cp2015" and doc["date"] is None
     assert doc["solver"]["converged"] is True
     assert all(set(REGION_FIELDS) <= row.keys() for row in doc["regions"])

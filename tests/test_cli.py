@@ -108,14 +108,14 @@ def json_run(workdir: Path, small_scenario: Path):
 
 
 def test_run_writes_the_results_json(json_run) -> None:
-    result, doc = json_run
+    _, doc = json_run
     # §3: every top-level key (more are allowed).
-    assert TOP_KEYS <= doc.keys(), TOP_KEYS - doc.keys()
+    assert doc.keys() >= TOP_KEYS, TOP_KEYS - doc.keys()
     assert doc["scenario"] == "cli-small"
     assert doc["world"] == "cp2015"
     assert doc["date"] is None  # no --date given
     assert doc["model"] == "caliendo-parro"
-    assert SOLVER_KEYS <= doc["solver"].keys()
+    assert doc["solver"].keys() >= SOLVER_KEYS
     assert doc["solver"]["converged"] is True
     assert doc["solver"]["iterations"] >= 1
     # The solver's tolerance is 1e-11 (solve.DEFAULT_TOL, convergence at 10 x tol).
@@ -124,11 +124,11 @@ def test_run_writes_the_results_json(json_run) -> None:
     assert len(doc["regions"]) == 31
     assert [row["region"] for row in doc["regions"]].count("USA") == 1
     for row in doc["regions"]:
-        assert REGION_KEYS <= row.keys(), REGION_KEYS - row.keys()
+        assert row.keys() >= REGION_KEYS, REGION_KEYS - row.keys()
         assert all(isinstance(row[k], float) for k in REGION_KEYS - {"region"})
     assert doc["trade"], "the trade table is never empty"
     for row in doc["trade"]:
-        assert TRADE_KEYS <= row.keys()
+        assert row.keys() >= TRADE_KEYS
     # One tariff measure: one row, index 0, no constraint (§3).
     assert [{k: m[k] for k in MEASURE_KEYS} for m in doc["measures"]] == [
         {"index": 0, "kind": "tariff", "binding": False, "equivalent_rate": None}
@@ -168,8 +168,16 @@ def test_no_convergence_exits_1_and_writes_nothing(small_scenario: Path, tmp_pat
     # step of this shock leaves a residual of about 3e-5).
     out = tmp_path / "out"
     out.mkdir()
-    result = invoke("run", small_scenario, "--world", "cp2015", "--max-iterations", "1",
-                    "--json", out / "r.json")
+    result = invoke(
+        "run",
+        small_scenario,
+        "--world",
+        "cp2015",
+        "--max-iterations",
+        "1",
+        "--json",
+        out / "r.json",
+    )
     assert result.exit_code == EXIT_MODEL_FAILED, (result.output, result.exception)
     assert isinstance(result.exception, SystemExit)  # an orderly exit, not a crash
     assert "model failed" in result.stderr
@@ -280,7 +288,9 @@ def tiny_world() -> World:
                 "tariff": [0.0, 0.0, 0.0, 0.0],
             }
         ),
-        value_added=pd.DataFrame({"region": ["A", "B"], "sector": ["G", "G"], "value": [15.0, 11.0]}),
+        value_added=pd.DataFrame(
+            {"region": ["A", "B"], "sector": ["G", "G"], "value": [15.0, 11.0]}
+        ),
     )
 
 
@@ -296,7 +306,9 @@ def test_world_that_fails_its_identities(tmp_path: Path, monkeypatch: pytest.Mon
     trade.loc[(trade.exporter == "A") & (trade.importer == "B"), "value"] = 50.0
     (bad / "trade.parquet").unlink()
     trade.to_csv(bad / "trade.csv", index=False)
-    scenario = write(tmp_path, "t.yaml", "name: t\nmeasures:\n  - kind: tariff\n    by: A\n    rate: 0.1\n")
+    scenario = write(
+        tmp_path, "t.yaml", "name: t\nmeasures:\n  - kind: tariff\n    by: A\n    rate: 0.1\n"
+    )
     monkeypatch.chdir(tmp_path)  # a short relative folder path, quoted as given
     result = invoke("run", scenario, "--world", "./bad")
     assert_bad_input(result, "error (bad input)")

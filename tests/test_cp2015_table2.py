@@ -8,9 +8,9 @@ numbers are in tests/reference/cp2015_table2.py with their sources.
 import math
 
 import pytest
+from reference.cp2015_table2 import CP2015_R_PACKAGE, TABLE_2, TABLE_2_HALF_UNIT
 
 import truce
-from reference.cp2015_table2 import CP2015_R_PACKAGE, TABLE_2, TABLE_2_HALF_UNIT
 
 pytestmark = pytest.mark.reference
 

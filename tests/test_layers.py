@@ -183,10 +183,18 @@ def call_violations(module: str, source: str) -> list[str]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call):
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else None
+            )
             where = f"{module}:{node.lineno}"
             if isinstance(func, ast.Name) and name == "print" and layer != "cli":
-                problems.append(f"{where}: print() outside the command line (use logging or a callback)")
+                problems.append(
+                    f"{where}: print() outside the command line (use logging or a callback)"
+                )
             if (
                 isinstance(func, ast.Name)
                 and name == "open"
@@ -196,16 +204,28 @@ def call_violations(module: str, source: str) -> list[str]:
                 problems.append(f"{where}: open() in the {layer} layer")
             if name in ("import_module", "__import__"):
                 problems.append(f"{where}: dynamic import hides an edge from this check")
-        if isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr") and layer != "cli":
-            if isinstance(node.value, ast.Name) and node.value.id == "sys":
-                problems.append(f"{module}:{node.lineno}: sys.{node.attr} outside the command line")
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("stdout", "stderr")
+            and layer != "cli"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sys"
+        ):
+            problems.append(f"{module}:{node.lineno}: sys.{node.attr} outside the command line")
     return problems
 
 
 # --------------------------------------------------------------------------- the checker
 
 
-KNOWN = {"truce", "truce.api", "truce.model", "truce.model.solve", "truce.model.baseline", "truce.policy"}
+KNOWN = {
+    "truce",
+    "truce.api",
+    "truce.model",
+    "truce.model.solve",
+    "truce.model.baseline",
+    "truce.policy",
+}
 
 
 def check(module: str, source: str, *, is_package: bool = False) -> list[str]:
@@ -223,11 +243,21 @@ def check(module: str, source: str, *, is_package: bool = False) -> list[str]:
         # `from truce import api` is the submodule truce.api
         ("truce.model.welfare", "from truce import api\n", False, "imports truce.api"),
         # a lazy import inside a function counts
-        ("truce.data.world", "def f():\n    import truce.model.solve\n", False, "truce.data.world:2"),
+        (
+            "truce.data.world",
+            "def f():\n    import truce.model.solve\n",
+            False,
+            "truce.data.world:2",
+        ),
         ("truce.model.solve", "import pandas as pd\n", False, "must not use pandas"),
         ("truce.model.solve", "from pathlib import Path\n", False, "must not use pathlib"),
         ("truce.data.calibrate", "import jax.numpy as jnp\n", False, "must not use jax"),
-        ("truce.cli.main", "from truce.model.solve import solve\n", False, "imports truce.model.solve"),
+        (
+            "truce.cli.main",
+            "from truce.model.solve import solve\n",
+            False,
+            "imports truce.model.solve",
+        ),
         ("truce.cli.main", "import numpy\n", False, "must not use numpy"),
         ("truce.policy.spec", "from truce.report.tables import x\n", False, "imports truce.report"),
         ("truce.errors", "from truce._types import Code\n", False, "imports truce._types"),
@@ -235,10 +265,20 @@ def check(module: str, source: str, *, is_package: bool = False) -> list[str]:
         ("truce.policy.spec", "from truce import Scenario\n", False, "not the package root"),
         ("truce.newthing", "x = 1\n", False, "belongs to no layer"),
         ("truce.model.solve", "print('x')\n", False, "print()"),
-        ("truce.report.tables", "def f():\n    print('x')\n", False, "truce.report.tables:2: print()"),
+        (
+            "truce.report.tables",
+            "def f():\n    print('x')\n",
+            False,
+            "truce.report.tables:2: print()",
+        ),
         ("truce.model.solve", "open('x')\n", False, "open()"),
         ("truce.data.world", "import sys\nsys.stderr.write('x')\n", False, "sys.stderr"),
-        ("truce.api", "import importlib\nimportlib.import_module('truce.cli')\n", False, "dynamic import"),
+        (
+            "truce.api",
+            "import importlib\nimportlib.import_module('truce.cli')\n",
+            False,
+            "dynamic import",
+        ),
     ],
 )
 def test_checker_catches(module: str, source: str, is_package: bool, expected: str) -> None:
@@ -249,9 +289,18 @@ def test_checker_catches(module: str, source: str, is_package: bool, expected: s
 @pytest.mark.parametrize(
     ("module", "source"),
     [
-        ("truce.model.welfare", "from truce.model.baseline import Baseline\nfrom .solve import solve\n"),
-        ("truce.data.calibrate", "from truce.model.baseline import Baseline\nimport numpy, pandas\n"),
-        ("truce.policy.compile", "from truce.model.baseline import Shock\nimport jax.numpy as jnp\n"),
+        (
+            "truce.model.welfare",
+            "from truce.model.baseline import Baseline\nfrom .solve import solve\n",
+        ),
+        (
+            "truce.data.calibrate",
+            "from truce.model.baseline import Baseline\nimport numpy, pandas\n",
+        ),
+        (
+            "truce.policy.compile",
+            "from truce.model.baseline import Shock\nimport jax.numpy as jnp\n",
+        ),
         ("truce.cli.main", "from truce import api\nprint('ok')\n"),
         ("truce", "from truce.report.result import Result\n"),
         ("truce.policy.parse", "open('scenario.yaml')\n"),
@@ -265,12 +314,21 @@ def test_resolution_of_the_real_tree() -> None:
     # Spot checks that the resolver sees real edges: a test of the checker on the code.
     modules = all_modules()
     known = set(modules)
-    assert {"truce", "truce.api", "truce.cli.main", "truce.model.solve", "truce.policy.parse"} <= known
+    assert {
+        "truce",
+        "truce.api",
+        "truce.cli.main",
+        "truce.model.solve",
+        "truce.policy.parse",
+    } <= known
 
     def targets(name: str) -> set[str]:
         path = modules[name]
         text = path.read_text(encoding="utf-8")
-        return {i.target for i in imports_of(name, text, is_package=path.name == "__init__.py", known=known)}
+        return {
+            i.target
+            for i in imports_of(name, text, is_package=path.name == "__init__.py", known=known)
+        }
 
     assert "truce.api" in targets("truce.cli.main")  # via `from truce import api`
     assert "truce.model.baseline" in targets("truce.policy.compile")
@@ -286,7 +344,9 @@ def test_every_module_follows_the_import_table() -> None:
     problems = []
     for name, path in modules.items():
         text = path.read_text(encoding="utf-8")
-        problems += import_violations(name, text, is_package=path.name == "__init__.py", known=known)
+        problems += import_violations(
+            name, text, is_package=path.name == "__init__.py", known=known
+        )
     assert problems == [], "\n".join(problems)
 
 
@@ -318,5 +378,8 @@ def test_exceptions_are_still_needed() -> None:
     edges = set()
     for name, path in modules.items():
         text = path.read_text(encoding="utf-8")
-        edges |= {(name, i.target) for i in imports_of(name, text, is_package=path.name == "__init__.py", known=known)}
+        edges |= {
+            (name, i.target)
+            for i in imports_of(name, text, is_package=path.name == "__init__.py", known=known)
+        }
     assert set(EXCEPTIONS) <= edges, set(EXCEPTIONS) - edges

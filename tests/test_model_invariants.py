@@ -57,7 +57,9 @@ def test_acr_formula_one_sector_no_io_balanced_trade(seed):
     rng = np.random.default_rng(seed)
     cost = rng.uniform(0.7, 1.5, size=baseline.tau_sni.shape)
     cost = np.where(np.eye(6, dtype=bool)[None], 1.0, cost)
-    shock = Shock(tau_sni=baseline.tau_sni, cost_sni=jnp.asarray(cost), deficit_n=baseline.deficit_n)
+    shock = Shock(
+        tau_sni=baseline.tau_sni, cost_sni=jnp.asarray(cost), deficit_n=baseline.deficit_n
+    )
     eq = solve(baseline, shock)
     welfare = region_outcomes(baseline, shock, eq).welfare_n
     own_share_change = jnp.diagonal(eq.pi_sni[0]) / jnp.diagonal(baseline.pi_sni[0])
@@ -83,7 +85,9 @@ def test_shares_sum_to_one_and_markets_clear():
     np.testing.assert_allclose(deficit / scale, shock.deficit_n / scale, atol=CLEARING_TOL)
     # Factor markets: factor income equals the value added embodied in gross output.
     va_demand = (baseline.gamma_va_sn * eq.flow_sni.sum(axis=1)).sum(axis=0)
-    np.testing.assert_allclose(va_demand / scale, eq.w_hat_n * baseline.va_n / scale, atol=CLEARING_TOL)
+    np.testing.assert_allclose(
+        va_demand / scale, eq.w_hat_n * baseline.va_n / scale, atol=CLEARING_TOL
+    )
 
 
 def test_results_do_not_depend_on_the_numeraire():
@@ -125,13 +129,22 @@ def test_symmetric_regions_get_symmetric_results():
     gross = flow.sum(axis=1)
     io = symmetrise(np.transpose(base.gamma_io_nsk, (0, 2, 1)), (0,)) * gross.T[:, None, :]
     baseline = baseline_from_flows(
-        regions=("A", "B", "C"), sectors=base.sectors, flow_sni=flow, tau_sni=tau,
-        va_sn=gross - io.sum(axis=1).T, io_nks=io, theta_s=base.theta_s,
+        regions=("A", "B", "C"),
+        sectors=base.sectors,
+        flow_sni=flow,
+        tau_sni=tau,
+        va_sn=gross - io.sum(axis=1).T,
+        io_nks=io,
+        theta_s=base.theta_s,
     )
     tau_new = np.asarray(baseline.tau_sni).copy()
     tau_new[:, 2, 0] += 0.3
     tau_new[:, 2, 1] += 0.3
-    shock = Shock(tau_sni=jnp.asarray(tau_new), cost_sni=jnp.ones_like(baseline.tau_sni), deficit_n=baseline.deficit_n)
+    shock = Shock(
+        tau_sni=jnp.asarray(tau_new),
+        cost_sni=jnp.ones_like(baseline.tau_sni),
+        deficit_n=baseline.deficit_n,
+    )
     eq = solve(baseline, shock)
     out = region_outcomes(baseline, shock, eq)
     for field in ("welfare_n", "real_wage_n", "nominal_wage_n", "price_index_n", "exports_n"):
@@ -173,13 +186,18 @@ def test_relabelling_regions_permutes_results():
         gross = flow.sum(axis=1)
         io = np.transpose(np.asarray(baseline.gamma_io_nsk), (0, 2, 1))[p] * gross.T[:, None, :]
         permuted = baseline_from_flows(
-            regions=tuple(baseline.regions[i] for i in p), sectors=baseline.sectors,
-            flow_sni=flow, tau_sni=np.asarray(baseline.tau_sni)[:, p][:, :, p],
-            va_sn=gross - io.sum(axis=1).T, io_nks=io, theta_s=baseline.theta_s,
+            regions=tuple(baseline.regions[i] for i in p),
+            sectors=baseline.sectors,
+            flow_sni=flow,
+            tau_sni=np.asarray(baseline.tau_sni)[:, p][:, :, p],
+            va_sn=gross - io.sum(axis=1).T,
+            io_nks=io,
+            theta_s=baseline.theta_s,
         )
         pshock = Shock(
             tau_sni=jnp.asarray(np.asarray(shock.tau_sni)[:, p][:, :, p]),
-            cost_sni=jnp.ones_like(permuted.tau_sni), deficit_n=permuted.deficit_n,
+            cost_sni=jnp.ones_like(permuted.tau_sni),
+            deficit_n=permuted.deficit_n,
         )
         peq = solve(permuted, pshock)
         np.testing.assert_allclose(peq.w_hat_n, np.asarray(eq.w_hat_n)[p], rtol=1e-10)

@@ -8,8 +8,8 @@ damped wage tâtonnement — so agreement checks the equations and the solver to
 import jax.numpy as jnp
 import numpy as np
 import pytest
-
 from reference import cp_tatonnement as reference
+
 from truce.data.synthetic import synthetic_baseline
 from truce.model.baseline import Shock
 from truce.model.solve import solve
@@ -23,9 +23,10 @@ AGREEMENT = 1e-9
 def test_agrees_with_the_reference_algorithm(seed, n, s, size):
     baseline = synthetic_baseline(n, s, seed=seed)
     rng = np.random.default_rng(seed)
-    tau_new = np.asarray(baseline.tau_sni) + rng.uniform(0, size, baseline.tau_sni.shape) * (
-        1.0 - np.eye(n)
-    )[None]
+    tau_new = (
+        np.asarray(baseline.tau_sni)
+        + rng.uniform(0, size, baseline.tau_sni.shape) * (1.0 - np.eye(n))[None]
+    )
     shock = Shock(
         tau_sni=jnp.asarray(tau_new),
         cost_sni=jnp.ones_like(baseline.tau_sni),

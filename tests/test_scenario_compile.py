@@ -61,9 +61,7 @@ BASE = tiny_baseline()
 TAU0 = np.asarray(BASE.tau_sni)
 
 
-def compiled(
-    text: str, date: datetime.date | None = None, groups: Groups | None = None
-) -> Shock:
+def compiled(text: str, date: datetime.date | None = None, groups: Groups | None = None) -> Shock:
     """Parse a dedented scenario text and compile it on the tiny baseline."""
     scenario = parse_scenario(textwrap.dedent(text), PATH)
     return compile_scenario(scenario, BASE, date=date, groups=groups)
@@ -347,9 +345,7 @@ _measure = st.fixed_dictionaries(
 def test_fuzz_parse_and_compile(
     measures: list[dict[str, object]], date: datetime.date | None
 ) -> None:
-    scenario_text = "\n".join(
-        ["name: fuzz", "measures:"] + [f"  - {_flow(m)}" for m in measures]
-    )
+    scenario_text = "\n".join(["name: fuzz", "measures:"] + [f"  - {_flow(m)}" for m in measures])
     try:
         scenario = parse_scenario(scenario_text, PATH)
         shock = compile_scenario(scenario, BASE, date=date)
@@ -368,9 +364,7 @@ def test_fuzz_parse_and_compile(
     np.testing.assert_allclose(cost, want_cost, rtol=1e-13)
 
 
-def _cell_by_cell(
-    scenario: Scenario, date: datetime.date | None
-) -> tuple[np.ndarray, np.ndarray]:
+def _cell_by_cell(scenario: Scenario, date: datetime.date | None) -> tuple[np.ndarray, np.ndarray]:
     """Tariffs and cost factors computed one cell at a time, straight from CONTRACTS §2."""
     tau, cost = TAU0.copy(), np.ones_like(TAU0)
     for s, sector in enumerate(BASE.sectors):

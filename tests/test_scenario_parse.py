@@ -168,7 +168,7 @@ def test_kinds_table() -> None:
     assert MEASURE_KINDS["trade_cost"] is TradeCost
 
 
-def test_read_scenario(tmp_path) -> None:  # noqa: ANN001
+def test_read_scenario(tmp_path) -> None:
     file = tmp_path / "collapse.yaml"
     file.write_text(CONTRACT_EXAMPLE, encoding="utf-8")
     scenario = read_scenario(file)
@@ -320,6 +320,7 @@ _documents = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=5),
     max_leaves=25,
 )
+
 
 def _mostly(good: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
     """Usually (9 times in 10) a plausible value, sometimes anything at all."""

@@ -20,8 +20,8 @@ from truce.data import (
     write_world,
 )
 from truce.data.sources.cp2015 import NAFTA, nafta_scenario_yaml, read_cp2015
-from truce.importers import import_world
 from truce.errors import WorldError
+from truce.importers import import_world
 
 REPO = Path(__file__).resolve().parents[1]
 CP_SRC = REPO.parent / "shared" / "data" / "cp2015_nafta_1993"
@@ -55,7 +55,9 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
     """
     return {
         "regions": pd.DataFrame({"region": ["A", "B"], "name": ["Aland", "Bland"]}),
-        "sectors": pd.DataFrame({"sector": ["G", "V"], "name": ["Goods", "Services"], "theta": [4.0, 8.0]}),
+        "sectors": pd.DataFrame(
+            {"sector": ["G", "V"], "name": ["Goods", "Services"], "theta": [4.0, 8.0]}
+        ),
         "trade": pd.DataFrame(
             {
                 "exporter": ["A", "A", "B", "B", "A", "B"],
@@ -66,7 +68,11 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
             }
         ),
         "value_added": pd.DataFrame(
-            {"region": ["A", "A", "B", "B"], "sector": ["G", "V", "G", "V"], "value": [50.0, 35.0, 45.0, 27.0]}
+            {
+                "region": ["A", "A", "B", "B"],
+                "sector": ["G", "V", "G", "V"],
+                "value": [50.0, 35.0, 45.0, 27.0],
+            }
         ),
         "io": pd.DataFrame(
             {
@@ -109,7 +115,12 @@ def error_of(folder: Path) -> str:
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_tiny_world_reads(tmp_path: Path, fmt: str) -> None:
     world = read_world(write_folder(tmp_path / "w", tiny_tables(), fmt=fmt))
-    assert (world.name, world.year, world.currency, world.sources) == ("tiny", 2020, "USD million", ("made up",))
+    assert (world.name, world.year, world.currency, world.sources) == (
+        "tiny",
+        2020,
+        "USD million",
+        ("made up",),
+    )
     assert world.path == tmp_path / "w"
     assert world.final_demand is None
     assert world.trade["value"].dtype == np.float64
@@ -151,7 +162,9 @@ def test_no_io_table_means_value_added_is_gross_output() -> None:
 
 def test_final_demand_table_gives_the_shares(tmp_path: Path) -> None:
     t = tiny_tables()
-    t["final_demand"] = pd.DataFrame({"region": ["A", "A", "B"], "sector": ["G", "V", "G"], "share": [0.25, 0.75, 1.0]})
+    t["final_demand"] = pd.DataFrame(
+        {"region": ["A", "A", "B"], "sector": ["G", "V", "G"], "share": [0.25, 0.75, 1.0]}
+    )
     b = world_to_baseline(read_world(write_folder(tmp_path / "w", t)))
     np.testing.assert_allclose(b.alpha_sn, [[0.25, 1.0], [0.75, 0.0]])
 
@@ -196,7 +209,8 @@ BAD_CELLS = {
     ),
     "domestic tariff": (
         _set("trade", 0, "tariff", 0.05),
-        "trade.csv: row (exporter=A, importer=A, sector=G): tariff 0.05 on a domestic row must be 0",
+        "trade.csv: row (exporter=A, importer=A, sector=G): "
+        "tariff 0.05 on a domestic row must be 0",
     ),
     "unknown region": (
         _set("trade", 3, "exporter", "C"),
@@ -204,7 +218,8 @@ BAD_CELLS = {
     ),
     "unknown sector": (
         _set("io", 4, "input_sector", "X"),
-        "io.csv: row (region=B, input_sector=X, output_sector=V): input_sector 'X' is not in sectors",
+        "io.csv: row (region=B, input_sector=X, output_sector=V): "
+        "input_sector 'X' is not in sectors",
     ),
     "duplicate key": (
         _append("value_added", {"region": "B", "sector": "V", "value": 1.0}),
@@ -218,8 +233,14 @@ BAD_CELLS = {
         _set("value_added", 2, "value", "abc"),
         "value_added.csv: row (region=B, sector=G): value 'abc' is not a number",
     ),
-    "theta zero": (_set("sectors", 1, "theta", 0.0), "sectors.csv: row (sector=V): theta 0 must be > 0"),
-    "theta negative": (_set("sectors", 0, "theta", -2.0), "sectors.csv: row (sector=G): theta -2 must be > 0"),
+    "theta zero": (
+        _set("sectors", 1, "theta", 0.0),
+        "sectors.csv: row (sector=V): theta 0 must be > 0",
+    ),
+    "theta negative": (
+        _set("sectors", 0, "theta", -2.0),
+        "sectors.csv: row (sector=G): theta -2 must be > 0",
+    ),
     "gross output identity": (
         _set("value_added", 3, "value", 20.0),
         "value_added.csv: row (region=B, sector=V): gross output 30 (trade) differs from "
@@ -227,17 +248,24 @@ BAD_CELLS = {
     ),
     # A,G buys 70 of G (value added 0 keeps its identity): use of G in A = 70 + 5 = 75 > 72.
     "negative final demand": (
-        lambda t: (t["io"].__setitem__("value", [70.0, 10.0, 5.0, 15.0, 3.0]), _set("value_added", 0, "value", 0.0)(t)),
+        lambda t: (
+            t["io"].__setitem__("value", [70.0, 10.0, 5.0, 15.0, 3.0]),
+            _set("value_added", 0, "value", 0.0)(t),
+        ),
         "io.csv: row (region=A, input_sector=G): intermediate use 75 exceeds absorption 72 "
         "(trade incl. tariffs): final demand -3 is negative",
     ),
     "shares off one": (
         lambda t: t.__setitem__(
-            "final_demand", pd.DataFrame({"region": ["A", "B"], "sector": ["G", "G"], "share": [0.5, 1.0]})
+            "final_demand",
+            pd.DataFrame({"region": ["A", "B"], "sector": ["G", "G"], "share": [0.5, 1.0]}),
         ),
         "final_demand.csv: region A: shares sum to 0.5, not 1",
     ),
-    "missing column": (lambda t: t.__setitem__("trade", t["trade"].drop(columns="tariff")), "trade.csv: missing column(s) tariff"),
+    "missing column": (
+        lambda t: t.__setitem__("trade", t["trade"].drop(columns="tariff")),
+        "trade.csv: missing column(s) tariff",
+    ),
     "extra column": (
         lambda t: t["regions"].insert(2, "gdp", 1.0),
         "regions.csv: unexpected column(s) gdp",
@@ -264,7 +292,13 @@ def test_parquet_with_wrong_dtype(tmp_path: Path) -> None:
 def test_many_problems_are_cut_short(tmp_path: Path) -> None:
     t = tiny_tables()
     extra = pd.DataFrame(
-        {"exporter": [f"X{k:02d}" for k in range(15)], "importer": "A", "sector": "G", "value": 1.0, "tariff": 0.0}
+        {
+            "exporter": [f"X{k:02d}" for k in range(15)],
+            "importer": "A",
+            "sector": "G",
+            "value": 1.0,
+            "tariff": 0.0,
+        }
     )
     t["trade"] = pd.concat([t["trade"], extra], ignore_index=True)
     msg = error_of(write_folder(tmp_path / "w", t))
@@ -278,8 +312,14 @@ def test_many_problems_are_cut_short(tmp_path: Path) -> None:
     ("meta", "expected"),
     [
         ('name = "t"\nyear = 1\ncurrency = "x"\nsources = []', "missing key 'description'"),
-        ('name = "t"\nyear = "1993"\ncurrency = "x"\ndescription = ""\nsources = []', "key 'year' must be int"),
-        ('name = "t"\nyear = 1\ncurrency = "x"\ndescription = ""\nsources = []\nunit = 2', "unknown key 'unit'"),
+        (
+            'name = "t"\nyear = "1993"\ncurrency = "x"\ndescription = ""\nsources = []',
+            "key 'year' must be int",
+        ),
+        (
+            'name = "t"\nyear = 1\ncurrency = "x"\ndescription = ""\nsources = []\nunit = 2',
+            "unknown key 'unit'",
+        ),
         ("name = ", "not valid TOML"),
     ],
 )
@@ -307,13 +347,21 @@ def test_missing_and_doubled_tables(tmp_path: Path) -> None:
 def test_write_read_round_trip(tmp_path: Path) -> None:
     world = World(
         **META
-        | {"description": 'Line one\nline "two" with \\ and\ttab, ünïcode\n', "sources": ("a", 'b "q"')},
+        | {
+            "description": 'Line one\nline "two" with \\ and\ttab, ünïcode\n',
+            "sources": ("a", 'b "q"'),
+        },
         **tiny_tables(),  # type: ignore[arg-type]
     )
     write_world(world, tmp_path / "w")
     back = read_world(tmp_path / "w")
     assert sorted(p.name for p in (tmp_path / "w").iterdir()) == [
-        "io.parquet", "regions.parquet", "sectors.parquet", "trade.parquet", "value_added.parquet", "world.toml",
+        "io.parquet",
+        "regions.parquet",
+        "sectors.parquet",
+        "trade.parquet",
+        "value_added.parquet",
+        "world.toml",
     ]  # fmt: skip
     for key in ("name", "year", "currency", "description", "sources"):
         assert getattr(back, key) == getattr(world, key)
@@ -366,17 +414,28 @@ def test_load_world_by_name_and_path(tmp_path: Path) -> None:
 
 
 def _identity_gaps(world: World) -> tuple[float, float]:
-    """Largest |gross output - value added - purchases| / gross output, and lowest final demand / absorption."""
+    """Largest |gross output - value added - purchases| / gross output, and the lowest
+    final demand / absorption."""
     b = world_to_baseline(world)
     gross = np.asarray(b.gross_output_sn)
-    va = (world.value_added.set_index(["sector", "region"])["value"]).unstack().loc[list(b.sectors), list(b.regions)]
+    va = (
+        (world.value_added.set_index(["sector", "region"])["value"])
+        .unstack()
+        .loc[list(b.sectors), list(b.regions)]
+    )
     io = world.io
     assert io is not None
-    bought = io.groupby(["output_sector", "region"])["value"].sum().unstack(fill_value=0.0).reindex(
-        index=list(b.sectors), columns=list(b.regions), fill_value=0.0
+    bought = (
+        io.groupby(["output_sector", "region"])["value"]
+        .sum()
+        .unstack(fill_value=0.0)
+        .reindex(index=list(b.sectors), columns=list(b.regions), fill_value=0.0)
     )
-    used = io.groupby(["input_sector", "region"])["value"].sum().unstack(fill_value=0.0).reindex(
-        index=list(b.sectors), columns=list(b.regions), fill_value=0.0
+    used = (
+        io.groupby(["input_sector", "region"])["value"]
+        .sum()
+        .unstack(fill_value=0.0)
+        .reindex(index=list(b.sectors), columns=list(b.regions), fill_value=0.0)
     )
     gap = np.abs(gross - va.to_numpy() - bought.to_numpy()) / gross
     final = (np.asarray(b.X_sn) - used.to_numpy()) / np.asarray(b.X_sn)

@@ -41,9 +41,7 @@ class ScenarioError(InputError):
         super().__init__(format_location(message, path=path, line=line, key=key))
 
 
-def format_location(
-    message: str, *, path: str | None, line: int | None, key: str | None
-) -> str:
+def format_location(message: str, *, path: str | None, line: int | None, key: str | None) -> str:
     """Format ``PATH:LINE: key KEY: message``, leaving out the parts that are unknown."""
     prefix = ""
     if path is not None:

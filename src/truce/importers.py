@@ -46,8 +46,10 @@ def build_cp2015(src: Path) -> World:
     before = source.flow_sni
     moved = float(np.abs(flow - before).sum() / before.sum())
     foreign = ~np.eye(len(source.regions), dtype=bool)[None]
-    moved_foreign = float(np.abs(flow - before)[np.broadcast_to(foreign, flow.shape)].sum()
-                          / before[np.broadcast_to(foreign, flow.shape)].sum())
+    moved_foreign = float(
+        np.abs(flow - before)[np.broadcast_to(foreign, flow.shape)].sum()
+        / before[np.broadcast_to(foreign, flow.shape)].sum()
+    )
     note = (
         "solving for the equilibrium (every condition met to 1e-11 of world income) moves "
         f"flows by {moved:.3g} of their total in absolute "

@@ -74,7 +74,7 @@ def _expenditure(d: Data, pi_new, tau_new, w_hat, deficit):
     for k in range(J):
         for j in range(J):
             # coefficient on X'[n, j] in X'[i, k]: gamma_io[i, k, j] * buy[n, i, j]
-            M[:, k, :, j] += (d.gamma_io[:, k, j][:, None] * buy[:, :, j].T)
+            M[:, k, :, j] += d.gamma_io[:, k, j][:, None] * buy[:, :, j].T
     revenue_rate = (buy * tau_new).sum(axis=1)  # (n, j)
     for n in range(N):
         M[n, :, n, :] += np.outer(d.alpha[n], revenue_rate[n])

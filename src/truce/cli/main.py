@@ -22,7 +22,6 @@ from truce.api import DEFAULT_MAX_STEPS
 from truce.config import enable_compilation_cache
 from truce.errors import InputError, TruceError
 
-
 app = typer.Typer(
     name="truce",
     help="Numbers on trade deals and trade wars: a general-equilibrium trade model.",
@@ -58,14 +57,19 @@ def _parse_date(text: str | None) -> Date | None:
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="A scenario file or the name of a built-in scenario.")],
+    scenario: Annotated[
+        str, typer.Argument(help="A scenario file or the name of a built-in scenario.")
+    ],
     world: Annotated[
         str | None, typer.Option("--world", help="A built-in world name or a world folder.")
     ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="Apply the measures in force on this day (YYYY-MM-DD).")
+        str | None,
+        typer.Option("--date", help="Apply the measures in force on this day (YYYY-MM-DD)."),
     ] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write the results JSON here.")] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the results JSON here.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     max_iterations: Annotated[
         int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
@@ -97,14 +101,35 @@ def run(
         f"{solver.seconds:.2f} s",
         highlight=False,
     )
-    table = Table(title=f"{result.scenario} on {result.world}" + (f" ({on_date})" if on_date else ""))
-    for column in ("region", "welfare %", "real wage %", "prices %", "exports %", "imports %", "ToT %", "VoT %"):
+    table = Table(
+        title=f"{result.scenario} on {result.world}" + (f" ({on_date})" if on_date else "")
+    )
+    for column in (
+        "region",
+        "welfare %",
+        "real wage %",
+        "prices %",
+        "exports %",
+        "imports %",
+        "ToT %",
+        "VoT %",
+    ):
         table.add_column(column, justify="left" if column == "region" else "right")
     for row in result.regions.itertuples(index=False):
         table.add_row(
             row.region,
-            *(f"{v:+.3f}" for v in (row.welfare_pct, row.real_wage_pct, row.price_index_pct,
-                                   row.exports_pct, row.imports_pct, row.tot_pct, row.vot_pct)),
+            *(
+                f"{v:+.3f}"
+                for v in (
+                    row.welfare_pct,
+                    row.real_wage_pct,
+                    row.price_index_pct,
+                    row.exports_pct,
+                    row.imports_pct,
+                    row.tot_pct,
+                    row.vot_pct,
+                )
+            ),
         )
     stdout.print(table)
     if json_path is not None:
@@ -119,7 +144,9 @@ def worlds() -> None:
         table.add_column(column)
     for name in api.builtin_worlds():
         w = api.load_world(name)
-        table.add_row(name, str(w.year), str(len(w.regions)), str(len(w.sectors)), "; ".join(w.sources))
+        table.add_row(
+            name, str(w.year), str(len(w.regions)), str(len(w.sectors)), "; ".join(w.sources)
+        )
     stdout.print(table)
 
 
@@ -146,7 +173,8 @@ def world_import(
     except TruceError as error:
         raise _fail(error) from None
     stderr.print(
-        f"wrote world {world.name} ({len(world.regions)} regions × {len(world.sectors)} sectors) to {out}",
+        f"wrote world {world.name} ({len(world.regions)} regions × "
+        f"{len(world.sectors)} sectors) to {out}",
         highlight=False,
     )
 

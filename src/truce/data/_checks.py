@@ -66,9 +66,7 @@ def _is_text(col: pd.Series) -> bool:
 
 
 def _is_number(col: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
-        col.dtype
-    )
+    return pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
 
 
 def _check_structure(df: pd.DataFrame, schema: TableSchema, label: str, problems: Problems) -> None:
@@ -216,7 +214,7 @@ def _check_identities(
         names = regions["region"].to_numpy()
         p.add_rows(
             labels.get("trade", "trade"),
-                total <= 0,
+            total <= 0,
             lambda i: (
                 f"region {names[i]}: no final demand (absorption minus intermediate use is 0)"
             ),
@@ -226,6 +224,6 @@ def _check_identities(
         off_sum = np.abs(sums.to_numpy() - 1.0) > SHARE_TOL
         p.add_rows(
             labels.get("final_demand", "final_demand"),
-                off_sum,
+            off_sum,
             lambda i: f"region {sums.index[i]}: shares sum to {float(sums.iat[i])!r}, not 1",
         )

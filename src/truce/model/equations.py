@@ -61,7 +61,6 @@ def solve_prices(
 ) -> Float[Array, "s n"]:
     """Price indices given wages: a contraction in log P (modulus below one)."""
 
-
     def step(log_P, params):
         baseline, A_sni, log_w_n = params
         return log_price_index_sn(baseline, A_sni, log_unit_cost_sn(baseline, log_w_n, log_P))
@@ -77,14 +76,12 @@ def trade_shares_sni(
 ) -> Float[Array, "s n i"]:
     """Counterfactual expenditure shares π′."""
     theta = baseline.theta_s[:, None]
-    return (
-        A_sni
-        * jnp.exp(-theta * log_c_sn)[:, None, :]
-        * jnp.exp(theta * log_P_sn)[:, :, None]
-    )
+    return A_sni * jnp.exp(-theta * log_c_sn)[:, None, :] * jnp.exp(theta * log_P_sn)[:, :, None]
 
 
-def deficit_level_n(baseline: Baseline, shock: Shock, w_n: Float[Array, " n"]) -> Float[Array, " n"]:
+def deficit_level_n(
+    baseline: Baseline, shock: Shock, w_n: Float[Array, " n"]
+) -> Float[Array, " n"]:
     """Deficits held at their share of world factor income (the shock's levels are in
     units of the baseline's world factor income)."""
     return shock.deficit_n * (w_n * baseline.va_n).sum() / baseline.va_n.sum()

@@ -36,11 +36,11 @@ def _iterate(update: Callable[[Array], Array], x0: Array, tol: float, max_steps:
 @partial(jax.custom_jvp, nondiff_argnums=(0, 3, 4))
 def fixed_point(
     step: Callable[[Array, Any], Array],
-    x0: Float[Array, "..."],
+    x0: Float[Array, ...],
     params: Any,
     tol: float,
     max_steps: int,
-) -> Float[Array, "..."]:
+) -> Float[Array, ...]:
     """Iterate ``x ← step(x, params)`` from ``x0`` until successive iterates differ by at
     most ``tol`` (absolute, so scale ``x`` to order one) or ``max_steps`` passes."""
     return _iterate(lambda x: step(x, params), x0, tol, max_steps)

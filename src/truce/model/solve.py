@@ -135,9 +135,7 @@ def _solve(
         dx = dx * jnp.minimum(1.0, MAX_LOG_STEP / jnp.maximum(_max_abs(dx), 1e-300))
         dx = dx * s["damping"]
         f_new, (log_P_new, X_new) = residual(s["log_w"] + dx, s["log_P"], s["X"])
-        improved = jnp.all(jnp.isfinite(f_new)) & (
-            jnp.linalg.norm(f_new) < jnp.linalg.norm(s["f"])
-        )
+        improved = jnp.all(jnp.isfinite(f_new)) & (jnp.linalg.norm(f_new) < jnp.linalg.norm(s["f"]))
         # Good Broyden update of the inverse Jacobian (Sherman-Morrison).
         df = f_new - s["f"]
         J_inv_df = s["J_inv"] @ df
@@ -193,9 +191,10 @@ def _solve(
     buy_sni = pi / (1.0 + shock.tau_sni)
     revenue_rate_sn = (buy_sni * shock.tau_sni).sum(axis=2)
     price_gap = _max_abs(log_price_index_sn(baseline, A_sni, log_c) - log_P)
-    spending_gap = _max_abs(
-        spending_step(baseline, shock, w, buy_sni, revenue_rate_sn, X) - X
-    ) / baseline.va_n.sum()
+    spending_gap = (
+        _max_abs(spending_step(baseline, shock, w, buy_sni, revenue_rate_sn, X) - X)
+        / baseline.va_n.sum()
+    )
     labour_gap = _max_abs(labour_excess_n(baseline, shock, w, pi, X))
     numeraire_gap = jnp.abs(_numeraire_gap(baseline, numeraire_n, w))
     residual_value = jnp.max(jnp.stack([price_gap, spending_gap, labour_gap, numeraire_gap]))

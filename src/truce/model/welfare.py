@@ -86,5 +86,12 @@ def rebase(baseline: Baseline, shock: Shock, eq: Equilibrium) -> Baseline:
     return eqx.tree_at(
         lambda b: (b.flow_sni, b.tau_sni, b.X_sn, b.pi_sni, b.va_n, b.deficit_n),
         baseline,
-        (eq.flow_sni, shock.tau_sni, eq.X_sn, eq.pi_sni, eq.w_hat_n * baseline.va_n, shock.deficit_n),
+        (
+            eq.flow_sni,
+            shock.tau_sni,
+            eq.X_sn,
+            eq.pi_sni,
+            eq.w_hat_n * baseline.va_n,
+            shock.deficit_n,
+        ),
     )

@@ -159,8 +159,7 @@ def codes(axis: Literal["region", "sector"]) -> Check:
             return (_check_code(value, axis),)
         if not isinstance(value, list | tuple):
             raise Invalid(
-                f'must be a {axis} code, a list of {axis} codes or "*", '
-                f"not {describe(value)}"
+                f'must be a {axis} code, a list of {axis} codes or "*", not {describe(value)}'
             )
         if not value:
             raise Invalid(f'the list names no {axis}; give codes or "*"')

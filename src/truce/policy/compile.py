@@ -204,9 +204,7 @@ class _Resolver:
             & foreign[None, :, :]
         )
 
-    def _regions(
-        self, measure: Measure, key: str, selection: Selection
-    ) -> NDArray[np.bool_]:
+    def _regions(self, measure: Measure, key: str, selection: Selection) -> NDArray[np.bool_]:
         chosen = np.zeros(len(self.regions), dtype=bool)
         if selection == WILDCARD:
             chosen[:] = True
@@ -230,8 +228,7 @@ class _Resolver:
                     measure,
                     key,
                     item,
-                    f"unknown region {code!r}; the world's regions are "
-                    f"{_listed(self.regions)}",
+                    f"unknown region {code!r}; the world's regions are {_listed(self.regions)}",
                 )
         return chosen
 
@@ -246,8 +243,7 @@ class _Resolver:
                     measure,
                     "sectors",
                     item,
-                    f"unknown sector {code!r}; the world's sectors are "
-                    f"{_listed(self.sectors)}",
+                    f"unknown sector {code!r}; the world's sectors are {_listed(self.sectors)}",
                 )
             chosen[self.sector_at[code]] = True
         return chosen

@@ -184,8 +184,7 @@ def _measure(raw: Doc, index: int, line: int, path: str | None) -> Measure:
                 path,
                 _key_line(raw, key, line),
                 _key_name(key),
-                f"unknown key for a {kind} measure; its keys are kind, "
-                + ", ".join(keys),
+                f"unknown key for a {kind} measure; its keys are kind, " + ", ".join(keys),
             )
         if raw[key] is None:
             _fail(path, _value_line(raw, key, line), key, _NO_VALUE)
@@ -248,7 +247,7 @@ def _load_yaml(text: str, path: str | None) -> Any:
         _fail(path, line, None, f"invalid YAML: {what}")
     except RecursionError:
         _fail(path, None, None, "invalid YAML: nested too deeply")
-    except Exception as exc:  # noqa: BLE001 - the YAML library's failures on odd text
+    except Exception as exc:
         line = _mark_line(exc)
         _fail(path, line, None, f"invalid YAML: {type(exc).__name__}: {str(exc)[:200]}")
 

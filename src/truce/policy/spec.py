@@ -58,9 +58,7 @@ def checked(check: Check) -> dict[str, Check]:
 @functools.cache
 def file_keys(cls: type) -> Mapping[str, dataclasses.Field[Any]]:
     """The fields of a spec class that a scenario file may set, in declaration order."""
-    return MappingProxyType(
-        {f.name: f for f in dataclasses.fields(cls) if _CHECK in f.metadata}
-    )
+    return MappingProxyType({f.name: f for f in dataclasses.fields(cls) if _CHECK in f.metadata})
 
 
 def check_value(cls: type, key: str, value: object) -> Any:
@@ -92,9 +90,7 @@ def _normalise(obj: object, line_of: Callable[[str, int | None], int | None]) ->
         try:
             clean = keys[name].metadata[_CHECK](getattr(obj, name))
         except Invalid as exc:
-            raise ScenarioError(
-                exc.reason, line=line_of(name, exc.item), key=name
-            ) from None
+            raise ScenarioError(exc.reason, line=line_of(name, exc.item), key=name) from None
         object.__setattr__(obj, name, clean)
 
 
@@ -152,8 +148,7 @@ class Measure:
         _normalise(self, self.line_of)
         if self.start is not None and self.end is not None and self.end <= self.start:
             raise ScenarioError(
-                f"the date range is empty: end {self.end} is not after start "
-                f"{self.start}",
+                f"the date range is empty: end {self.end} is not after start {self.start}",
                 line=self.line_of("end"),
                 key="end",
             )
@@ -172,9 +167,7 @@ class Measure:
         """True iff ``start <= date < end``; with no date, every measure is in force."""
         if date is None:
             return True
-        return (self.start is None or self.start <= date) and (
-            self.end is None or date < self.end
-        )
+        return (self.start is None or self.start <= date) and (self.end is None or date < self.end)
 
 
 _KINDS: dict[str, type[Measure]] = {}
@@ -206,9 +199,7 @@ class Tariff(Measure):
     by_role: ClassVar[Role] = "importer"
 
     rate: float = field(metadata=checked(check_rate))
-    mode: Literal["add", "set"] = field(
-        default="add", metadata=checked(choice("add", "set"))
-    )
+    mode: Literal["add", "set"] = field(default="add", metadata=checked(choice("add", "set")))
 
 
 @register_measure

@@ -68,7 +68,9 @@ class Result:
         try:
             write_atomically(target, text + "\n")
         except OSError as error:
-            raise OutputError(f"{target}: cannot write the results JSON: {error.strerror}") from error
+            raise OutputError(
+                f"{target}: cannot write the results JSON: {error.strerror}"
+            ) from error
         return target
 
 

@@ -41,7 +41,9 @@ def trade_table(
     (the zero-deficit one) that base's flow is given in a ``base`` column.
     """
     S, N, _ = world_baseline.flow_sni.shape
-    sector, importer, exporter = np.meshgrid(np.arange(S), np.arange(N), np.arange(N), indexing="ij")
+    sector, importer, exporter = np.meshgrid(
+        np.arange(S), np.arange(N), np.arange(N), indexing="ij"
+    )
     before = np.asarray(world_baseline.flow_sni, dtype=np.float64).ravel()
     after = np.asarray(eq.flow_sni, dtype=np.float64).ravel()
     keep = (before != 0) | (after != 0)
