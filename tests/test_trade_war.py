@@ -25,7 +25,8 @@ def _inputs(seed=0):
     rng = np.random.default_rng(seed)
     shape = (len(COUNTRIES), len(COUNTRIES), len(SECTORS))
     flows = rng.lognormal(size=shape)
-    tariff = rng.uniform(0.0, 0.08, size=shape)
+    # MFN-like rates averaging about 8%, as China's on US goods in the 2021 file.
+    tariff = rng.uniform(0.0, 0.16, size=shape)
     for k in range(len(COUNTRIES)):
         tariff[k, k, :] = 0.0
     tariff[:, :, -1] = 0.0  # services untaxed
@@ -69,6 +70,14 @@ def test_targeted_measures_keep_their_statutory_rates():
                 layer.rate * layer.share for layer in layers if not layer.scalable
             )
             assert new[e, i, k] - tariff[e, i, k] <= bound + 1e-12
+
+
+def test_an_unreachable_average_is_an_error():
+    # With MFN rates near zero and every list at full coverage, China's average stays
+    # below 21.2% (its lists are mostly at 15-25%): the builder must say so, not fudge.
+    tariff, flows = _inputs()
+    with pytest.raises(WorldError, match="cannot reach"):
+        add_trade_war_tariffs(tariff * 0.0, COUNTRIES, SECTORS, flows_eis=flows)
 
 
 def test_needs_both_countries():
