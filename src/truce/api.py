@@ -11,9 +11,11 @@ import jax.numpy as jnp
 import pandas as pd
 
 from truce.data.calibrate import world_to_baseline
+from truce.data.sources.icio2022 import DEFAULT_ELASTICITIES, ELASTICITY_SOURCES
+from truce.data.summary import WorldSummary, summarize_world
 from truce.data.world import World, builtin_worlds, load_world
 from truce.errors import ScenarioError
-from truce.importers import import_world
+from truce.importers import build_world, import_world
 from truce.model.baseline import Baseline, Shock
 from truce.model.solve import DEFAULT_MAX_STEPS, Equilibrium, solve
 from truce.model.welfare import rebase, region_outcomes
@@ -26,15 +28,23 @@ from truce.report.tables import region_table, trade_table
 #: The model every scenario runs on until others are added.
 MODEL_NAME = "caliendo-parro"
 
+#: Trade-elasticity sources ``build_world`` accepts (``--elasticities``).
+ELASTICITY_CHOICES: tuple[str, ...] = tuple(ELASTICITY_SOURCES)
+
 __all__ = [
+    "DEFAULT_ELASTICITIES",
     "DEFAULT_MAX_STEPS",
+    "ELASTICITY_CHOICES",
     "MODEL_NAME",
+    "WorldSummary",
+    "build_world",
     "builtin_scenarios",
     "builtin_worlds",
     "import_world",
     "load_scenario",
     "load_world",
     "run",
+    "world_summary",
 ]
 
 
@@ -67,6 +77,13 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             f"scenario (built-in: {known})"
         )
     return read_scenario(Path(str(entry)))
+
+
+def world_summary(world: World | str | Path) -> WorldSummary:
+    """The numbers ``truce world show`` prints for a world (a name, a folder or a World)."""
+    if not isinstance(world, World):
+        world = load_world(world)
+    return summarize_world(world)
 
 
 def _zero_deficit_base(

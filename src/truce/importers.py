@@ -8,6 +8,7 @@ source's authors do, and writes a checked world folder.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from truce.data.sources.cp2015 import cp2015_world, read_cp2015
+from truce.data.sources.icio2022 import (
+    DEFAULT_ELASTICITIES,
+    TariffPolicy,
+    check_elasticities,
+    icio2022_world,
+)
 from truce.data.world import World, read_world, write_world
 from truce.errors import InputError, WorldError
 from truce.model.baseline import baseline_from_flows, no_shock
@@ -61,8 +68,47 @@ def build_cp2015(src: Path) -> World:
     )
 
 
+def build_icio2022(
+    data_dir: str | os.PathLike[str],
+    *,
+    regions: str | os.PathLike[str] = "default",
+    elasticities: str = DEFAULT_ELASTICITIES,
+    policy: TariffPolicy | None = None,
+) -> World:
+    """The ``default`` world (the global economy of 2022) from the shared data folder.
+
+    ``data_dir`` holds ``icio2022_lashkaripour/`` and ``icio2020_io_params/``;
+    ``regions`` is ``"default"``, ``"all"`` or a CSV mapping file (columns economy,
+    region, optionally name); ``elasticities`` one of ``is, u4, cp, bsy, gyy, shapiro,
+    fontagne, ll``; ``policy`` replaces the US-China trade-war tariffs (for tests).
+    Raises :class:`~truce.errors.InputError` (``WorldError``) for bad input.
+    """
+    check_elasticities(elasticities)
+    return icio2022_world(data_dir, regions=regions, elasticities=elasticities, policy=policy)
+
+
+def build_world(
+    out: str | os.PathLike[str],
+    *,
+    data_dir: str | os.PathLike[str],
+    regions: str | os.PathLike[str] = "default",
+    elasticities: str = DEFAULT_ELASTICITIES,
+) -> World:
+    """Build the ``default`` world with these options and write it to the folder ``out``.
+
+    The folder is written atomically (replacing an older world folder there); returns
+    the world as read back from it.
+    """
+    world = build_icio2022(data_dir, regions=regions, elasticities=elasticities)
+    write_world(world, Path(out))
+    return read_world(Path(out))
+
+
 #: Importers of published data sets, by the name the command line uses.
-BUILDERS: dict[str, Callable[[Path], World]] = {"cp2015": build_cp2015}
+BUILDERS: dict[str, Callable[[Path], World]] = {
+    "cp2015": build_cp2015,
+    "icio2022": build_icio2022,
+}
 
 
 def import_world(source: str, src: str | Path, out: str | Path) -> World:

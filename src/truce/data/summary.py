@@ -1,0 +1,136 @@
+"""A world at a glance: size, largest flows, bilateral tariffs and its identity gaps.
+
+:func:`summarize_world` computes the numbers that ``truce world show`` prints; it does
+no formatting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from truce.data.world import World
+
+ALWAYS_PAIRS: tuple[tuple[str, str], ...] = (("CHN", "USA"), ("USA", "CHN"))
+"""Bilateral pairs whose tariffs are always shown when the world has both regions."""
+
+
+@dataclass(frozen=True)
+class WorldSummary:
+    """What ``truce world show`` prints about a world (values in its currency)."""
+
+    name: str
+    year: int
+    currency: str
+    description: str
+    sources: tuple[str, ...]
+    n_regions: int
+    n_sectors: int
+    gross_output: float
+    """World gross output (sum of every trade row)."""
+    international: float
+    """World trade: the sum of the rows with exporter ≠ importer."""
+    top_flows: pd.DataFrame
+    """Columns exporter, importer, sector, value, tariff: the largest international cells."""
+    pair_tariffs: pd.DataFrame
+    """Columns exporter, importer, value, tariff: goods trade of the largest pairs and its
+    trade-weighted average tariff (goods = sectors that carry a tariff somewhere)."""
+    output_gap: float
+    """Largest |gross output − value added − purchases| over a cell's gross output."""
+    output_gap_cell: str
+    final_gap: float
+    """Most negative final demand (absorption − intermediate use) over absorption (≤ 0)."""
+    final_gap_cell: str
+
+
+def summarize_world(
+    world: World,
+    *,
+    top: int = 10,
+    pairs: int = 8,
+    always: Sequence[tuple[str, str]] = ALWAYS_PAIRS,
+) -> WorldSummary:
+    """Summarise a checked ``world``: the ``top`` largest international flows, the
+    trade-weighted goods tariffs of the ``pairs`` largest bilateral pairs (plus
+    ``always``), and the largest gaps in its accounting identities."""
+    trade = world.trade
+    foreign = trade[trade["exporter"] != trade["importer"]]
+    top_flows = (
+        foreign.sort_values("value", ascending=False, kind="mergesort")
+        .head(top)
+        .reset_index(drop=True)
+    )
+    tariffed = set(foreign.loc[foreign["tariff"] > 0, "sector"])
+    goods = foreign[foreign["sector"].isin(tariffed)]
+    by_pair = (
+        goods.assign(revenue=goods["value"] * goods["tariff"])
+        .groupby(["exporter", "importer"], sort=False)[["value", "revenue"]]
+        .sum()
+        .sort_values("value", ascending=False, kind="mergesort")
+    )
+    chosen = list(by_pair.index[:pairs])
+    chosen += [p for p in always if p in by_pair.index and p not in chosen]
+    shown = by_pair.loc[chosen]
+    pair_tariffs = pd.DataFrame(
+        {
+            "exporter": [e for e, _ in chosen],
+            "importer": [i for _, i in chosen],
+            "value": shown["value"].to_numpy(),
+            "tariff": np.divide(
+                shown["revenue"].to_numpy(),
+                shown["value"].to_numpy(),
+                out=np.zeros(len(shown)),
+                where=shown["value"].to_numpy() > 0,
+            ),
+        }
+    )
+    output_gap, output_cell, final_gap, final_cell = _identity_gaps(world)
+    return WorldSummary(
+        name=world.name,
+        year=world.year,
+        currency=world.currency,
+        description=world.description,
+        sources=tuple(world.sources),
+        n_regions=len(world.regions),
+        n_sectors=len(world.sectors),
+        gross_output=float(trade["value"].sum()),
+        international=float(foreign["value"].sum()),
+        top_flows=top_flows,
+        pair_tariffs=pair_tariffs,
+        output_gap=output_gap,
+        output_gap_cell=output_cell,
+        final_gap=final_gap,
+        final_gap_cell=final_cell,
+    )
+
+
+def _identity_gaps(world: World) -> tuple[float, str, float, str]:
+    cells = pd.MultiIndex.from_product(
+        [world.regions["region"], world.sectors["sector"]], names=["region", "sector"]
+    )
+    trade, va, io = world.trade, world.value_added, world.io
+
+    def total(df: pd.DataFrame | None, keys: list[str], value: pd.Series | None = None):
+        if df is None or len(df) == 0:
+            return np.zeros(len(cells))
+        v = df["value"] if value is None else value
+        summed = v.groupby([df[k] for k in keys]).sum()
+        summed.index.names = cells.names
+        return summed.reindex(cells, fill_value=0.0).to_numpy(dtype=np.float64)
+
+    gross = total(trade, ["exporter", "sector"])
+    off = np.abs(gross - total(va, ["region", "sector"]) - total(io, ["region", "output_sector"]))
+    rel = np.divide(off, gross, out=off.copy(), where=gross > 0)
+    paid = trade["value"] * (1.0 + trade["tariff"])
+    absorption = total(trade, ["importer", "sector"], paid)
+    final = absorption - total(io, ["region", "input_sector"])
+    rel_final = np.divide(final, absorption, out=final.copy(), where=absorption > 0)
+    i, j = int(np.argmax(rel)), int(np.argmin(rel_final))
+
+    def label(k: int) -> str:
+        return f"{cells[k][0]} {cells[k][1]}"
+
+    return float(rel[i]), label(i), float(min(rel_final[j], 0.0)), label(j)
