@@ -36,8 +36,7 @@ from truce.api import _zero_deficit_base
 from truce.data.calibrate import world_to_baseline
 from truce.data.synthetic import synthetic_baseline
 from truce.model.baseline import Shock
-from truce.model.equations import weighted_shares_sni
-from truce.model.solve import _outer_residual, solve
+from truce.model.solve import _conditions, _evaluate, solve
 from truce.policy.compile import compile_scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -78,21 +77,21 @@ def _nafta(repeats):
 
 def _profile(base, shock, eq, repeats):
     """Time one exact Jacobian and one residual evaluation at the solution."""
-    A = weighted_shares_sni(base, shock)
-    log_w = jnp.log(eq.w_hat_n)
+    z = eq.log_unknowns
     log_P = jnp.log(eq.P_hat_sn)
     cold_P = jnp.zeros_like(log_P)
     numeraire = base.va_n
 
-    residual = jax.jit(lambda x, P0, X0: _outer_residual(base, shock, numeraire, A, x, P0, X0)[0])
-    jacobian = jax.jit(
-        jax.jacfwd(lambda x, P0, X0: _outer_residual(base, shock, numeraire, A, x, P0, X0)[0])
-    )
-    jax.block_until_ready(residual(log_w, cold_P, base.X_sn))
-    jax.block_until_ready(jacobian(log_w, log_P, eq.X_sn))
-    cold, _ = _timed(lambda: residual(log_w, cold_P, base.X_sn), repeats)
-    warm, _ = _timed(lambda: residual(log_w, log_P, eq.X_sn), repeats)
-    jac, _ = _timed(lambda: jacobian(log_w, log_P, eq.X_sn), repeats)
+    def conditions(z, P0, X0):
+        return _conditions(base, shock, numeraire, z, _evaluate(base, shock, z, P0, X0))
+
+    residual = jax.jit(conditions)
+    jacobian = jax.jit(jax.jacfwd(conditions))
+    jax.block_until_ready(residual(z, cold_P, base.X_sn))
+    jax.block_until_ready(jacobian(z, log_P, eq.X_sn))
+    cold, _ = _timed(lambda: residual(z, cold_P, base.X_sn), repeats)
+    warm, _ = _timed(lambda: residual(z, log_P, eq.X_sn), repeats)
+    jac, _ = _timed(lambda: jacobian(z, log_P, eq.X_sn), repeats)
     return cold, warm, jac
 
 

@@ -14,7 +14,7 @@ import pytest
 from truce.data.synthetic import synthetic_baseline
 from truce.errors import NonConvergenceError
 from truce.model.baseline import Shock, no_shock
-from truce.model.equations import spending_step
+from truce.model.equations import policy_wedges, spending_coefficients, spending_step
 from truce.model.solve import solve
 from truce.model.welfare import region_outcomes
 
@@ -74,9 +74,9 @@ def test_shares_sum_to_one_and_markets_clear():
     buys = baseline.X_sn > 0
     np.testing.assert_allclose(jnp.where(buys, eq.pi_sni.sum(axis=2), 1.0), 1.0, atol=1e-12)
     # Goods markets: absorption equals intermediate demand plus final demand.
-    buy_sni = eq.pi_sni / (1.0 + shock.tau_sni)
-    rate = (buy_sni * shock.tau_sni).sum(axis=2)
-    again = spending_step(baseline, shock, eq.w_hat_n, buy_sni, rate, eq.X_sn)
+    wedges = policy_wedges(baseline, shock, jnp.zeros(0), jnp.zeros(0))
+    coefficients = spending_coefficients(wedges, eq.pi_sni)
+    again = spending_step(baseline, shock, coefficients, eq.w_hat_n, eq.X_sn)
     scale = float(baseline.va_n.sum())
     np.testing.assert_allclose(again / scale, eq.X_sn / scale, atol=CLEARING_TOL)
     # Trade balance: imports minus exports at world prices equal the deficit.

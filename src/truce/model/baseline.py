@@ -11,7 +11,7 @@ from __future__ import annotations
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float
+from jaxtyping import Array, Bool, Float, Int
 
 from truce._types import Codes
 
@@ -62,7 +62,12 @@ class Baseline(eqx.Module):
 
 
 class Shock(eqx.Module):
-    """The counterfactual policy: wedges in levels, relative to nothing but the world."""
+    """The counterfactual policy: wedges in levels, plus the quantity constraints.
+
+    Only tariffs, trade costs and deficits are required; the other wedges default to
+    none.  Caps and floors are complementarity constraints solved inside the
+    equilibrium, each with an endogenous ad-valorem equivalent.
+    """
 
     tau_sni: Float[Array, "s n i"]
     """Counterfactual tariff levels (importer n on exporter i)."""
@@ -70,6 +75,28 @@ class Shock(eqx.Module):
     """Iceberg trade-cost factor relative to the baseline (1 = unchanged)."""
     deficit_n: Float[Array, " n"]
     """Counterfactual trade deficits in the world's currency."""
+    export_tax_sni: Float[Array, "s n i"] | None = None
+    """Export tax of exporter i on sales to n (revenue to the exporter)."""
+    blocked_sni: Bool[Array, "s n i"] | None = None
+    """Cells whose flow is banned (an export cap of zero)."""
+    cap_cells: Int[Array, "k 3"] | None = None
+    """Capped cells as (sector, importer, exporter) rows."""
+    cap_share: Float[Array, " k"] | None = None
+    """Most each capped cell may ship, as a share of its baseline quantity."""
+    floor_cells: Float[Array, "f s n i"] | None = None
+    """1 where purchase floor f covers the cell, else 0."""
+    floor_value: Float[Array, " f"] | None = None
+    """Least value (baseline prices, world currency) floor f's cells must sum to."""
+
+    @property
+    def n_caps(self) -> int:
+        """Number of capped cells (each has its own export-tax equivalent)."""
+        return 0 if self.cap_cells is None else int(self.cap_cells.shape[0])
+
+    @property
+    def n_floors(self) -> int:
+        """Number of purchase floors (each has its own import-subsidy equivalent)."""
+        return 0 if self.floor_value is None else int(self.floor_value.shape[0])
 
 
 def baseline_from_flows(

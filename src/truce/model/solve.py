@@ -1,14 +1,20 @@
 """Solving for the counterfactual equilibrium: one jitted, bounded solve.
 
-The unknowns are the log wage changes of the regions.  For given wages the price
-indices and the spending levels are inner fixed points (both contractions), so the
-outer problem is small: one equation per region, labour-market clearing, with the
-numeraire (world factor income unchanged) folded in.  The outer solver is Newton's
-method with Broyden updates between Jacobian refreshes: the exact Jacobian (forward-mode
-through the inner fixed points) is computed at the start and again only when a Broyden
-step fails to reduce the residual; steps are capped in length and halved on failure.
-The inner fixed points are warm-started from the last outer iterate, so late outer
-steps cost a few inner passes each.
+The unknowns are the log wage changes of the regions and, when the scenario has them,
+the ad-valorem equivalents of export caps (log(1 + e) per capped cell) and of purchase
+floors (−log(1 − s) per floor).  For given unknowns the price indices and the spending
+levels are inner fixed points (both contractions), so the outer problem is small: one
+labour-market equation per region, with the numeraire (world factor income unchanged)
+folded in, and one Fischer–Burmeister equation per constraint, which is zero exactly
+when the complementarity conditions hold (equivalent ≥ 0, quantity within its bound,
+and one of the two slack).
+
+The outer solver is Newton's method with Broyden updates between Jacobian refreshes:
+the exact Jacobian (forward mode through the inner fixed points, which carry implicit
+derivatives) is computed at the start and again only when a Broyden step fails to
+reduce the residual; steps are capped in length and halved on failure.  The inner
+fixed points are warm-started from the last outer iterate, so late outer steps cost a
+few inner passes each.
 
 The outcome (converged, iterations, residual) is part of the returned value; the
 Python wrapper raises :class:`~truce.errors.NonConvergenceError` when asked to.
@@ -26,16 +32,23 @@ from jaxtyping import Array, Bool, Float, Int
 from truce.errors import NonConvergenceError
 from truce.model.baseline import Baseline, Shock
 from truce.model.equations import (
-    deficit_level_n,
+    Flows,
+    cap_quantity_k,
+    fischer_burmeister,
+    flows,
+    income_n,
     labour_excess_n,
     log_price_index_sn,
     log_unit_cost_sn,
+    policy_wedges,
     solve_prices,
     solve_spending,
+    spending_coefficients,
     spending_step,
     trade_shares_sni,
     weighted_shares_sni,
 )
+from truce.model.equations import floor_quantity_f as _floor_quantity
 
 #: Default tolerance on every equilibrium condition, relative to world factor income
 #: (market clearing) or in logs (price indices).
@@ -61,10 +74,28 @@ class Equilibrium(eqx.Module):
     """Counterfactual absorption, tariffs included."""
     flow_sni: Float[Array, "s n i"]
     """Counterfactual purchases at world prices."""
+    producer_flow_sni: Float[Array, "s n i"]
+    """The same purchases at the exporter's producer prices."""
     income_n: Float[Array, " n"]
-    """Counterfactual final spending: factor income + tariff revenue + deficit."""
+    """Counterfactual final spending: factor income + tariff revenue − purchase
+    subsidies + export-tax revenue and cap rents + deficit."""
     tariff_revenue_n: Float[Array, " n"]
     """Counterfactual tariff revenue."""
+    subsidy_cost_n: Float[Array, " n"]
+    """What purchase floors cost each importer's government."""
+    export_revenue_n: Float[Array, " n"]
+    """Export-tax revenue and cap rents of each exporter."""
+    cap_rate_k: Float[Array, " k"]
+    """Export-tax equivalent of each capped cell (0 when the cap does not bind)."""
+    cap_quantity_k: Float[Array, " k"]
+    """Each capped cell's quantity relative to its baseline."""
+    floor_rate_f: Float[Array, " f"]
+    """Import-subsidy equivalent of each floor: the share of the tariff-inclusive price
+    paid by the importer's government (0 when the floor does not bind)."""
+    floor_value_f: Float[Array, " f"]
+    """Each floor's covered purchases at baseline prices."""
+    log_unknowns: Float[Array, " m"]
+    """The solver's unknowns (log wages, cap and floor equivalents), for warm starts."""
     converged: Bool[Array, ""]
     iterations: Int[Array, ""]
     """Outer iterations taken."""
@@ -79,22 +110,59 @@ def _numeraire_gap(baseline, numeraire_n, w):
     return (w * numeraire_n).sum() / numeraire_n.sum() - 1.0
 
 
-def _outer_residual(baseline, shock, numeraire_n, A_sni, log_w, log_P0, X0):
-    """Labour-market residual (numeraire folded in) and the inner solutions behind it.
+class _Point(eqx.Module):
+    """Everything the conditions need at one value of the unknowns."""
 
-    Labour-market excesses sum to zero over regions (Walras), so adding each region's
-    share of world factor income times the numeraire gap gives a square system whose
-    root clears every market and fixes the numeraire.
-    """
+    log_w: Array
+    wedges: object
+    log_P: Array
+    log_c: Array
+    pi: Array
+    X: Array
+    flows: Flows
+
+
+def _split(shock: Shock, z: Array, n: int) -> tuple[Array, Array, Array]:
+    k = shock.n_caps
+    return z[:n], z[n : n + k], z[n + k :]
+
+
+def _evaluate(baseline, shock, z, log_P0, X0) -> _Point:
+    """Solve the inner fixed points at the unknowns ``z`` (warm-started)."""
+    log_w, u_cap, v_floor = _split(shock, z, baseline.va_n.shape[0])
+    wedges = policy_wedges(baseline, shock, u_cap, v_floor)
+    A_sni = weighted_shares_sni(baseline, wedges)
     log_P = solve_prices(baseline, A_sni, log_w, log_P0)
     log_c = log_unit_cost_sn(baseline, log_w, log_P)
     pi = trade_shares_sni(baseline, A_sni, log_c, log_P)
-    w = jnp.exp(log_w)
-    X = solve_spending(baseline, shock, w, pi, X0)
+    X = solve_spending(baseline, shock, wedges, jnp.exp(log_w), pi, X0)
+    return _Point(log_w, wedges, log_P, log_c, pi, X, flows(shock, wedges, pi, X))
+
+
+def _conditions(baseline, shock, numeraire_n, z, p: _Point) -> Array:
+    """The outer equations: zero at an equilibrium.
+
+    Labour-market excesses sum to zero over regions (Walras), so adding each region's
+    share of world factor income times the numeraire gap gives a square system whose
+    root clears every market and fixes the numeraire.  Each cap and floor adds a
+    Fischer–Burmeister equation in its equivalent and its slack.
+    """
+    n = baseline.va_n.shape[0]
+    _, u_cap, v_floor = _split(shock, z, n)
+    w = jnp.exp(p.log_w)
     share_n = baseline.va_n / baseline.va_n.sum()
-    gap = _numeraire_gap(baseline, numeraire_n, w)
-    f = labour_excess_n(baseline, shock, w, pi, X) + share_n * gap
-    return f, (log_P, X)
+    parts = [
+        labour_excess_n(baseline, w, p.flows) + share_n * _numeraire_gap(baseline, numeraire_n, w)
+    ]
+    c_hat = jnp.exp(p.log_c)
+    if shock.n_caps:
+        slack = shock.cap_share - cap_quantity_k(baseline, shock, p.flows, c_hat)
+        parts.append(fischer_burmeister(u_cap, slack))
+    if shock.n_floors:
+        bought = _floor_quantity(shock, p.flows, c_hat)
+        slack = (bought - shock.floor_value) / shock.floor_value
+        parts.append(fischer_burmeister(v_floor, slack))
+    return jnp.concatenate(parts)
 
 
 def _max_abs(x):
@@ -103,21 +171,24 @@ def _max_abs(x):
 
 @partial(jax.jit, static_argnames=("max_steps",))
 def _solve(
-    baseline: Baseline, shock: Shock, numeraire_n: Array, tol: float, max_steps: int
+    baseline: Baseline,
+    shock: Shock,
+    numeraire_n: Array,
+    start: tuple[Array, Array, Array],
+    tol: float,
+    max_steps: int,
 ) -> Equilibrium:
-    A_sni = weighted_shares_sni(baseline, shock)
-    n = baseline.va_n.shape[0]
-
-    def residual(log_w, log_P0, X0):
-        return _outer_residual(baseline, shock, numeraire_n, A_sni, log_w, log_P0, X0)
+    def residual(z, log_P0, X0):
+        point = _evaluate(baseline, shock, z, log_P0, X0)
+        return _conditions(baseline, shock, numeraire_n, z, point), (point.log_P, point.X)
 
     def refresh(s):
         # The exact Jacobian, with the residual and inner solutions as by-products.
-        def with_aux(x):
-            f, inner = residual(x, s["log_P"], s["X"])
+        def with_aux(z):
+            f, inner = residual(z, s["log_P"], s["X"])
             return f, (f, inner)
 
-        jac, (f, (log_P, X)) = jax.jacfwd(with_aux, has_aux=True)(s["log_w"])
+        jac, (f, (log_P, X)) = jax.jacfwd(with_aux, has_aux=True)(s["z"])
         return dict(
             s,
             f=f,
@@ -131,20 +202,20 @@ def _solve(
         )
 
     def attempt(s):
-        dx = -s["J_inv"] @ s["f"]
-        dx = dx * jnp.minimum(1.0, MAX_LOG_STEP / jnp.maximum(_max_abs(dx), 1e-300))
-        dx = dx * s["damping"]
-        f_new, (log_P_new, X_new) = residual(s["log_w"] + dx, s["log_P"], s["X"])
+        dz = -s["J_inv"] @ s["f"]
+        dz = dz * jnp.minimum(1.0, MAX_LOG_STEP / jnp.maximum(_max_abs(dz), 1e-300))
+        dz = dz * s["damping"]
+        f_new, (log_P_new, X_new) = residual(s["z"] + dz, s["log_P"], s["X"])
         improved = jnp.all(jnp.isfinite(f_new)) & (jnp.linalg.norm(f_new) < jnp.linalg.norm(s["f"]))
         # Good Broyden update of the inverse Jacobian (Sherman-Morrison).
         df = f_new - s["f"]
         J_inv_df = s["J_inv"] @ df
-        denom = dx @ J_inv_df
+        denom = dz @ J_inv_df
         safe = jnp.abs(denom) > 1e-300
-        update = jnp.outer(dx - J_inv_df, dx @ s["J_inv"]) / jnp.where(safe, denom, 1.0)
+        update = jnp.outer(dz - J_inv_df, dz @ s["J_inv"]) / jnp.where(safe, denom, 1.0)
         accepted = dict(
             s,
-            log_w=s["log_w"] + dx,
+            z=s["z"] + dz,
             f=f_new,
             log_P=log_P_new,
             X=X_new,
@@ -169,12 +240,14 @@ def _solve(
         s = jax.lax.cond(s["stale"], refresh, attempt, s)
         return dict(s, step=s["step"] + 1)
 
+    z0, log_P0, X0 = start
+    m = z0.shape[0]
     init = dict(
-        log_w=jnp.zeros(n),
-        f=jnp.full(n, jnp.inf),
-        log_P=jnp.zeros_like(baseline.X_sn),
-        X=baseline.X_sn,
-        J_inv=jnp.eye(n),
+        z=z0,
+        f=jnp.full(m, jnp.inf),
+        log_P=log_P0,
+        X=X0,
+        J_inv=jnp.eye(m),
         stale=jnp.asarray(True),
         fresh=jnp.asarray(False),
         damping=jnp.asarray(1.0),
@@ -183,34 +256,48 @@ def _solve(
     )
     s = jax.lax.while_loop(keep_going, body, init)
 
-    # Evaluate every condition at the returned point, independently of the loop's test.
-    log_w, log_P, X = s["log_w"], s["log_P"], s["X"]
+    # Evaluate every condition at the returned point, independently of the loop's test:
+    # one more pass of each inner map must leave its solution where it is.
+    z = s["z"]
+    n = baseline.va_n.shape[0]
+    log_w, u_cap, v_floor = _split(shock, z, n)
+    wedges = policy_wedges(baseline, shock, u_cap, v_floor)
+    A_sni = weighted_shares_sni(baseline, wedges)
+    log_P, X = s["log_P"], s["X"]
     w = jnp.exp(log_w)
     log_c = log_unit_cost_sn(baseline, log_w, log_P)
     pi = trade_shares_sni(baseline, A_sni, log_c, log_P)
-    buy_sni = pi / (1.0 + shock.tau_sni)
-    revenue_rate_sn = (buy_sni * shock.tau_sni).sum(axis=2)
+    f = flows(shock, wedges, pi, X)
+    point = _Point(log_w, wedges, log_P, log_c, pi, X, f)
     price_gap = _max_abs(log_price_index_sn(baseline, A_sni, log_c) - log_P)
     spending_gap = (
-        _max_abs(spending_step(baseline, shock, w, buy_sni, revenue_rate_sn, X) - X)
+        _max_abs(spending_step(baseline, shock, spending_coefficients(wedges, pi), w, X) - X)
         / baseline.va_n.sum()
     )
-    labour_gap = _max_abs(labour_excess_n(baseline, shock, w, pi, X))
-    numeraire_gap = jnp.abs(_numeraire_gap(baseline, numeraire_n, w))
-    residual_value = jnp.max(jnp.stack([price_gap, spending_gap, labour_gap, numeraire_gap]))
+    outer_gap = _max_abs(_conditions(baseline, shock, numeraire_n, z, point))
+    residual_value = jnp.max(jnp.stack([price_gap, spending_gap, outer_gap]))
     residual_value = jnp.where(jnp.isfinite(residual_value), residual_value, jnp.inf)
 
-    flow = buy_sni * X[:, :, None]
-    revenue = (flow * shock.tau_sni).sum(axis=(0, 2))
+    c_hat = jnp.exp(log_c)
+    caps = cap_quantity_k(baseline, shock, f, c_hat) if shock.n_caps else jnp.zeros(0)
+    floors = _floor_quantity(shock, f, c_hat) if shock.n_floors else jnp.zeros(0)
     return Equilibrium(
         w_hat_n=w,
         P_hat_sn=jnp.exp(log_P),
-        c_hat_sn=jnp.exp(log_c),
+        c_hat_sn=c_hat,
         pi_sni=pi,
         X_sn=X,
-        flow_sni=flow,
-        income_n=w * baseline.va_n + revenue + deficit_level_n(baseline, shock, w),
-        tariff_revenue_n=revenue,
+        flow_sni=f.world_sni,
+        producer_flow_sni=f.producer_sni,
+        income_n=income_n(baseline, shock, w, f),
+        tariff_revenue_n=f.tariff_revenue_n,
+        subsidy_cost_n=f.subsidy_cost_n,
+        export_revenue_n=f.export_revenue_n,
+        cap_rate_k=jnp.expm1(u_cap),
+        cap_quantity_k=caps,
+        floor_rate_f=-jnp.expm1(-v_floor),
+        floor_value_f=floors,
+        log_unknowns=z,
         converged=(residual_value <= 10.0 * tol) & (s["step"] < max_steps),
         iterations=s["step"],
         jacobians=s["jacobians"],
@@ -225,19 +312,26 @@ def solve(
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
     numeraire_n: Array | None = None,
+    initial: Equilibrium | None = None,
     throw: bool = True,
 ) -> Equilibrium:
     """Solve the counterfactual equilibrium of ``baseline`` under ``shock``.
 
     The numeraire is world factor income unless ``numeraire_n`` gives other weights on
-    the regions' factor incomes; real results do not depend on it.  Returns the
-    :class:`Equilibrium` with its solver statistics.  With ``throw=True``
-    (the default) a solve that hits ``max_steps``, stalls, or leaves any equilibrium
-    condition violated by more than ten times ``tol`` raises
-    :class:`~truce.errors.NonConvergenceError` instead.
+    the regions' factor incomes; real results do not depend on it.  ``initial`` warm-
+    starts the solver from another solution of the same world with the same kinds of
+    constraints (a timeline's previous phase).  Returns the :class:`Equilibrium` with
+    its solver statistics.  With ``throw=True`` (the default) a solve that hits
+    ``max_steps``, stalls, or leaves any equilibrium condition violated by more than ten
+    times ``tol`` raises :class:`~truce.errors.NonConvergenceError` instead.
     """
     weights = baseline.va_n if numeraire_n is None else jnp.asarray(numeraire_n)
-    eq = _solve(baseline, shock, weights, tol, max_steps)
+    m = baseline.va_n.shape[0] + shock.n_caps + shock.n_floors
+    if initial is not None and initial.log_unknowns.shape == (m,):
+        start = (initial.log_unknowns, jnp.log(initial.P_hat_sn), initial.X_sn)
+    else:
+        start = (jnp.zeros(m), jnp.zeros_like(baseline.X_sn), baseline.X_sn)
+    eq = _solve(baseline, shock, weights, start, tol, max_steps)
     if throw and not bool(eq.converged):
         raise NonConvergenceError(
             f"the equilibrium solver did not converge: {int(eq.iterations)} iterations "
