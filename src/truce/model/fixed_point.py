@@ -53,8 +53,11 @@ def _fixed_point_jvp(step, tol, max_steps, primals, tangents):
     x = fixed_point(step, x0, params, tol, max_steps)
     _, forcing = jax.jvp(lambda p: step(x, p), (params,), (dparams,))
 
+    # Linearise once at the solution, so each tangent pass is a linear map only.
+    _, step_jvp = jax.linearize(lambda y: step(y, params), x)
+
     def linearised(dx):
-        return jax.jvp(lambda y: step(y, params), (x,), (dx,))[1] + forcing
+        return step_jvp(dx) + forcing
 
     dx = _iterate(linearised, forcing, tol, max_steps)
     return x, dx
