@@ -1,0 +1,178 @@
+"""Products inside sectors: splitting a sector's cells into a sub-sector.
+
+Some measures target a product, not a sector: rare earths sit inside mining and metals,
+soybeans inside crops.  A product is a stated share of its parent sector's bilateral
+flows (by exporter and importer, with defaults).  Splitting a world moves that share of
+each of the parent's trade cells into a sub-sector coded ``SECTOR.PRODUCT`` with the
+parent's technology: the same trade elasticity, value-added share and input cost shares
+(its value added and input purchases are the parent's scaled by the product's share of
+the region's gross output), and the same share of every buyer's intermediate and final
+use of the parent good as the product has of the region's absorption.  The split world
+meets every accounting identity the parent world met, and every flow, tariff and
+aggregate of the parent is unchanged when the parent and its product are added up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from truce.data.world import World, check_world
+from truce.errors import WorldError
+
+#: Separator between a parent sector code and a product code in sub-sector codes.
+PRODUCT_SEPARATOR = "."
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product as a share of its parent sector's bilateral flows."""
+
+    code: str
+    sector: str
+    """The parent sector's code."""
+    name: str
+    default_share: float
+    """Share of every parent cell without a more specific entry (domestic cells too)."""
+    shares: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    """Shares by (exporter, importer); ``"*"`` stands for any importer or exporter."""
+    source: str = ""
+    """Where the shares come from, or the reasoning behind them."""
+
+    @property
+    def sub_sector(self) -> str:
+        """The code of the sub-sector the split creates."""
+        return f"{self.sector}{PRODUCT_SEPARATOR}{self.code}"
+
+    def share(self, exporter: str, importer: str) -> float:
+        """The product's share of the parent cell exporter → importer."""
+        for key in ((exporter, importer), (exporter, "*"), ("*", importer)):
+            if key in self.shares:
+                return self.shares[key]
+        return self.default_share
+
+
+def split_products(world: World, products: Iterable[Product]) -> World:
+    """``world`` with each product split out of its parent sector (see module doc)."""
+    for product in products:
+        world = _split_one(world, product)
+    return world
+
+
+def _split_one(world: World, product: Product) -> World:
+    parent, sub = product.sector, product.sub_sector
+    sectors = world.sectors
+    if parent not in set(sectors["sector"]):
+        raise WorldError(
+            f"product {product.code!r} belongs to sector {parent!r}, which world "
+            f"{world.name!r} does not have"
+        )
+    if sub in set(sectors["sector"]):
+        return world  # already split
+
+    trade = world.trade
+    in_parent = trade["sector"] == parent
+    rows = trade[in_parent]
+    share = np.array(
+        [product.share(e, i) for e, i in zip(rows["exporter"], rows["importer"], strict=True)],
+        dtype=np.float64,
+    )
+    if np.any((share < 0) | (share > 1)):
+        raise WorldError(f"product {product.code!r}: shares must lie in [0, 1]")
+    moved = rows.assign(sector=sub, value=rows["value"].to_numpy() * share)
+    kept = rows.assign(value=rows["value"].to_numpy() * (1.0 - share))
+    new_trade = pd.concat([trade[~in_parent], kept, moved], ignore_index=True)
+
+    # The product's share of each region's gross output (g) and absorption (a).
+    def by(frame: pd.DataFrame, key: str, value: pd.Series) -> pd.Series:
+        return value.groupby(frame[key]).sum()
+
+    gross_sub = by(moved, "exporter", moved["value"])
+    gross_all = by(rows, "exporter", rows["value"])
+    absorb_sub = by(moved, "importer", moved["value"] * (1.0 + moved["tariff"]))
+    absorb_all = by(rows, "importer", rows["value"] * (1.0 + rows["tariff"]))
+    g = (gross_sub / gross_all).fillna(0.0)
+    a = (absorb_sub / absorb_all).fillna(0.0)
+
+    def region_share(series: pd.Series, regions: pd.Series) -> np.ndarray:
+        return series.reindex(regions).fillna(0.0).to_numpy()
+
+    va = world.value_added
+    va_parent = va["sector"] == parent
+    va_rows = va[va_parent]
+    gv = region_share(g, va_rows["region"])
+    new_va = pd.concat(
+        [
+            va[~va_parent],
+            va_rows.assign(value=va_rows["value"].to_numpy() * (1.0 - gv)),
+            va_rows.assign(sector=sub, value=va_rows["value"].to_numpy() * gv),
+        ],
+        ignore_index=True,
+    )
+
+    new_io = world.io
+    if new_io is not None:
+        # Outputs first (the sub-sector buys like its parent), then inputs (buyers buy
+        # the product in proportion to its share of their region's absorption).
+        out = new_io["output_sector"] == parent
+        o_rows = new_io[out]
+        go = region_share(g, o_rows["region"])
+        new_io = pd.concat(
+            [
+                new_io[~out],
+                o_rows.assign(value=o_rows["value"].to_numpy() * (1.0 - go)),
+                o_rows.assign(output_sector=sub, value=o_rows["value"].to_numpy() * go),
+            ],
+            ignore_index=True,
+        )
+        inp = new_io["input_sector"] == parent
+        i_rows = new_io[inp]
+        ai = region_share(a, i_rows["region"])
+        new_io = pd.concat(
+            [
+                new_io[~inp],
+                i_rows.assign(value=i_rows["value"].to_numpy() * (1.0 - ai)),
+                i_rows.assign(input_sector=sub, value=i_rows["value"].to_numpy() * ai),
+            ],
+            ignore_index=True,
+        )
+
+    new_fd = world.final_demand
+    if new_fd is not None:
+        fd_parent = new_fd["sector"] == parent
+        f_rows = new_fd[fd_parent]
+        af = region_share(a, f_rows["region"])
+        new_fd = pd.concat(
+            [
+                new_fd[~fd_parent],
+                f_rows.assign(share=f_rows["share"].to_numpy() * (1.0 - af)),
+                f_rows.assign(sector=sub, share=f_rows["share"].to_numpy() * af),
+            ],
+            ignore_index=True,
+        )
+
+    position = int(np.flatnonzero(sectors["sector"].to_numpy() == parent)[0])
+    theta = float(sectors["theta"].iloc[position])
+    new_sectors = pd.concat(
+        [
+            sectors.iloc[: position + 1],
+            pd.DataFrame({"sector": [sub], "name": [product.name], "theta": [theta]}),
+            sectors.iloc[position + 1 :],
+        ],
+        ignore_index=True,
+    )
+    split = replace(
+        world,
+        sectors=new_sectors,
+        trade=new_trade,
+        value_added=new_va,
+        io=new_io,
+        final_demand=new_fd,
+        description=world.description
+        + f"\n\nProduct split: {product.sub_sector} ({product.name}) out of {parent}. "
+        + product.source,
+    )
+    return check_world(split)
