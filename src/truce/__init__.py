@@ -19,6 +19,10 @@ from truce.api import builtin_worlds as builtin_worlds  # noqa: E402
 from truce.api import load_scenario as load_scenario  # noqa: E402
 from truce.api import load_world as load_world  # noqa: E402
 from truce.api import run as run  # noqa: E402
+
+# The function shadows the package truce.timeline as an attribute of truce; every module
+# of that package is imported (by truce.api) before this line, so none rebinds it later.
+from truce.api import timeline as timeline  # noqa: E402
 from truce.data.world import World as World  # noqa: E402
 from truce.errors import InputError as InputError  # noqa: E402
 from truce.errors import ModelError as ModelError  # noqa: E402
@@ -28,6 +32,7 @@ from truce.errors import TruceError as TruceError  # noqa: E402
 from truce.errors import WorldError as WorldError  # noqa: E402
 from truce.policy.spec import Scenario as Scenario  # noqa: E402
 from truce.report.result import Result as Result  # noqa: E402
+from truce.report.timeline import TimelineResult as TimelineResult  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -38,6 +43,7 @@ __all__ = [
     "Result",
     "Scenario",
     "ScenarioError",
+    "TimelineResult",
     "TruceError",
     "World",
     "WorldError",
@@ -46,4 +52,5 @@ __all__ = [
     "load_scenario",
     "load_world",
     "run",
+    "timeline",
 ]

@@ -24,6 +24,15 @@ from truce.policy.parse import read_scenario
 from truce.policy.spec import Scenario
 from truce.report.result import Result, SolverStats
 from truce.report.tables import region_table, trade_table
+from truce.report.timeline import (
+    PhaseResult,
+    TimelineResult,
+    bilateral_table,
+    goods_sectors,
+    timeline_table,
+)
+from truce.timeline.calendar import Phase, phases
+from truce.timeline.path import Progress, solve_path
 
 #: The model every scenario runs on until others are added.
 MODEL_NAME = "caliendo-parro"
@@ -36,6 +45,7 @@ __all__ = [
     "DEFAULT_MAX_STEPS",
     "ELASTICITY_CHOICES",
     "MODEL_NAME",
+    "Phase",
     "WorldSummary",
     "build_world",
     "builtin_scenarios",
@@ -44,6 +54,7 @@ __all__ = [
     "load_scenario",
     "load_world",
     "run",
+    "timeline",
     "world_summary",
 ]
 
@@ -147,6 +158,91 @@ def run(
         regions=region_table(base, outcomes),
         trade=trade_table(world_baseline, eq, base if zero_deficits else None),
         measures=_measure_table(scenario, date),
+    )
+
+
+def timeline(
+    world: World | str | Path,
+    scenario: Scenario | str | Path,
+    *,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    progress: Progress | None = None,
+) -> TimelineResult:
+    """Solve ``scenario`` on ``world`` once per phase of its dates, in date order.
+
+    The phases are the spans between consecutive ``start``/``end`` dates, led by the
+    span before the first date (see :mod:`truce.timeline.calendar`); each phase's
+    result is the one :func:`run` gives on the day it is solved at (``result.date``),
+    the solver warm-started from the previous phase.  Under ``deficits: zero`` one
+    zero-deficit base serves every phase.  ``progress(done, total, phase)``, when given,
+    is called before each phase is solved and once after the last.  Each phase's solver
+    statistics are its own solve's; :attr:`TimelineResult.solver` totals them with the
+    zero-deficit base.  Raises like :func:`run`.
+    """
+    if not isinstance(world, World):
+        world = load_world(world)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    world_baseline = world_to_baseline(world)
+
+    started = time.perf_counter()
+    iterations = jacobians = 0
+    base = world_baseline
+    zero_deficits = scenario.options.deficits == "zero"
+    if zero_deficits:
+        base, base_eq = _zero_deficit_base(world_baseline, max_steps)
+        iterations += int(base_eq.iterations)
+        jacobians += int(base_eq.jacobians)
+
+    marks: list[float] = []
+
+    def timed(done: int, total: int, phase: Phase) -> None:
+        marks.append(time.perf_counter())
+        if progress is not None:
+            progress(done, total, phase)
+
+    steps = solve_path(
+        base,
+        phases(scenario),
+        lambda day: compile_scenario(scenario, base, date=day),
+        max_steps=max_steps,
+        progress=timed,
+    )
+    solved: list[PhaseResult] = []
+    for k, (phase, shock, eq) in enumerate(steps):
+        iterations += int(eq.iterations)
+        jacobians += int(eq.jacobians)
+        result = Result(
+            scenario=scenario.name,
+            world=world.name,
+            date=phase.date,
+            model=MODEL_NAME,
+            solver=SolverStats(
+                converged=bool(eq.converged),
+                iterations=int(eq.iterations),
+                residual=float(eq.residual),
+                seconds=marks[k + 1] - marks[k],
+                jacobians=int(eq.jacobians),
+            ),
+            regions=region_table(base, region_outcomes(base, shock, eq)),
+            trade=trade_table(world_baseline, eq, base if zero_deficits else None),
+            measures=_measure_table(scenario, phase.date),
+        )
+        solved.append(PhaseResult(phase.start, phase.end, result))
+    return TimelineResult(
+        scenario=scenario.name,
+        world=world.name,
+        model=MODEL_NAME,
+        solver=SolverStats(
+            converged=all(p.result.solver.converged for p in solved),
+            iterations=iterations,
+            residual=max(p.result.solver.residual for p in solved),
+            seconds=time.perf_counter() - started,
+            jacobians=jacobians,
+        ),
+        phases=solved,
+        table=timeline_table(solved),
+        bilateral=bilateral_table(solved, goods_sectors(world_baseline)),
     )
 
 
