@@ -15,12 +15,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from truce import api
 from truce.api import DEFAULT_MAX_STEPS
 from truce.config import enable_compilation_cache
 from truce.errors import InputError, TruceError
+from truce.report.timeline import PhaseResult, TimelineResult
 
 app = typer.Typer(
     name="truce",
@@ -134,6 +142,132 @@ def run(
     stdout.print(table)
     if json_path is not None:
         stderr.print(f"wrote {json_path}", highlight=False)
+
+
+#: Up to this many phases, ``truce timeline`` prints regions × phases; beyond, one row
+#: per phase with the focus regions and the largest movers.
+WIDE_PHASES = 6
+#: Regions shown in every phase row of a long timeline, when the world has them.
+FOCUS_REGIONS = ("USA", "CHN")
+
+
+def _world_name(spec: api.Scenario, world: str | None) -> str:
+    name = world or spec.world
+    if name is None:
+        raise InputError(
+            f"scenario {spec.name!r} names no world: pass --world NAME_OR_FOLDER "
+            f"(built-in worlds: {', '.join(api.builtin_worlds()) or 'none'})"
+        )
+    return name
+
+
+@app.command()
+def timeline(
+    scenario: Annotated[
+        str, typer.Argument(help="A scenario file or the name of a built-in scenario.")
+    ],
+    world: Annotated[
+        str | None, typer.Option("--world", help="A built-in world name or a world folder.")
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the timeline JSON here.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    max_iterations: Annotated[
+        int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
+    ] = DEFAULT_MAX_STEPS,
+) -> None:
+    """Solve a dated scenario phase by phase and print welfare by region and phase.
+
+    The phases are the spans between the scenario's start and end dates, beginning with
+    the span before the first date; each is solved on its first day.
+    """
+    try:
+        spec = api.load_scenario(scenario)
+        world_data = api.load_world(_world_name(spec, world))
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=True,
+            disable=quiet,
+        )
+        with bar:
+            task = bar.add_task(f"solving {spec.name} on {world_data.name}", total=None)
+
+            def progress(done: int, total: int, phase: api.Phase) -> None:
+                bar.update(task, completed=done, total=total, description=escape(phase.label))
+
+            result = api.timeline(world_data, spec, max_steps=max_iterations, progress=progress)
+        if json_path is not None:
+            result.to_json(json_path)
+    except TruceError as error:
+        raise _fail(error) from None
+    if quiet:
+        return
+    solver = result.solver
+    stderr.print(
+        f"{len(result.phases)} phases solved in {solver.iterations} iterations, largest "
+        f"residual {solver.residual:.1e}, {solver.seconds:.2f} s",
+        highlight=False,
+    )
+    if len(result.phases) <= WIDE_PHASES:
+        stdout.print(_phase_columns(result))
+    else:
+        stdout.print(_phase_rows(result))
+    if json_path is not None:
+        stderr.print(f"wrote {json_path}", highlight=False)
+
+
+def _signed(value: float) -> str:
+    """``value`` to three decimals with its sign; a rounded zero is ``+0.000``, never ``-0.000``."""
+    return f"{round(value, 3) + 0.0:+.3f}"
+
+
+def _phase_header(phase: PhaseResult) -> str:
+    if phase.start is None:
+        return "always" if phase.end is None else f"before\n{phase.end}"
+    if phase.end is None:
+        return f"from\n{phase.start}"
+    return f"{phase.start}\nto {phase.end}"
+
+
+def _phase_columns(result: TimelineResult) -> Table:
+    """Regions down, phases across: welfare % of every region in every phase."""
+    table = Table(title=f"welfare % by phase: {escape(result.scenario)} on {result.world}")
+    table.add_column("region")
+    for phase in result.phases:
+        table.add_column(_phase_header(phase), justify="right")
+    welfare = [
+        dict(zip(p.result.regions["region"], p.result.regions["welfare_pct"], strict=True))
+        for p in result.phases
+    ]
+    for region in result.phases[0].result.regions["region"]:
+        table.add_row(region, *(_signed(w[region]) for w in welfare))
+    return table
+
+
+def _phase_rows(result: TimelineResult) -> Table:
+    """One row per phase: welfare % of the focus regions and of the largest movers."""
+    table = Table(title=f"welfare % by phase: {escape(result.scenario)} on {result.world}")
+    regions = list(result.phases[0].result.regions["region"])
+    focus = [r for r in FOCUS_REGIONS if r in regions]
+    table.add_column("phase")
+    for region in focus:
+        table.add_column(region, justify="right")
+    table.add_column("largest gain", justify="right")
+    table.add_column("largest loss", justify="right")
+    for phase in result.phases:
+        welfare = dict(
+            zip(phase.result.regions["region"], phase.result.regions["welfare_pct"], strict=True)
+        )
+        others = sorted((w, r) for r, w in welfare.items() if r not in focus)
+        gain = f"{others[-1][1]} {_signed(others[-1][0])}" if others else ""
+        loss = f"{others[0][1]} {_signed(others[0][0])}" if others else ""
+        table.add_row(phase.label, *(_signed(welfare[r]) for r in focus), gain, loss)
+    return table
 
 
 @app.command()
