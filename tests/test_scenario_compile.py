@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import textwrap
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,7 +21,12 @@ import truce  # noqa: F401  (enables float64)
 from truce.errors import ScenarioError
 from truce.model.baseline import Baseline, Shock, baseline_from_flows
 from truce.policy import (
+    ExportCap,
+    ExportTax,
     Groups,
+    ImportFloor,
+    Measure,
+    PortFee,
     Scenario,
     Tariff,
     TradeCost,
@@ -313,7 +319,7 @@ COMPILE_FUZZ_EXAMPLES = 2_000
 
 # Mostly good codes (repeats weigh them), now and then a code the world lacks.
 _region = st.sampled_from(("USA", "CHN", "MEX") * 6 + ("*", "*", "ZZZ"))
-_sector = st.sampled_from(("A01", "B07") * 5 + ("*", "*", "USA"))
+_sector = st.sampled_from(("A01", "B07") * 5 + ("*", "*", "goods", "USA"))
 _regions = _region | st.lists(_region.filter(lambda c: c != "*"), min_size=1, max_size=3)
 _sectors = _sector | st.lists(_sector.filter(lambda c: c != "*"), min_size=1, max_size=2)
 _day = st.dates(datetime.date(2025, 1, 1), datetime.date(2025, 1, 5))
@@ -330,6 +336,41 @@ _measure = st.fixed_dictionaries(
         "factor": st.floats(0.1, 3) | st.integers(1, 3),
     },
     optional=_where,
+)
+# The kinds of issue 4, now and then with a product (the tiny world has none: an error).
+_measure = (
+    _measure
+    | st.fixed_dictionaries(
+        {"kind": st.just("export_tax"), "by": _regions, "rate": st.floats(0, 3)},
+        optional=_where,
+    )
+    | st.fixed_dictionaries(
+        {
+            "kind": st.just("export_cap"),
+            "by": _regions,
+            "share": st.sampled_from((0, 0.5, 1)) | st.floats(0, 1.2),
+        },
+        optional=_where,
+    )
+    | st.fixed_dictionaries(
+        {"kind": st.just("import_floor"), "by": _regions, "value": st.floats(0.1, 5)},
+        optional=_where,
+    )
+    | st.fixed_dictionaries(
+        {
+            "kind": st.just("port_fee"),
+            "by": _regions,
+            "fee_per_net_ton": st.floats(0, 200),
+            "net_tons_per_million": st.floats(1, 1000),
+            "affected_share": st.floats(0, 1),
+        },
+        optional=_where,
+    )
+)
+
+
+_measure = _measure.flatmap(
+    lambda m: st.integers(0, 19).map(lambda k: {**m, "product": "soy"} if k == 7 else m)
 )
 
 
@@ -359,14 +400,32 @@ def test_fuzz_parse_and_compile(
     assert np.all(np.diagonal(tau, axis1=1, axis2=2) == 0.0)
     assert np.all(np.diagonal(cost, axis1=1, axis2=2) == 1.0)
     # And every cell agrees with a cell-by-cell reading of the contract.
-    want_tau, want_cost = _cell_by_cell(scenario, date)
-    np.testing.assert_allclose(tau, want_tau, rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(cost, want_cost, rtol=1e-13)
+    want = _cell_by_cell(scenario, date)
+    np.testing.assert_allclose(tau, want["tau"], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(cost, want["cost"], rtol=1e-13)
+    export = np.zeros_like(TAU0) if shock.export_tax_sni is None else shock.export_tax_sni
+    np.testing.assert_allclose(export, want["export"], rtol=1e-13, atol=1e-15)
+    blocked = np.zeros(TAU0.shape, bool) if shock.blocked_sni is None else shock.blocked_sni
+    np.testing.assert_array_equal(blocked, want["blocked"])
+    caps = {} if shock.cap_cells is None else {
+        tuple(int(x) for x in cell): float(share)
+        for cell, share in zip(shock.cap_cells, shock.cap_share, strict=True)
+    }  # fmt: skip
+    assert caps == want["caps"]
+    floors = [] if shock.floor_cells is None else [
+        (float(v), tuple(np.asarray(c).ravel() == 1))
+        for v, c in zip(shock.floor_value, shock.floor_cells, strict=True)
+    ]  # fmt: skip
+    assert floors == want["floors"]
 
 
-def _cell_by_cell(scenario: Scenario, date: datetime.date | None) -> tuple[np.ndarray, np.ndarray]:
-    """Tariffs and cost factors computed one cell at a time, straight from CONTRACTS §2."""
-    tau, cost = TAU0.copy(), np.ones_like(TAU0)
+def _cell_by_cell(scenario: Scenario, date: datetime.date | None) -> dict[str, Any]:
+    """The shock's arrays computed one cell at a time, straight from CONTRACTS §2: tariffs,
+    cost factors, export taxes, bans, caps ({cell: tightest share}) and floors
+    ([(value, cells)], identical floors once).  The tiny world trades on every foreign cell."""
+    tau, cost, export = TAU0.copy(), np.ones_like(TAU0), np.zeros_like(TAU0)
+    blocked, caps = np.zeros(TAU0.shape, bool), {}
+    floor_cells = {m.index: np.zeros(TAU0.shape, bool) for m in scenario.measures}
     for s, sector in enumerate(BASE.sectors):
         for n, importer in enumerate(BASE.regions):
             for i, exporter in enumerate(BASE.regions):
@@ -377,16 +436,48 @@ def _cell_by_cell(scenario: Scenario, date: datetime.date | None) -> tuple[np.nd
                     for m in scenario.measures
                     if (m.start is None or date is None or m.start <= date)
                     and (m.end is None or date is None or date < m.end)
-                    and (m.by == "*" or importer in m.by)  # by is the importer for both kinds
-                    and (m.on == "*" or exporter in m.on)
-                    and (m.sectors == "*" or sector in m.sectors)
+                    and _covers(m, importer, exporter)
+                    and (m.sectors == "*" or {"goods", sector} & set(m.sectors))
                 ]
                 sets = [m.rate for m in live if isinstance(m, Tariff) and m.mode == "set"]
                 assert len(sets) <= 1  # compile would have raised
                 adds = sum(m.rate for m in live if isinstance(m, Tariff) and m.mode == "add")
                 tau[s, n, i] = (sets[0] if sets else TAU0[s, n, i]) + adds
-                cost[s, n, i] = np.prod([m.factor for m in live if isinstance(m, TradeCost)])
-    return tau, cost
+                cost[s, n, i] = np.prod(
+                    [m.factor for m in live if isinstance(m, TradeCost)]
+                    + [m.cost_factor for m in live if isinstance(m, PortFee)]
+                )
+                export[s, n, i] = (
+                    np.prod([1 + m.rate for m in live if isinstance(m, ExportTax)]) - 1
+                )
+                shares = [m.share for m in live if isinstance(m, ExportCap)]
+                blocked[s, n, i] = 0 in shares
+                if shares and 0 not in shares:
+                    caps[(s, n, i)] = min(shares)
+                for m in live:
+                    floor_cells[m.index][s, n, i] = isinstance(m, ImportFloor)
+    floors: list[tuple[float, tuple[bool, ...]]] = []
+    for m in scenario.measures:
+        if isinstance(m, ImportFloor) and floor_cells[m.index].any():
+            floor = (m.value, tuple(floor_cells[m.index].ravel()))
+            floors += [] if floor in floors else [floor]
+    return {"tau": tau, "cost": cost, "export": export, "blocked": blocked, "caps": caps,
+            "floors": floors}  # fmt: skip
+
+
+def _covers(m: Measure, importer: str, exporter: str) -> bool:
+    """Whether measure ``m`` reaches the importer-exporter pair (by-role aware)."""
+    if m.by_role == "importer":
+        return _selects(m.by, importer, m.on) and _selects(m.on, exporter, m.by)
+    return _selects(m.by, exporter, m.on) and _selects(m.on, importer, m.by)
+
+
+def _selects(side: object, region: str, other: object) -> bool:
+    """Whether one side of a measure selects ``region``: ``"*"`` on one side is every
+    region not named on the other side, ``"*"`` on both is every region (§2)."""
+    if side != "*":
+        return region in side  # type: ignore[operator]
+    return other == "*" or region not in other  # type: ignore[operator]
 
 
 def _flow(value: object) -> str:

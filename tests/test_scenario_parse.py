@@ -21,7 +21,11 @@ import truce  # noqa: F401  (enables float64)
 from truce.errors import ScenarioError
 from truce.policy import (
     MEASURE_KINDS,
+    ExportCap,
+    ExportTax,
+    ImportFloor,
     Options,
+    PortFee,
     Scenario,
     Tariff,
     TradeCost,
@@ -166,6 +170,10 @@ def test_python_built_specs_are_validated_and_numbered() -> None:
 def test_kinds_table() -> None:
     assert MEASURE_KINDS["tariff"] is Tariff
     assert MEASURE_KINDS["trade_cost"] is TradeCost
+    assert MEASURE_KINDS["export_tax"] is ExportTax
+    assert MEASURE_KINDS["export_cap"] is ExportCap
+    assert MEASURE_KINDS["import_floor"] is ImportFloor
+    assert MEASURE_KINDS["port_fee"] is PortFee
 
 
 def test_read_scenario(tmp_path) -> None:
@@ -185,6 +193,9 @@ def test_read_scenario(tmp_path) -> None:
 TARIFF = "name: x\nmeasures:\n  - kind: tariff\n    by: USA\n"
 RATED = TARIFF + "    rate: 1\n"
 COST = "name: x\nmeasures:\n  - kind: trade_cost\n    by: USA\n"
+CAP = "name: x\nmeasures:\n  - kind: export_cap\n    by: CHN\n"
+FLOOR = "name: x\nmeasures:\n  - kind: import_floor\n    by: CHN\n"
+FEE = "name: x\nmeasures:\n  - kind: port_fee\n    by: USA\n"
 
 ERRORS = {
     # name: (document with the offending line marked, key)
@@ -240,6 +251,32 @@ ERRORS = {
     "wildcard inside a list": (TARIFF + "    on: [CHN, '*']  # <-\n    rate: 1\n", "on"),
     "code is a mapping": (RATED + "    sectors: {A01: 1}  # <-\n", "sectors"),
     "duplicate key": ("name: x\nworld: a\nworld: b  # <-\n", "world"),
+    "share above one": (CAP + "    share: 1.5  # <-\n", "share"),
+    "share negative": (CAP + "    share: -0.1  # <-\n", "share"),
+    "share missing": ("name: x\nmeasures:\n  - kind: export_cap  # <-\n    by: A\n", "share"),
+    "export tax rate negative": (
+        "name: x\nmeasures:\n  - {kind: export_tax, by: CHN, rate: -0.2}  # <-\n",
+        "rate",
+    ),
+    "floor value zero": (FLOOR + "    value: 0  # <-\n", "value"),
+    "floor value negative": (FLOOR + "    value: -12000  # <-\n", "value"),
+    "fee negative": (
+        FEE + "    fee_per_net_ton: -50  # <-\n    net_tons_per_million: 150\n"
+        "    affected_share: 0.4\n",
+        "fee_per_net_ton",
+    ),
+    "net tons zero": (
+        FEE + "    fee_per_net_ton: 50\n    net_tons_per_million: 0  # <-\n"
+        "    affected_share: 0.4\n",
+        "net_tons_per_million",
+    ),
+    "affected share above one": (
+        FEE + "    fee_per_net_ton: 50\n    net_tons_per_million: 150\n"
+        "    affected_share: 2  # <-\n",
+        "affected_share",
+    ),
+    "product not a string": (RATED + "    product: 12  # <-\n", "product"),
+    "product with a dot": (RATED + "    product: soy.beans  # <-\n", "product"),
 }
 
 
@@ -297,11 +334,13 @@ _FUZZ = settings(
 _YAML_CHARS = "-:[]{},'\"&*!|>#%@`?~ \n\t.0123456789eE+_TUSACHNkindrateby\\/<=\x85\u2028\ufeff"
 _KEYS = (
     "name", "description", "world", "options", "measures", "deficits", "kind", "by",
-    "on", "sectors", "rate", "mode", "factor", "start", "end", "<<",
+    "on", "sectors", "rate", "mode", "factor", "start", "end", "<<", "share", "value",
+    "product", "fee_per_net_ton", "net_tons_per_million", "affected_share",
 )  # fmt: skip
+_KINDS = ("tariff", "trade_cost", "export_tax", "export_cap", "import_floor", "port_fee")
 _WORDS = (
-    "tariff", "trade_cost", "export_tax", "add", "set", "fixed", "zero", "*", "USA",
-    "CHN", "A01", "2025-04-10", "2025-02-30", "1.25", "yes", "~", "null",
+    *_KINDS, "add", "set", "fixed", "zero", "*", "USA", "CHN", "A01", "EU27", "goods",
+    "2025-04-10", "2025-02-30", "1.25", "yes", "~", "null",
 )  # fmt: skip
 
 _scalars = (
@@ -330,18 +369,24 @@ def _mostly(good: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
 _codes = st.sampled_from(("USA", "CHN", "MEX", "A01", "B07", "*", "EU27"))
 _selection = _mostly(_codes | st.lists(_codes | _scalars, max_size=3))
 _date = st.dates() | st.dates().map(str) | st.sampled_from(("2025-04-10", "2025-02-30"))
+_number = st.floats(-1, 3) | st.integers(-1, 3)
 _measure_shaped = st.fixed_dictionaries(
-    {"kind": _mostly(st.sampled_from(("tariff", "trade_cost", "export_tax")))},
+    {"kind": _mostly(st.sampled_from(_KINDS))},
     optional={
         "by": _selection,
         "on": _selection,
         "sectors": _selection,
-        "rate": _mostly(st.floats(-1, 3) | st.integers(-1, 3)),
-        "factor": _mostly(st.floats(-1, 3) | st.integers(-1, 3)),
+        "rate": _mostly(_number),
+        "factor": _mostly(_number),
         "mode": _mostly(st.sampled_from(("add", "set"))),
         "start": _mostly(_date),
         "end": _mostly(_date),
-        "product": _scalars,
+        "product": _mostly(st.sampled_from(("soy", "soy.beans", ""))) | _scalars,
+        "share": _mostly(_number),
+        "value": _mostly(_number),
+        "fee_per_net_ton": _mostly(_number),
+        "net_tons_per_million": _mostly(_number),
+        "affected_share": _mostly(_number),
     },
 )
 _deficits = st.sampled_from(("fixed", "zero"))

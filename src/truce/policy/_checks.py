@@ -111,6 +111,43 @@ def check_factor(value: object) -> float:
     return factor
 
 
+def check_amount(value: object) -> float:
+    """A non-negative amount (a fee): a finite real number >= 0."""
+    amount = check_real(value)
+    if amount < 0:
+        raise Invalid(f"{describe(value)} is negative; it must be >= 0")
+    return amount
+
+
+def check_positive(value: object) -> float:
+    """A finite real number > 0 (a purchase floor's value)."""
+    number = check_real(value)
+    if number <= 0:
+        raise Invalid(f"{describe(value)} is not > 0; it must be > 0")
+    return number
+
+
+def check_share(value: object) -> float:
+    """A share: a finite real number in [0, 1]."""
+    share = check_real(value)
+    if not 0.0 <= share <= 1.0:
+        raise Invalid(f"{describe(value)} is outside [0, 1]; a share must be in [0, 1]")
+    return share
+
+
+def check_product(value: object) -> str | None:
+    """A product name (a non-empty string without dots or blanks), or ``None`` (none).
+
+    The parser rejects an explicit YAML null before any check runs.
+    """
+    if value is None:
+        return None
+    name = check_text(value)
+    if "." in name or name != name.strip() or any(c.isspace() for c in name):
+        raise Invalid(f"product {describe(value)} must not contain dots or blanks")
+    return name
+
+
 def check_date(value: object) -> datetime.date | None:
     """An ISO date: a ``datetime.date`` (not a datetime) or a ``YYYY-MM-DD`` string.
 

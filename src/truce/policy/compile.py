@@ -5,32 +5,61 @@ This is the only place where region and sector codes become array indices.  The 
 
 * A measure touches the cells ``[sector, importer, exporter]`` selected by its ``by``,
   ``on`` and ``sectors``; ``by`` is the importer for the kinds whose ``by_role`` is
-  ``"importer"`` (``tariff``, ``trade_cost``) and the exporter otherwise.  ``"*"`` means
-  every region (every sector).  Domestic cells (importer == exporter) are never touched,
-  whether ``"*"`` or an explicit list would reach them.
+  ``"importer"`` (``tariff``, ``trade_cost``, ``import_floor``, ``port_fee``) and the
+  exporter otherwise (``export_tax``, ``export_cap``).  ``"*"`` on one side means every
+  region not selected on the other side (so ``by: EU27, on: "*"`` leaves out trade
+  among the members); ``"*"`` on both sides means every pair of distinct regions.
+  Domestic cells (importer == exporter) are never touched, whatever the selections.
+* Codes: a region code is looked up among the world's regions first, then in the
+  caller's optional ``groups`` table (each member must be a region of the world), then
+  among the built-in groups of :mod:`truce.policy.groups` (``EU27``, ``ASEAN``: the
+  members that are regions of the world, at least one).  ``sectors`` may name the
+  built-in sector groups ``goods`` and ``services`` (defined there).
+* Products: sub-sectors are coded ``SECTOR.PRODUCT`` (``A01.soybeans`` is the soybean
+  part of ``A01``; after a split, ``A01`` itself holds the rest of the sector).  A
+  measure without ``product`` covers the sectors it names and all their sub-sectors,
+  which together are the original sector.  A measure with ``product: P`` covers, for
+  each sector ``S`` it selects, the sub-sector ``S.P`` instead of ``S``: a sector named
+  by its code must have it (otherwise a :class:`ScenarioError` on key ``product``),
+  sectors reached through ``"*"`` or a group without it are skipped (at least one must
+  have it).  The code that splits a world into products must name the sub-sectors so.
 * Tariffs: an ``add`` measure adds its rate to the world's rate; a ``set`` measure
   replaces it.  Two ``set`` measures in force on one cell are an error.  When a ``set``
   and ``add`` measures meet on a cell the result is the set rate plus the added rates,
   whatever their order in the file (``set`` replaces the *world's* rate, not the other
   measures').  Rates are >= 0, so the result is never below zero when the world's
   rates are not.
-* Trade costs: the factors of every ``trade_cost`` measure on a cell multiply.
+* Trade costs: the factors of every ``trade_cost`` and ``port_fee`` measure on a cell
+  multiply; a port fee's factor is :attr:`~truce.policy.spec.PortFee.cost_factor`.
+* Export wedges compound: 1 + e = (1 + e_tax)(1 + e_cap), and two export taxes on one
+  cell compound too, (1 + t1)(1 + t2) (as two successive levies at the border would).
+* Export caps bound each covered cell's quantity at ``share`` × its baseline quantity,
+  one capped cell per cell.  Where several caps cover one cell the tightest share binds
+  (a cap that is not the tightest is slack there, with equivalent 0); a share of 0 bans
+  the flow (``Shock.blocked_sni``), which beats every cap.  Cells without a baseline
+  flow are left out: their flow stays zero anyway.
+* Import floors: the covered cells of one measure form one floor on their summed
+  quantity (baseline prices); overlapping floors are separate constraints, except that
+  two floors over the same cells with the same value are one.
+* Errors beyond unknown codes: a constraint, tax or fee that covers no foreign cell with
+  a baseline flow (nothing to constrain: key ``on``), a floor above the importer(s)'
+  baseline absorption of the covered sectors (key ``value``), and a floor whose every
+  covered flow is banned (key ``on``).
 * A measure is in force on ``date`` iff ``start <= date < end``; with no date, every
   measure is in force (so two ``set`` measures on one cell with disjoint date ranges
   must be compiled for a date).
 * Deficits are the baseline's own; ``options.deficits == "zero"`` is for the caller.
 
-A code is looked up among the baseline's regions first, then in the optional ``groups``
-table (group code to member region codes, e.g. ``{"EU27": ("AUT", ...)}``), which is the
-hook for region groups.
+:func:`compile_scenario_full` returns, with the shock, which measure each capped cell
+and each floor belongs to (:class:`CompiledScenario`), so that results can be reported
+per measure; :func:`compile_scenario` returns the shock alone.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import NoReturn
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import jax.numpy as jnp
 import numpy as np
@@ -38,13 +67,30 @@ from numpy.typing import NDArray
 
 from truce.errors import ScenarioError
 from truce.model.baseline import Baseline, Shock
-from truce.policy._checks import WILDCARD, Selection
-from truce.policy.spec import Measure, Scenario, Tariff, TradeCost
+from truce.policy._constraints import CompiledScenario, replace_shock, with_constraints
+from truce.policy._select import Groups, Selector
+from truce.policy.spec import (
+    ExportCap,
+    ExportTax,
+    ImportFloor,
+    Measure,
+    PortFee,
+    Scenario,
+    Tariff,
+    TradeCost,
+)
 
-Groups = Mapping[str, Iterable[str]]
-"""Region groups: a group code mapped to the region codes it stands for."""
-
-_MAX_LISTED = 30
+__all__ = [
+    "Cells",
+    "CompiledScenario",
+    "Groups",
+    "Wedges",
+    "change_dates",
+    "compile_scenario",
+    "compile_scenario_full",
+    "in_force",
+    "register_compiler",
+]
 
 
 def in_force(scenario: Scenario, date: datetime.date | None) -> tuple[Measure, ...]:
@@ -73,7 +119,13 @@ class Wedges:
     add_rate: NDArray[np.float64]
     """Sum of the rates of ``add`` tariffs."""
     cost: NDArray[np.float64]
-    """Product of the ``trade_cost`` factors."""
+    """Product of the ``trade_cost`` and ``port_fee`` factors."""
+    export: NDArray[np.float64] = field(default_factory=lambda: np.ones(0))
+    """Product of 1 + the export-tax rates."""
+    caps: list[tuple[int, float, NDArray[np.bool_]]] = field(default_factory=list)
+    """Each export cap: (measure index, share, its cells with a baseline flow)."""
+    floors: list[tuple[int, float, NDArray[np.bool_]]] = field(default_factory=list)
+    """Each import floor: (measure index, value, its cells with a baseline flow)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +142,25 @@ class Cells:
         s, n, i = cell
         regions, sectors = self.baseline.regions, self.baseline.sectors
         return f"sector {sectors[s]}, importer {regions[n]}, exporter {regions[i]}"
+
+    @property
+    def traded(self) -> NDArray[np.bool_]:
+        """The covered cells with a non-zero baseline flow."""
+        return self.mask & (np.asarray(self.baseline.flow_sni) != 0)
+
+    def require_trade(self, measure: Measure) -> NDArray[np.bool_]:
+        """:attr:`traded`, or a :class:`ScenarioError` (key ``on``) when it is empty."""
+        traded = self.traded
+        if not traded.any():
+            raise ScenarioError(
+                f"the {measure.kind} measure #{measure.index} covers no foreign cell with "
+                "a baseline flow: nothing to constrain (its cells are all domestic, or "
+                "carry no trade)",
+                path=self.scenario.path,
+                line=measure.line_of("on"),
+                key="on",
+            )
+        return traded
 
 
 Compiler = Callable[[Measure, Cells, Wedges], None]
@@ -138,6 +209,46 @@ def _trade_cost(measure: Measure, cells: Cells, wedges: Wedges) -> None:
     wedges.cost[cells.mask] *= measure.factor
 
 
+@register_compiler(PortFee)
+def _port_fee(measure: Measure, cells: Cells, wedges: Wedges) -> None:
+    assert isinstance(measure, PortFee)
+    cells.require_trade(measure)
+    wedges.cost[cells.mask] *= measure.cost_factor
+
+
+@register_compiler(ExportTax)
+def _export_tax(measure: Measure, cells: Cells, wedges: Wedges) -> None:
+    assert isinstance(measure, ExportTax)
+    cells.require_trade(measure)
+    wedges.export[cells.mask] *= 1.0 + measure.rate
+
+
+@register_compiler(ExportCap)
+def _export_cap(measure: Measure, cells: Cells, wedges: Wedges) -> None:
+    assert isinstance(measure, ExportCap)
+    wedges.caps.append((measure.index, measure.share, cells.require_trade(measure)))
+
+
+@register_compiler(ImportFloor)
+def _import_floor(measure: Measure, cells: Cells, wedges: Wedges) -> None:
+    assert isinstance(measure, ImportFloor)
+    traded = cells.require_trade(measure)
+    sectors = cells.mask.any(axis=(1, 2))
+    importers = cells.mask.any(axis=(0, 2))
+    X_sn = np.asarray(cells.baseline.X_sn, dtype=np.float64)
+    absorption = float(X_sn[np.ix_(sectors, importers)].sum())
+    if measure.value > absorption:
+        raise ScenarioError(
+            f"the floor {measure.value:.10g} is above the importer's baseline absorption "
+            f"of the covered sectors ({absorption:.10g}, tariffs and domestic purchases "
+            "included): it cannot be met",
+            path=cells.scenario.path,
+            line=measure.line_of("value"),
+            key="value",
+        )
+    wedges.floors.append((measure.index, measure.value, traded))
+
+
 def compile_scenario(
     scenario: Scenario,
     baseline: Baseline,
@@ -148,9 +259,21 @@ def compile_scenario(
     """The shock that the measures of ``scenario`` in force on ``date`` make.
 
     Raises :class:`ScenarioError` (with the scenario's path, the line of the offending
-    value and its key) for a code the baseline does not know, and for two ``set``
-    tariffs on one cell.  Deficits are the baseline's own.
+    value and its key) for a code the baseline does not know, two ``set`` tariffs on
+    one cell, and the other errors listed in this module's docstring.  Deficits are the
+    baseline's own.
     """
+    return compile_scenario_full(scenario, baseline, date=date, groups=groups).shock
+
+
+def compile_scenario_full(
+    scenario: Scenario,
+    baseline: Baseline,
+    *,
+    date: datetime.date | None = None,
+    groups: Groups | None = None,
+) -> CompiledScenario:
+    """Like :func:`compile_scenario`, with the measures' constraints mapped to the shock's."""
     tau = np.array(baseline.tau_sni, dtype=np.float64)
     wedges = Wedges(
         tau_base=tau,
@@ -158,8 +281,10 @@ def compile_scenario(
         set_by=np.full(tau.shape, -1, dtype=np.int64),
         add_rate=np.zeros_like(tau),
         cost=np.ones_like(tau),
+        export=np.ones_like(tau),
     )
-    resolver = _Resolver(scenario, baseline, groups or {})
+    selector = Selector(scenario, baseline, groups or {})
+    counts: dict[int, int] = {}
     for measure in in_force(scenario, date):
         compiler = _COMPILERS.get(type(measure))
         if compiler is None:
@@ -169,94 +294,16 @@ def compile_scenario(
                 line=measure.line_of("kind"),
                 key="kind",
             )
-        compiler(measure, Cells(resolver.mask(measure), scenario, baseline), wedges)
+        cells = Cells(selector.mask(measure), scenario, baseline)
+        compiler(measure, cells, wedges)
+        counts[measure.index] = int(cells.traded.sum())
     is_set = wedges.set_by >= 0
     tau_sni = np.where(is_set, wedges.set_rate, wedges.tau_base) + wedges.add_rate
-    return Shock(
+    shock = Shock(
         tau_sni=jnp.asarray(tau_sni, dtype=jnp.float64),
         cost_sni=jnp.asarray(wedges.cost, dtype=jnp.float64),
         deficit_n=baseline.deficit_n,
     )
-
-
-class _Resolver:
-    """Turns a measure's code selections into a boolean cell mask."""
-
-    def __init__(self, scenario: Scenario, baseline: Baseline, groups: Groups) -> None:
-        self.scenario = scenario
-        self.regions = baseline.regions
-        self.sectors = baseline.sectors
-        self.region_at = {code: k for k, code in enumerate(baseline.regions)}
-        self.sector_at = {code: k for k, code in enumerate(baseline.sectors)}
-        self.groups = groups
-
-    def mask(self, measure: Measure) -> NDArray[np.bool_]:
-        """``[sector, importer, exporter]`` cells of ``measure``, domestic cells off."""
-        by = self._regions(measure, "by", measure.by)
-        on = self._regions(measure, "on", measure.on)
-        sectors = self._sectors(measure)
-        importer, exporter = (by, on) if measure.by_role == "importer" else (on, by)
-        foreign = ~np.eye(len(self.regions), dtype=bool)
-        return (
-            sectors[:, None, None]
-            & importer[None, :, None]
-            & exporter[None, None, :]
-            & foreign[None, :, :]
-        )
-
-    def _regions(self, measure: Measure, key: str, selection: Selection) -> NDArray[np.bool_]:
-        chosen = np.zeros(len(self.regions), dtype=bool)
-        if selection == WILDCARD:
-            chosen[:] = True
-            return chosen
-        for item, code in enumerate(selection):
-            if code in self.region_at:
-                chosen[self.region_at[code]] = True
-            elif code in self.groups:
-                for member in self.groups[code]:
-                    if member not in self.region_at:
-                        self._unknown(
-                            measure,
-                            key,
-                            item,
-                            f"group {code} names region {member!r}, which the world "
-                            f"does not have; its regions are {_listed(self.regions)}",
-                        )
-                    chosen[self.region_at[member]] = True
-            else:
-                self._unknown(
-                    measure,
-                    key,
-                    item,
-                    f"unknown region {code!r}; the world's regions are {_listed(self.regions)}",
-                )
-        return chosen
-
-    def _sectors(self, measure: Measure) -> NDArray[np.bool_]:
-        chosen = np.zeros(len(self.sectors), dtype=bool)
-        if measure.sectors == WILDCARD:
-            chosen[:] = True
-            return chosen
-        for item, code in enumerate(measure.sectors):
-            if code not in self.sector_at:
-                self._unknown(
-                    measure,
-                    "sectors",
-                    item,
-                    f"unknown sector {code!r}; the world's sectors are {_listed(self.sectors)}",
-                )
-            chosen[self.sector_at[code]] = True
-        return chosen
-
-    def _unknown(self, measure: Measure, key: str, item: int, message: str) -> NoReturn:
-        raise ScenarioError(
-            message,
-            path=self.scenario.path,
-            line=measure.line_of(key, item),
-            key=key,
-        )
-
-
-def _listed(codes: tuple[str, ...]) -> str:
-    shown = ", ".join(codes[:_MAX_LISTED])
-    return shown + (", ..." if len(codes) > _MAX_LISTED else "")
+    if (wedges.export != 1.0).any():
+        shock = replace_shock(shock, export_tax_sni=jnp.asarray(wedges.export - 1.0))
+    return with_constraints(scenario, baseline, shock, wedges.caps, wedges.floors, counts)

@@ -36,9 +36,13 @@ from truce.policy._checks import (
     Check,
     Invalid,
     Selection,
+    check_amount,
     check_date,
     check_factor,
+    check_positive,
+    check_product,
     check_rate,
+    check_share,
     check_text,
     choice,
     codes,
@@ -121,7 +125,9 @@ class Measure:
 
     ``by`` names the imposing region(s) (the importer or the exporter, see
     :attr:`by_role`); ``on`` the partner region(s), ``"*"`` meaning every region other
-    than the ``by`` region; ``sectors`` the sectors.  The measure is in force on dates
+    than the ``by`` region; ``sectors`` the sectors; ``product`` narrows each sector
+    ``S`` to its product sub-sector ``S.PRODUCT`` (see :mod:`truce.policy.compile`).
+    The measure is in force on dates
     ``d`` with ``start <= d < end``; a missing bound is open.  ``index`` is the 0-based
     position in the scenario and ``line`` the 1-based line where the measure starts in
     its file (``None`` when it was built in Python).
@@ -135,6 +141,7 @@ class Measure:
     by: Selection = field(metadata=checked(codes("region")))
     on: Selection = field(default=WILDCARD, metadata=checked(codes("region")))
     sectors: Selection = field(default=WILDCARD, metadata=checked(codes("sector")))
+    product: str | None = field(default=None, metadata=checked(check_product))
     start: datetime.date | None = field(default=None, metadata=checked(check_date))
     end: datetime.date | None = field(default=None, metadata=checked(check_date))
     index: int = 0
@@ -214,6 +221,101 @@ class TradeCost(Measure):
     by_role: ClassVar[Role] = "importer"
 
     factor: float = field(metadata=checked(check_factor))
+
+
+@register_measure
+@dataclass(frozen=True, kw_only=True)
+class ExportTax(Measure):
+    """An export tax of exporter(s) ``by`` on their sales to destination(s) ``on``.
+
+    ``rate`` is ad valorem on the producer-price value (0.3 = 30%); the revenue accrues
+    to the exporter.  Export wedges on one cell compound, two taxes included:
+    1 + e = (1 + t1)(1 + t2)(1 + e_cap).
+    """
+
+    kind: ClassVar[str] = "export_tax"
+    by_role: ClassVar[Role] = "exporter"
+
+    rate: float = field(metadata=checked(check_rate))
+
+
+@register_measure
+@dataclass(frozen=True, kw_only=True)
+class ExportCap(Measure):
+    """A quantity cap: exporter(s) ``by`` ship to ``on`` at most ``share`` of each covered
+    cell's baseline quantity, cell by cell; ``share=0`` bans the flows.
+
+    Solved with an endogenous export-tax equivalent per cell whose rent accrues to the
+    exporter.  Where two caps cover one cell the tighter one binds.
+    """
+
+    kind: ClassVar[str] = "export_cap"
+    by_role: ClassVar[Role] = "exporter"
+
+    share: float = field(metadata=checked(check_share))
+
+
+@register_measure
+@dataclass(frozen=True, kw_only=True)
+class ImportFloor(Measure):
+    """A purchase commitment: importer(s) ``by`` buy at least ``value`` from ``on``.
+
+    ``value`` is in the world's currency at baseline prices and bounds the summed
+    quantity of all the measure's cells (one floor per measure); solved with an
+    endogenous import-subsidy equivalent paid by the importer's government.
+    """
+
+    kind: ClassVar[str] = "import_floor"
+    by_role: ClassVar[Role] = "importer"
+
+    value: float = field(metadata=checked(check_positive))
+
+
+@register_measure
+@dataclass(frozen=True, kw_only=True)
+class PortFee(Measure):
+    """Port fees that port state ``by`` charges on vessels carrying goods from ``on``.
+
+    The fee becomes an iceberg trade-cost factor on the covered cells,
+    :attr:`cost_factor` = 1 + ``fee_per_net_ton`` × ``net_tons_per_million`` ×
+    ``affected_share`` / 10⁶, from three stated assumptions: the fee in US$ per net ton
+    of the vessel, the vessel's net tons per US$ million of cargo value it carries, and
+    the share of the flows carried on the vessels that pay.  US$ per net ton times net
+    tons per US$ million is US$ per US$ million of cargo: the 10⁶ makes it ad valorem,
+    so the factor does not depend on the world's currency.  The fee is a resource cost
+    (no revenue is counted for the port state), and the factor multiplies with
+    ``trade_cost`` factors.
+
+    Example (shared/facts/us-china-measures.md §6): from 14 October 2025 the US charged
+    Chinese-owned or -operated vessels US$50 per net ton (suspended for a year from 10
+    November 2025), and China charged US-linked vessels RMB 400 (about US$56) per net
+    ton over the same dates.  With an assumed 150 net tons per US$ million of cargo
+    unloaded per call (illustrative only: the facts file gives no such figure) and 40%
+    of the flows on such vessels, the US fee is a factor of
+    1 + 50 × 150 × 0.4 / 10⁶ = 1.003::
+
+        - kind: port_fee
+          by: USA
+          on: CHN
+          fee_per_net_ton: 50
+          net_tons_per_million: 150    # an assumption, not a fact
+          affected_share: 0.4          # an assumption, not a fact
+          start: 2025-10-14
+          end: 2025-11-10
+    """
+
+    kind: ClassVar[str] = "port_fee"
+    by_role: ClassVar[Role] = "importer"
+
+    fee_per_net_ton: float = field(metadata=checked(check_amount))
+    net_tons_per_million: float = field(metadata=checked(check_positive))
+    affected_share: float = field(metadata=checked(check_share))
+
+    @property
+    def cost_factor(self) -> float:
+        """The iceberg trade-cost factor the fee makes on each covered cell."""
+        ad_valorem = self.fee_per_net_ton * self.net_tons_per_million * self.affected_share
+        return 1.0 + ad_valorem / 1e6
 
 
 @dataclass(frozen=True)
