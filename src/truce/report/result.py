@@ -74,6 +74,12 @@ class Result:
         return target
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(target: Path, text: str) -> None:
     """Write ``text`` to ``target`` through a temporary file beside it and a rename."""
     if target.is_dir():
@@ -83,6 +89,7 @@ def write_atomically(target: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; files are not
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
