@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 import jax.numpy as jnp
+import numpy as np
 import pandas as pd
 
 from truce.data.calibrate import world_to_baseline
@@ -19,7 +20,11 @@ from truce.importers import build_world, import_world
 from truce.model.baseline import Baseline, Shock
 from truce.model.solve import DEFAULT_MAX_STEPS, Equilibrium, solve
 from truce.model.welfare import rebase, region_outcomes
-from truce.policy.compile import compile_scenario, in_force
+from truce.policy.compile import (
+    CompiledScenario,
+    compile_scenario_full,
+    in_force,
+)
 from truce.policy.parse import read_scenario
 from truce.policy.spec import Scenario
 from truce.report.result import Result, SolverStats
@@ -36,6 +41,9 @@ from truce.timeline.path import Progress, solve_path
 
 #: The model every scenario runs on until others are added.
 MODEL_NAME = "caliendo-parro"
+
+#: A constraint binds iff its equivalent rate exceeds this (CONTRACTS §3).
+BINDING_RATE = 1e-9
 
 #: Trade-elasticity sources ``build_world`` accepts (``--elasticities``).
 ELASTICITY_CHOICES: tuple[str, ...] = tuple(ELASTICITY_SOURCES)
@@ -138,7 +146,8 @@ def run(
         base, base_eq = _zero_deficit_base(world_baseline, max_steps)
         iterations += int(base_eq.iterations)
         jacobians += int(base_eq.jacobians)
-    shock = compile_scenario(scenario, base, date=date)
+    compiled = compile_scenario_full(scenario, base, date=date)
+    shock = compiled.shock
     eq = solve(base, shock, max_steps=max_steps)
     seconds = time.perf_counter() - started
 
@@ -157,7 +166,7 @@ def run(
         ),
         regions=region_table(base, outcomes),
         trade=trade_table(world_baseline, eq, base if zero_deficits else None),
-        measures=_measure_table(scenario, date),
+        measures=_measure_table(scenario, date, compiled, eq),
     )
 
 
@@ -201,13 +210,13 @@ def timeline(
         if progress is not None:
             progress(done, total, phase)
 
-    steps = solve_path(
-        base,
-        phases(scenario),
-        lambda day: compile_scenario(scenario, base, date=day),
-        max_steps=max_steps,
-        progress=timed,
-    )
+    compiled: dict[Date | None, CompiledScenario] = {}
+
+    def compile_phase(day: Date | None) -> Shock:
+        compiled[day] = compile_scenario_full(scenario, base, date=day)
+        return compiled[day].shock
+
+    steps = solve_path(base, phases(scenario), compile_phase, max_steps=max_steps, progress=timed)
     solved: list[PhaseResult] = []
     for k, (phase, shock, eq) in enumerate(steps):
         iterations += int(eq.iterations)
@@ -226,7 +235,7 @@ def timeline(
             ),
             regions=region_table(base, region_outcomes(base, shock, eq)),
             trade=trade_table(world_baseline, eq, base if zero_deficits else None),
-            measures=_measure_table(scenario, phase.date),
+            measures=_measure_table(scenario, phase.date, compiled[phase.date], eq),
         )
         solved.append(PhaseResult(phase.start, phase.end, result))
     return TimelineResult(
@@ -246,18 +255,45 @@ def timeline(
     )
 
 
-def _measure_table(scenario: Scenario, date: Date | None) -> pd.DataFrame:
-    """One row per measure in file order; tariffs and trade costs have no constraint."""
+def _measure_table(
+    scenario: Scenario,
+    date: Date | None,
+    compiled: CompiledScenario | None = None,
+    eq: Equilibrium | None = None,
+) -> pd.DataFrame:
+    """One row per measure in file order (CONTRACTS §3), from its compiled constraints.
+
+    ``equivalent_rate``: for an export cap, the baseline-flow-weighted mean of its
+    cells' export-tax equivalents (a cell where another cap binds first counts 0);
+    ``None`` (JSON null) for a ban (share 0), which is always ``binding``; for an import
+    floor, its import-subsidy equivalent; ``None`` for kinds without a constraint
+    (tariff, trade_cost, export_tax, port_fee) and for measures not in force.
+    ``binding`` is true iff the rate exceeds 1e-9.  ``cells`` counts the foreign cells
+    with a baseline flow that the measure covers (``None`` when not in force).  Without
+    ``compiled`` and ``eq`` no constraint is known: every rate is ``None``.
+    """
     active = {m.index for m in in_force(scenario, date)}
-    rows = [
-        {
-            "index": m.index,
-            "kind": m.kind,
-            "binding": False,
-            "equivalent_rate": None,
-            "in_force": m.index in active,
-        }
-        for m in scenario.measures
-    ]
-    columns = ["index", "kind", "binding", "equivalent_rate", "in_force"]
-    return pd.DataFrame(rows, columns=columns)
+    rates: dict[int, float | None] = {}
+    if compiled is not None and eq is not None:
+        rates = compiled.equivalent_rates(np.asarray(eq.cap_rate_k), np.asarray(eq.floor_rate_f))
+    bans = compiled.bans if compiled is not None else frozenset()
+    cells = compiled.cells if compiled is not None else {}
+    rows = []
+    for m in scenario.measures:
+        rate = rates.get(m.index)
+        rows.append(
+            {
+                "index": m.index,
+                "kind": m.kind,
+                "binding": m.index in bans or (rate is not None and rate > BINDING_RATE),
+                "equivalent_rate": rate,
+                "in_force": m.index in active,
+                "cells": cells.get(m.index),
+            }
+        )
+    columns = ["index", "kind", "binding", "equivalent_rate", "in_force", "cells"]
+    frame = pd.DataFrame(rows, columns=columns)
+    # Object columns keep None as None (not NaN) and counts as ints.
+    for column in ("equivalent_rate", "cells"):
+        frame[column] = pd.Series([row[column] for row in rows], dtype=object)
+    return frame

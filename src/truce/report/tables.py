@@ -39,6 +39,10 @@ def trade_table(
 
     ``baseline`` is the world's own flow; when the scenario was solved from another base
     (the zero-deficit one) that base's flow is given in a ``base`` column.
+    ``quantity`` is the counterfactual flow at the base's prices: its value at the
+    exporter's producer price over the change in the exporter's unit cost (CONTRACTS
+    §2, "Volume"), so ``quantity / baseline`` (or ``/ base``) is the change in volume
+    that export caps bound.
     """
     S, N, _ = world_baseline.flow_sni.shape
     sector, importer, exporter = np.meshgrid(
@@ -46,6 +50,8 @@ def trade_table(
     )
     before = np.asarray(world_baseline.flow_sni, dtype=np.float64).ravel()
     after = np.asarray(eq.flow_sni, dtype=np.float64).ravel()
+    c_hat_si = np.asarray(eq.c_hat_sn, dtype=np.float64)
+    quantity = (np.asarray(eq.producer_flow_sni, dtype=np.float64) / c_hat_si[:, None, :]).ravel()
     keep = (before != 0) | (after != 0)
     regions = np.asarray(world_baseline.regions, dtype=object)
     sectors = np.asarray(world_baseline.sectors, dtype=object)
@@ -55,6 +61,7 @@ def trade_table(
         "sector": sectors[sector.ravel()[keep]],
         "baseline": before[keep],
         "counterfactual": after[keep],
+        "quantity": quantity[keep],
     }
     if base is not None:
         table["base"] = np.asarray(base.flow_sni, dtype=np.float64).ravel()[keep]
