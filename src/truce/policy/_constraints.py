@@ -60,10 +60,11 @@ class CompiledScenario:
         padded = np.append(np.asarray(cap_rate_k, dtype=np.float64), 0.0)
         floor_rate_f = np.asarray(floor_rate_f, dtype=np.float64)
         rates: dict[int, float | None] = dict.fromkeys(self.bans)
+        # "+ 0.0" turns a slack constraint's -0.0 into 0.0.
         for index, (k, weight) in self.cap_terms.items():
-            rates[index] = float((weight * padded[k]).sum() / weight.sum())
+            rates[index] = float((weight * padded[k]).sum() / weight.sum()) + 0.0
         for index, f in self.floor_of.items():
-            rates[index] = float(floor_rate_f[f])
+            rates[index] = float(floor_rate_f[f]) + 0.0
         return rates
 
 
