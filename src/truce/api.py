@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from truce.data.calibrate import world_to_baseline
+from truce.data.catalogue import CATALOGUE, products_for
+from truce.data.products import split_products
 from truce.data.sources.icio2022 import DEFAULT_ELASTICITIES, ELASTICITY_SOURCES
 from truce.data.summary import WorldSummary, summarize_world
 from truce.data.world import World, builtin_worlds, load_world
@@ -63,6 +65,7 @@ __all__ = [
     "load_world",
     "run",
     "timeline",
+    "with_products",
     "world_summary",
 ]
 
@@ -105,6 +108,32 @@ def world_summary(world: World | str | Path) -> WorldSummary:
     return summarize_world(world)
 
 
+def with_products(world: World, scenario: Scenario) -> World:
+    """``world`` split into the catalogue's products that ``scenario``'s measures name.
+
+    Each named product's entries in :data:`truce.data.catalogue.CATALOGUE` whose parent
+    sector the world has become sub-sectors ``SECTOR.PRODUCT`` (see
+    :func:`truce.data.products.split_products`); a world without such measures comes
+    back unchanged.  A name the catalogue lacks raises :class:`ScenarioError` at the
+    line of the first measure naming it, key ``product``.
+    """
+    named = [m for m in scenario.measures if m.product is not None]
+    if not named:
+        return world
+    try:
+        products = products_for(world, (m.product for m in named if m.product is not None))
+    except KeyError as missing:
+        name = missing.args[0]
+        measure = next(m for m in named if m.product == name)
+        raise ScenarioError(
+            f"unknown product {name!r}: the product catalogue has {', '.join(CATALOGUE)}",
+            path=scenario.path,
+            line=measure.line_of("product"),
+            key="product",
+        ) from None
+    return split_products(world, products)
+
+
 def _zero_deficit_base(
     baseline: Baseline, max_steps: int = DEFAULT_MAX_STEPS
 ) -> tuple[Baseline, Equilibrium]:
@@ -128,7 +157,9 @@ def run(
     """Solve ``scenario`` on ``world`` and return its results.
 
     ``date`` applies only the measures in force on that day; ``max_steps`` caps the
-    solver's outer iterations (each solve's).  Raises
+    solver's outer iterations (each solve's).  When measures name products, the world
+    is first split into the catalogue's products (:func:`with_products`), and results
+    carry the sub-sector codes (``A01.soybeans``).  Raises
     :class:`~truce.errors.ScenarioError` for a scenario that does not fit the world and
     :class:`~truce.errors.NonConvergenceError` when the solver fails.
     """
@@ -136,6 +167,7 @@ def run(
         world = load_world(world)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    world = with_products(world, scenario)
     world_baseline = world_to_baseline(world)
 
     started = time.perf_counter()
@@ -192,6 +224,7 @@ def timeline(
         world = load_world(world)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    world = with_products(world, scenario)
     world_baseline = world_to_baseline(world)
 
     started = time.perf_counter()

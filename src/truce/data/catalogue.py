@@ -1,0 +1,186 @@
+"""The product catalogue: the products the scenario library names, as shares of sectors.
+
+A scenario measure may name a ``product`` (CONTRACTS §2); :func:`truce.api.run` then
+splits the world with the catalogue's entries for that name (:func:`products_for`)
+before calibrating it, so the measure reaches the sub-sector ``SECTOR.PRODUCT``.  One
+name may have an entry per parent sector (``rare_earths`` sits in metal-ore mining and
+in non-ferrous metals).
+
+The shares are written for the built-in ``default`` world (OECD ICIO 2022, 14 regions:
+USA CHN EU27 JPN KOR TWN VNM MEX CAN IND BRA GBR ASEAN ROW).  On another world the
+region-specific entries apply where its codes match and the default share elsewhere;
+an entry whose parent sector the world lacks is skipped.
+
+Every share carries its source in :attr:`Product.source`.  Keys such as [S102] are those
+of the project's facts file on US–China trade measures (its source list gives title and
+address); a share the sources do not give is labelled an assumption, with its reasoning.
+Flows quoted from the ``default`` world are at basic prices in US$ million of 2022.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from truce.data.products import Product
+from truce.data.world import World
+
+# --- Soybeans inside crops and animal production (A01) ------------------------------
+
+#: US soybean exports to China in calendar 2022, US$ million (USDA FAS) [S102, S103].
+US_SOYBEAN_EXPORTS_TO_CHINA_2022 = 17_900.0
+#: The default world's A01 flow from the USA to China, US$ million (2022).
+DEFAULT_A01_USA_CHN = 21_267.1
+
+SOYBEANS = Product(
+    code="soybeans",
+    sector="A01",
+    name="Soybeans",
+    default_share=0.03,
+    shares={
+        # 17,900 / 21,267.1 = 0.8417 (computed, see the source text).
+        ("USA", "CHN"): round(US_SOYBEAN_EXPORTS_TO_CHINA_2022 / DEFAULT_A01_USA_CHN, 4),
+        ("BRA", "CHN"): 0.88,
+        ("BRA", "EU27"): 0.14,
+        ("USA", "ASEAN"): 0.17,
+        ("USA", "VNM"): 0.17,
+        ("USA", "EU27"): 0.14,
+        ("USA", "JPN"): 0.07,
+        ("USA", "KOR"): 0.07,
+        ("USA", "TWN"): 0.07,
+        ("USA", "USA"): 0.05,
+        ("USA", "*"): 0.10,
+        ("CHN", "CHN"): 0.005,
+    },
+    source=(
+        "Soybeans in A01. USA->CHN: US soybean exports to China of US$ 17.9 bn in calendar "
+        "2022 (USDA FAS) [S102, S103] over the default world's A01 USA->CHN flow of US$ "
+        "21,267 million: 17,900 / 21,267 = 0.8417, so the sub-sector's baseline equals the "
+        "USDA value, so floors stated in USDA values are in the world's units. (The same "
+        "FAS list puts corn, cotton and coarse grains at US$ 10.0 bn, more than the US$ "
+        "3.4 bn this leaves for the rest of the cell: FAS values are export (FOB) values, "
+        "the ICIO's basic prices are lower by the domestic trade and transport margins, so "
+        "this split leans towards soybeans; 17.9 / (17.9 + 10.0) = 0.64 is the other "
+        "reading.) BRA->CHN 0.88: soybeans were US$ 20.3 bn, nearly 88% of "
+        "Brazil's agricultural exports to China, in 2017 (USDA ERS) [S99]; agricultural "
+        "exports include processed food (sector C10T12), so soybeans' share of the "
+        "unprocessed A01 cell is at least this; 0.88 is used. BRA->EU27 0.14, USA->ASEAN "
+        "and USA->VNM 0.17, USA->EU27 0.14, USA->JPN/KOR/TWN 0.07: soybeans' shares of the "
+        "two exporters' agricultural exports to those destinations in 2017 [S99] (Southeast "
+        "Asia 17%, EU 14%, other East Asia 7%), again lower bounds for A01. Assumptions, "
+        "not sourced: USA->other destinations 0.10 (the 2017 Middle East and North Africa "
+        "share of 10% [S99] taken for the rest); USA domestic sales 0.05, China's domestic "
+        "sales 0.005 (China imports most of the soybeans it uses: 111.83 Mt in 2025 "
+        "[S115]) and every other cell 0.03 (soybeans as a few per cent of a region's crop "
+        "and animal output); these only size the sub-sector outside the US-China cell."
+    ),
+)
+
+# --- Rare earths inside metal ores (B07) and non-ferrous metals (C24B) -------------
+
+_RARE_EARTH_REASONING = (
+    "China mined about 69% of the world's rare-earth oxide in 2024 (270,000 of 390,000 "
+    "t, USGS) [S116] and refined 92% of it in 2023 (IEA) [S118]; it supplied 70-77% of "
+    "US rare-earth imports, and US net import reliance was about 80% in 2024 [S120, "
+    "S121]. The sources give tonnes, not values; the shares are assumptions of order of "
+    "magnitude: world mine output of a few hundred thousand tonnes of oxide, at an "
+    "assumed tens of US$ per kg, is a few US$ bn a year, under 1% of the default world's "
+    "metal-ore (B07) output of about US$ 984 bn and a smaller part still of non-ferrous "
+    "metals (C24B, about US$ 1,939 bn); China's cells get larger shares because the "
+    "trade in separated and refined rare earths is mostly China's."
+)
+
+RARE_EARTHS_ORE = Product(
+    code="rare_earths",
+    sector="B07",
+    name="Rare-earth ores and concentrates",
+    default_share=0.005,
+    shares={("CHN", "*"): 0.02},
+    source=(
+        "Rare earths in B07 (ores and concentrates). Assumptions: 0.5% of every B07 cell, "
+        "2% of China's B07 exports. " + _RARE_EARTH_REASONING
+    ),
+)
+
+RARE_EARTHS_METALS = Product(
+    code="rare_earths",
+    sector="C24B",
+    name="Rare-earth metals, oxides and alloys",
+    default_share=0.002,
+    shares={("CHN", "*"): 0.05},
+    source=(
+        "Rare earths in C24B (separated oxides, metals and alloys; trade statistics "
+        "class part of these as chemicals, C20, a difference the assumed shares absorb). "
+        "Assumptions: 0.2% of every C24B cell, 5% of China's C24B exports (about US$ 2 bn "
+        "of its US$ 42 bn). " + _RARE_EARTH_REASONING
+    ),
+)
+
+# --- Rare-earth permanent magnets inside electrical equipment (C27) -----------------
+
+MAGNETS = Product(
+    code="magnets",
+    sector="C27",
+    name="Rare-earth permanent magnets",
+    default_share=0.002,
+    shares={("CHN", "*"): 0.01},
+    source=(
+        "Rare-earth permanent magnets in C27 (electrical equipment). China made about 94% "
+        "of the world's magnets (secondary source) [S52], and China's controls of April and "
+        "October 2025 cover magnets containing the listed elements [S31, S32]. "
+        "Assumptions: 1% of China's C27 exports (about US$ 3 bn of its US$ 323 bn; "
+        "magnets are a small specialised part of a sector that holds motors, batteries, "
+        "wiring and appliances) and 0.2% of every other C27 cell (little magnet output "
+        "outside China)."
+    ),
+)
+
+# --- Critical software inside services (SVC) ----------------------------------------
+
+CRITICAL_SOFTWARE = Product(
+    code="critical_software",
+    sector="SVC",
+    name="Critical software",
+    default_share=0.01,
+    shares={("USA", "CHN"): 0.03},
+    source=(
+        "Critical software in SVC: what the US threatened on 10 October 2025 to control "
+        "from 1 November ('any and all critical software') [S28]; never defined or "
+        "implemented. Assumptions: 3% of US services sold to China (about US$ 2.8 bn of "
+        "the default world's US$ 94.7 bn; the flow is mostly travel and education, "
+        "transport, finance and royalties, and software licences and computer services "
+        "are a modest part of it, the 'critical' software a part of those) and 1% of "
+        "every other services cell, which only sizes the sub-sector."
+    ),
+)
+
+CATALOGUE: Mapping[str, tuple[Product, ...]] = MappingProxyType(
+    {
+        "soybeans": (SOYBEANS,),
+        "rare_earths": (RARE_EARTHS_ORE, RARE_EARTHS_METALS),
+        "magnets": (MAGNETS,),
+        "critical_software": (CRITICAL_SOFTWARE,),
+    }
+)
+"""Every product of the catalogue by name: its entries, one per parent sector."""
+
+
+def products_for(world: World, names: Iterable[str]) -> tuple[Product, ...]:
+    """The catalogue entries for ``names`` whose parent sector ``world`` has.
+
+    Names come out in catalogue order, whatever their order in ``names``; a name the
+    catalogue does not have raises :class:`KeyError` (callers turn it into an error
+    that points at the measure naming it).
+    """
+    wanted = set(names)
+    unknown = wanted - set(CATALOGUE)
+    if unknown:
+        raise KeyError(sorted(unknown)[0])
+    sectors = set(world.sectors["sector"])
+    return tuple(
+        product
+        for name, entries in CATALOGUE.items()
+        if name in wanted
+        for product in entries
+        if product.sector in sectors
+    )
