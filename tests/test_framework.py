@@ -1,0 +1,197 @@
+"""Framework documents (truce.framework) and ``truce framework``.
+
+The built-in Kuala Lumpur / Busan document loads; every item that a trade model prices
+links existing built-in scenarios and measures of the right kind that are in force on
+the link's date; items no model prices say why, and those the project's sources do not
+cover say so and cite nothing.  A bad document is an InputError naming the file, line
+and key.  The command renders every item, running the linked scenarios on demand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import truce
+from truce.cli.main import app
+from truce.framework import (
+    FrameworkError,
+    builtin_frameworks,
+    describe_measure,
+    framework_effects,
+    load_framework,
+)
+from truce.policy.spec import ExportCap, ImportFloor, PortFee, Tariff
+
+NAME = "kuala-lumpur-2025"
+RUNNER = CliRunner(env={"COLUMNS": "400"})
+NOT_COVERED = "not covered by the project's sources"
+
+# The items the brief of the document lists, and the measure kinds that model them.
+EXPECTED_KINDS = {
+    "threat-100": {Tariff, ExportCap},
+    "fentanyl-tariff": {Tariff},
+    "reciprocal-suspension": {Tariff},
+    "china-retaliation": {Tariff},
+    "rare-earths": {ExportCap},
+    "soybeans": {ImportFloor},
+    "port-fees": {PortFee},
+}
+UNMODELLED = {
+    "affiliates-rule",
+    "section-301-exclusions",
+    "semiconductors",
+    "tiktok",
+    "fentanyl-cooperation",
+    "taiwan",
+    "jimmy-lai",
+    "russia-oil",
+}
+
+
+@pytest.fixture(scope="module")
+def document():
+    return load_framework(NAME)
+
+
+def test_builtin_document_loads(document) -> None:
+    assert NAME in builtin_frameworks()
+    assert document.name == NAME
+    ids = [item.id for item in document.items]
+    assert len(ids) == len(set(ids))
+    assert set(EXPECTED_KINDS) | UNMODELLED <= set(ids)
+
+
+def test_economic_items_link_existing_scenarios_and_measures(document) -> None:
+    builtin = truce.builtin_scenarios()
+    items = {item.id: item for item in document.items}
+    for ident, kinds in EXPECTED_KINDS.items():
+        item = items[ident]
+        assert item.modelled and item.not_modelled is None
+        for link in item.model:
+            assert link.scenario in builtin
+            scenario = truce.load_scenario(link.scenario)
+            for index in link.measures:
+                measure = scenario.measures[index]
+                assert type(measure) in kinds, (ident, link.scenario, index)
+                assert measure.in_force(link.date)
+    soy = items["soybeans"].model[0]
+    floor = truce.load_scenario(soy.scenario).measures[soy.measures[0]]
+    assert floor.product == "soybeans"
+
+
+def test_unmodelled_items_are_marked(document) -> None:
+    items = {item.id: item for item in document.items}
+    for ident in UNMODELLED:
+        item = items[ident]
+        assert not item.modelled and item.not_modelled
+    for ident in ("taiwan", "jimmy-lai", "russia-oil"):
+        item = items[ident]
+        assert item.status == NOT_COVERED and item.not_modelled == NOT_COVERED
+        assert item.sources == () and item.dates == ()
+    for item in document.items:
+        if item.status != NOT_COVERED:
+            assert item.sources, item.id
+
+
+def test_describe_measure() -> None:
+    busan = truce.load_scenario("busan-deal")
+    assert describe_measure(busan.measures[0]).startswith("#0 tariff: USA adds 10% on goods")
+    floor = describe_measure(busan.measures[8])
+    assert "at least 11,700" in floor and "soybeans" in floor
+
+
+BASE = """\
+name: bad
+title: A bad document
+items:
+  - id: soybeans
+    title: Soybeans
+    area: purchases
+    status: announced
+    sources: [S46]
+"""
+
+
+@pytest.mark.parametrize(
+    ("tail", "key", "line", "what"),
+    [
+        (
+            "    model:\n      - scenario: busan-deal\n        measures: [99]\n",
+            "items[0].model[0].measures",
+            11,
+            "out of range",
+        ),
+        (
+            "    model:\n      - scenario: no-such\n        measures: [0]\n",
+            "items[0].model[0].scenario",
+            10,
+            "unknown built-in scenario",
+        ),
+        (
+            "    model:\n      - scenario: busan-deal\n        date: 2025-01-01\n"
+            "        measures: [8]\n",
+            "items[0].model[0].measures",
+            12,
+            "not in force",
+        ),
+        ("", "items[0].model", 4, "either model"),
+        ("    not_modelled: x\n    colour: red\n", "colour", 10, "unknown key"),
+    ],
+)
+def test_bad_document_names_file_line_and_key(
+    tmp_path: Path, tail: str, key: str, line: int, what: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BASE + tail)
+    with pytest.raises(FrameworkError, match=what) as info:
+        load_framework(path)
+    error = info.value
+    assert isinstance(error, truce.InputError)
+    assert (error.path, error.key, error.line) == (str(path), key, line)
+    assert str(error).startswith(f"{path}:{line}: key {key}: ")
+
+
+def test_bad_sources_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BASE.replace("[S46]", "[Reuters]") + "    not_modelled: x\n")
+    with pytest.raises(FrameworkError, match="not a source key") as info:
+        load_framework(path)
+    assert info.value.key == "items[0].sources"
+    with pytest.raises(FrameworkError, match="unknown framework"):
+        load_framework("no-such-framework")
+
+
+def test_effects_of_a_small_document(tmp_path: Path) -> None:
+    path = tmp_path / "small.yaml"
+    path.write_text(BASE + "    model:\n      - scenario: busan-deal\n        measures: [8]\n")
+    calls: list[tuple[int, int]] = []
+    effects = framework_effects(load_framework(path), progress=lambda d, t, _: calls.append((d, t)))
+    head = effects[("busan-deal", None)]
+    assert head.converged and head.world == "default"
+    assert head.welfare_pct["USA"] < 0 and head.welfare_pct["CHN"] < 0
+    # The Busan state taxes trade both ways: US-China goods trade falls.
+    assert head.trade_counterfactual < head.trade_baseline
+    assert -100 < head.trade_pct < 0
+    assert calls == [(0, 1), (1, 1)]
+
+
+def test_cli_shows_every_item() -> None:
+    document = load_framework(NAME)
+    result = RUNNER.invoke(app, ["framework", NAME])
+    assert result.exit_code == 0, result.output
+    for item in document.items:
+        assert item.title in result.stdout, item.title
+    assert result.stdout.count("not modelled:") == sum(not i.modelled for i in document.items)
+    assert "effects  USA welfare" in result.stdout
+    for name, _ in document.runs:
+        assert name in result.stdout
+
+
+def test_cli_lists_frameworks_and_rejects_unknown() -> None:
+    listed = RUNNER.invoke(app, ["framework"])
+    assert listed.exit_code == 0 and NAME in listed.stdout
+    bad = RUNNER.invoke(app, ["framework", "no-such-framework"])
+    assert bad.exit_code == 2 and "unknown framework" in bad.stderr

@@ -1,0 +1,275 @@
+"""The US-China scenario library and the product catalogue.
+
+Every built-in scenario of the library parses and compiles on the ``default`` world, and
+every rate, share, value and date in its file carries a source key or the word
+"assumption" in a comment on its line.  Two scenarios are solved (busan-deal and
+truce-collapse) and checked against what theory says about their signs; the soybean
+floor's report is checked against its own slack; the catalogue's split preserves every
+total; the dated path's phases come in date order and two of them equal a plain run on
+their day.  Solves share module fixtures (a few seconds each on the default world).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import truce
+from truce.api import with_products
+from truce.cli.main import app
+from truce.data.calibrate import world_to_baseline
+from truce.data.catalogue import (
+    CATALOGUE,
+    DEFAULT_A01_USA_CHN,
+    US_SOYBEAN_EXPORTS_TO_CHINA_2022,
+)
+from truce.data.products import split_products
+from truce.policy.compile import change_dates, compile_scenario_full
+from truce.policy.groups import is_service
+from truce.policy.spec import ImportFloor
+
+LIBRARY = (
+    "geneva-truce",
+    "truce-collapse",
+    "threat-100",
+    "rare-earth-controls",
+    "busan-deal",
+    "scotus-2026",
+    "us-china-2018-2026",
+)
+FOLDER = resources.files("truce") / "scenarios"
+# Keys whose values are numbers or dates that must carry a source or an assumption.
+SOURCED_KEYS = (
+    "rate",
+    "share",
+    "value",
+    "factor",
+    "fee_per_net_ton",
+    "net_tons_per_million",
+    "affected_share",
+    "start",
+    "end",
+)
+SOURCE_OR_ASSUMPTION = re.compile(r"\[S[0-9]+[a-z]?[],]|assumption", re.IGNORECASE)
+RUNNER = CliRunner(env={"COLUMNS": "400"})
+
+
+@pytest.fixture(scope="module")
+def world() -> truce.World:
+    return truce.load_world("default")
+
+
+@pytest.fixture(scope="module")
+def busan(world) -> truce.Result:
+    return truce.run(world, "busan-deal")
+
+
+@pytest.fixture(scope="module")
+def collapse(world) -> truce.Result:
+    return truce.run(world, "truce-collapse")
+
+
+def _text(name: str) -> str:
+    return (FOLDER / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def _goods(trade: pd.DataFrame, exporter: str, importer: str, column: str) -> float:
+    rows = trade[
+        (trade["exporter"] == exporter)
+        & (trade["importer"] == importer)
+        & ~trade["sector"].map(lambda code: is_service(code, True))
+    ]
+    return float(rows[column].sum())
+
+
+# --- the files --------------------------------------------------------------------------
+
+
+def test_library_is_built_in_with_one_line_descriptions() -> None:
+    listed = truce.builtin_scenarios()
+    for name in LIBRARY:
+        assert name in listed
+        description = listed[name]
+        assert "\n" not in description and 40 < len(description) < 320, name
+    result = RUNNER.invoke(app, ["scenarios"])
+    assert result.exit_code == 0
+    for name in LIBRARY:
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("name", LIBRARY)
+def test_every_value_has_a_source_or_an_assumption(name: str) -> None:
+    # Read the YAML text: every sourced key inside the measures carries a comment on its
+    # own line that names a source key [Sxx] or says "assumption".
+    lines = _text(name).splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("measures:"))
+    checked = 0
+    for number, line in enumerate(lines[start + 1 :], start=start + 2):
+        match = re.match(r"\s+(\w+):\s*(.*)$", line)
+        if match is None or match.group(1) not in SOURCED_KEYS:
+            continue
+        value, _, comment = match.group(2).partition("#")
+        assert value.strip(), f"{name}.yaml:{number}: {match.group(1)} has no value"
+        assert SOURCE_OR_ASSUMPTION.search(comment), (
+            f"{name}.yaml:{number}: {match.group(1)} has no source key or assumption in "
+            f"its comment: {line.strip()}"
+        )
+        checked += 1
+    scenario = truce.load_scenario(name)
+    # At least a rate or share or value and a start date per measure.
+    assert checked >= 2 * len(scenario.measures)
+
+
+@pytest.mark.parametrize("name", LIBRARY)
+def test_parses_and_compiles_on_default(name: str, world) -> None:
+    scenario = truce.load_scenario(name)
+    assert scenario.world == "default"
+    assert scenario.measures
+    split = with_products(world, scenario)
+    baseline = world_to_baseline(split)
+    for measure in scenario.measures:
+        if measure.product is not None:
+            assert any(s.endswith("." + measure.product) for s in baseline.sectors)
+    # Undated, and on every day the measures in force change.
+    for day in (None, *change_dates(scenario)):
+        compiled = compile_scenario_full(scenario, baseline, date=day)
+        assert compiled.shock.tau_sni.shape[0] == len(baseline.sectors)
+
+
+def test_layers_are_additions_on_the_world(world) -> None:
+    # The world carries the 2018-19 tariffs: the library adds its layers on top.
+    for name in LIBRARY:
+        for measure in truce.load_scenario(name).measures:
+            assert getattr(measure, "mode", "add") == "add", (name, measure.index)
+
+
+# --- the product catalogue --------------------------------------------------------------
+
+
+def test_catalogue_entries_carry_sources() -> None:
+    for name, entries in CATALOGUE.items():
+        for product in entries:
+            assert product.code == name
+            assert len(product.source) > 100
+            shares = [product.default_share, *product.shares.values()]
+            assert all(0 <= s <= 1 for s in shares)
+
+
+def test_split_preserves_totals(world) -> None:
+    products = [p for entries in CATALOGUE.values() for p in entries]
+    split = split_products(world, products)
+    subs = {p.sub_sector: p.sector for p in products}
+    keys = ["exporter", "importer", "sector"]
+    merged = split.trade.assign(sector=split.trade["sector"].replace(subs))
+    before = world.trade.groupby(keys)["value"].sum()
+    after = merged.groupby(keys)["value"].sum().reindex(before.index)
+    np.testing.assert_allclose(after, before, rtol=1e-12)
+    va = split.value_added.assign(sector=split.value_added["sector"].replace(subs))
+    va_before = world.value_added.groupby(["region", "sector"])["value"].sum()
+    va_after = va.groupby(["region", "sector"])["value"].sum().reindex(va_before.index)
+    np.testing.assert_allclose(va_after, va_before, rtol=1e-12)
+    assert len(split.sectors) == len(world.sectors) + len(products)
+
+
+def test_soybean_share_is_the_usda_value_over_the_world_flow(world) -> None:
+    flow = world.trade.set_index(["exporter", "importer", "sector"])["value"]
+    assert flow[("USA", "CHN", "A01")] == pytest.approx(DEFAULT_A01_USA_CHN, abs=0.01)
+    split = split_products(world, CATALOGUE["soybeans"])
+    soy = split.trade.set_index(["exporter", "importer", "sector"])["value"]
+    assert soy[("USA", "CHN", "A01.soybeans")] == pytest.approx(
+        US_SOYBEAN_EXPORTS_TO_CHINA_2022, rel=1e-4
+    )
+
+
+def test_unknown_product_is_a_scenario_error(world, tmp_path: Path) -> None:
+    path = tmp_path / "tofu.yaml"
+    path.write_text(
+        "name: tofu\nmeasures:\n  - kind: tariff\n    by: CHN\n    on: USA\n"
+        "    sectors: A01\n    product: tofu\n    rate: 0.1\n"
+    )
+    with pytest.raises(truce.ScenarioError, match="unknown product 'tofu'") as info:
+        truce.run(world, path)
+    assert info.value.key == "product" and info.value.line == 7
+
+
+def test_results_carry_sub_sector_codes(busan) -> None:
+    assert "A01.soybeans" in set(busan.trade["sector"])
+    assert "A01" in set(busan.trade["sector"])
+
+
+# --- solved scenarios -------------------------------------------------------------------
+
+
+def test_busan_and_collapse_converge(busan, collapse) -> None:
+    assert busan.solver.converged and collapse.solver.converged
+    assert busan.solver.residual < 1e-9 and collapse.solver.residual < 1e-9
+
+
+def test_collapse_cuts_trade_both_ways(collapse, busan) -> None:
+    # Tariffs of 145% and 125% on top of the 2018-19 rates: each side imports less from
+    # the other than in the baseline, and less than under the lower Busan tariffs.
+    for exporter, importer in (("CHN", "USA"), ("USA", "CHN")):
+        base = _goods(collapse.trade, exporter, importer, "baseline")
+        after = _goods(collapse.trade, exporter, importer, "counterfactual")
+        assert after < base
+        assert after < _goods(busan.trade, exporter, importer, "counterfactual")
+    regions = collapse.regions.set_index("region")
+    # Both sides lose from a mutual tariff war of this size.
+    assert regions.loc["USA", "welfare_pct"] < 0 and regions.loc["CHN", "welfare_pct"] < 0
+
+
+def test_soybean_floor_reports_binding_consistently_with_its_slack(busan) -> None:
+    scenario = truce.load_scenario("busan-deal")
+    floor = next(m for m in scenario.measures if isinstance(m, ImportFloor))
+    row = busan.measures.set_index("index").loc[floor.index]
+    cell = busan.trade[
+        (busan.trade["exporter"] == "USA")
+        & (busan.trade["importer"] == "CHN")
+        & (busan.trade["sector"] == "A01.soybeans")
+    ]
+    quantity = float(cell["quantity"].iloc[0])
+    # The floor always holds; it binds iff its subsidy equivalent is positive, and then
+    # the quantity sits on the floor.
+    assert quantity >= floor.value * (1 - 1e-9)
+    assert row["binding"] == (row["equivalent_rate"] > 1e-9)
+    if row["binding"]:
+        assert quantity == pytest.approx(floor.value, rel=1e-8)
+    else:
+        assert row["equivalent_rate"] == 0.0
+
+
+# --- the dated path ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def path(world) -> truce.TimelineResult:
+    return truce.timeline(world, "us-china-2018-2026")
+
+
+def test_timeline_phases_are_in_date_order(path) -> None:
+    phases = path.phases
+    assert phases[0].start is None and phases[-1].end is None
+    for a, b in itertools.pairwise(phases):
+        assert a.end == b.start
+        assert a.end is not None and (a.start is None or a.start < a.end)
+    assert all(p.result.solver.converged for p in phases)
+    labels = [p.label for p in phases]
+    assert "2025-05-14 to 2025-06-10" in labels  # Geneva
+    assert any(label.startswith("2026-02-24") for label in labels)  # Section 122
+
+
+@pytest.mark.parametrize("start", ["2025-05-14", "2026-02-24"])
+def test_timeline_phase_equals_run_on_its_day(path, world, start: str) -> None:
+    phase = next(p for p in path.phases if p.start is not None and p.start.isoformat() == start)
+    alone = truce.run(world, "us-china-2018-2026", date=phase.start)
+    np.testing.assert_allclose(
+        phase.result.regions["welfare_pct"], alone.regions["welfare_pct"], rtol=0, atol=1e-8
+    )
+    pd.testing.assert_frame_equal(phase.result.measures, alone.measures)
