@@ -20,6 +20,7 @@ from truce.framework import (
     FrameworkError,
     builtin_frameworks,
     describe_measure,
+    framework_contributions,
     framework_effects,
     load_framework,
 )
@@ -176,6 +177,14 @@ def test_effects_of_a_small_document(tmp_path: Path) -> None:
     assert head.trade_counterfactual < head.trade_baseline
     assert -100 < head.trade_pct < 0
     assert calls == [(0, 1), (1, 1)]
+    # The floor's own contribution: the same scenario solved without it.  A purchase
+    # floor that binds raises US sales to China, so US-China goods trade is higher with
+    # it than without.
+    own = framework_contributions(load_framework(path), effects)
+    part = own[("soybeans", 0)]
+    assert part.scenario == "busan-deal" and part.date is None
+    assert part.trade_pct > 0
+    assert set(part.welfare_pp) == {"USA", "CHN"}
 
 
 def test_cli_shows_every_item() -> None:

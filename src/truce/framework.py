@@ -31,12 +31,14 @@ included (the scenario exists, each index names one of its measures, and the mea
 in force on the link's date); a bad document raises :class:`FrameworkError`, an
 :class:`~truce.errors.InputError` whose message reads ``PATH:LINE: key KEY: what is
 wrong``.  :func:`framework_effects` solves each linked scenario once, on demand, and
-keeps nothing on disk.
+keeps nothing on disk; :func:`framework_contributions` adds, for each link, what its
+measures contribute (the scenario solved without them).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import re
 import warnings
@@ -65,6 +67,7 @@ from truce.policy.spec import (
 
 __all__ = [
     "FOCUS",
+    "Contribution",
     "DatedEvent",
     "Framework",
     "FrameworkError",
@@ -73,6 +76,7 @@ __all__ = [
     "ModelLink",
     "builtin_frameworks",
     "describe_measure",
+    "framework_contributions",
     "framework_effects",
     "load_framework",
     "parse_framework",
@@ -506,6 +510,76 @@ def framework_effects(
         out[(name, on)] = _headline(result, name, on)
     if progress is not None and runs:
         progress(len(runs), len(runs), "done")
+    return out
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one link's measures add to their scenario: the scenario's results less
+    those of the same scenario without the measures (on the same date).
+
+    ``welfare_pp`` is the difference of the focus regions' welfare changes, in
+    percentage points; ``trade_pct`` the percentage by which the measures change the
+    focus pair's goods trade from its level without them.
+    """
+
+    item: str
+    link: int
+    scenario: str
+    date: datetime.date | None
+    welfare_pp: Mapping[str, float]
+    trade_pct: float
+
+
+def framework_contributions(
+    framework: Framework,
+    effects: Mapping[tuple[str, datetime.date | None], Headline],
+    *,
+    world: str | None = None,
+    progress: Progress | None = None,
+) -> dict[tuple[str, int], Contribution]:
+    """Each link's own contribution, keyed by (item id, link position).
+
+    ``effects`` are :func:`framework_effects`'s results (the scenarios with every
+    measure); each link costs one more solve, without its measures.
+    """
+    links = [(item, k, link) for item in framework.items for k, link in enumerate(item.model)]
+    worlds: dict[str, api.World] = {}
+    out: dict[tuple[str, int], Contribution] = {}
+    for done, (item, k, link) in enumerate(links):
+        if progress is not None:
+            progress(done, len(links), f"{link.scenario} without the measures of {item.id}")
+        scenario = api.load_scenario(link.scenario)
+        kept = tuple(m for m in scenario.measures if m.index not in link.measures)
+        without = dataclasses.replace(scenario, measures=kept)
+        world_name = world or scenario.world
+        if world_name is None:
+            raise InputError(f"scenario {link.scenario!r} names no world: pass a world")
+        if world_name not in worlds:
+            worlds[world_name] = api.load_world(world_name)
+        base = _headline(
+            api.run(worlds[world_name], without, date=link.date), link.scenario, link.date
+        )
+        full = effects[(link.scenario, link.date)]
+        trade = (
+            100.0 * (full.trade_counterfactual / base.trade_counterfactual - 1.0)
+            if base.trade_counterfactual
+            else 0.0
+        )
+        out[(item.id, k)] = Contribution(
+            item=item.id,
+            link=k,
+            scenario=link.scenario,
+            date=link.date,
+            welfare_pp={
+                r: full.welfare_pct[r] - base.welfare_pct[r]
+                for r in full.welfare_pct
+                if r in base.welfare_pct
+            },
+            trade_pct=trade,
+        )
+    if progress is not None and links:
+        progress(len(links), len(links), "done")
     return out
 
 

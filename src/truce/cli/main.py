@@ -312,6 +312,14 @@ def framework(
         str | None,
         typer.Option("--world", help="Solve the linked scenarios on this world instead."),
     ] = None,
+    contributions: Annotated[
+        bool,
+        typer.Option(
+            "--contributions",
+            help="Also solve each linked scenario without the item's measures and show "
+            "what those measures contribute (one more solve per link).",
+        ),
+    ] = False,
 ) -> None:
     """Show a trade framework item by item: status, dates, sources, and for the items a
     trade model prices, the scenarios and measures that model them and their effects."""
@@ -340,14 +348,22 @@ def framework(
                 bar.update(task, completed=done, total=total, description=escape(label))
 
             effects = frameworks.framework_effects(document, world=world, progress=progress)
+            own = (
+                frameworks.framework_contributions(
+                    document, effects, world=world, progress=progress
+                )
+                if contributions
+                else {}
+            )
     except TruceError as error:
         raise _fail(error) from None
-    _print_framework(document, effects)
+    _print_framework(document, effects, own)
 
 
 def _print_framework(
     document: frameworks.Framework,
     effects: dict[tuple[str, Date | None], frameworks.Headline],
+    own: dict[tuple[str, int], frameworks.Contribution],
 ) -> None:
     """Every item of ``document`` as a block of lines, then the linked scenarios' effects."""
     out = stdout
@@ -374,7 +390,7 @@ def _print_framework(
         if not item.modelled:
             out.print(f"   [italic]not modelled: {escape(item.not_modelled or '')}[/]")
             continue
-        for link in item.model:
+        for k, link in enumerate(item.model):
             if link.scenario not in scenarios:
                 scenarios[link.scenario] = api.load_scenario(link.scenario)
             spec = scenarios[link.scenario]
@@ -391,6 +407,14 @@ def _print_framework(
                 f"{round(head.trade_pct, 1) + 0.0:+.1f}% (whole scenario)",
                 highlight=False,
             )
+            part = own.get((item.id, k))
+            if part is not None:
+                out.print(
+                    f"   own      {a} welfare {_signed(part.welfare_pp.get(a, 0.0))} pp, {b} "
+                    f"welfare {_signed(part.welfare_pp.get(b, 0.0))} pp, {a}-{b} goods trade "
+                    f"{round(part.trade_pct, 1) + 0.0:+.1f}% (these measures)",
+                    highlight=False,
+                )
     if not effects:
         return
     out.print()
