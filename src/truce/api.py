@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import date as Date
 from importlib import resources
 from pathlib import Path
@@ -147,6 +148,43 @@ def _zero_deficit_base(
     return rebase(baseline, closing, eq), eq
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A world and scenario made ready to solve: products split, base chosen."""
+
+    world: World
+    scenario: Scenario
+    world_baseline: Baseline
+    base: Baseline
+    """The world's baseline, or its zero-deficit equilibrium under ``deficits: zero``."""
+    zero_deficits: bool
+    started: float
+    iterations: int
+    """Iterations and Jacobians already spent (the zero-deficit base solve)."""
+    jacobians: int
+
+
+def _prepare(
+    world: World | str | Path, scenario: Scenario | str | Path, max_steps: int
+) -> _Prepared:
+    """Load what is named, split the scenario's products, solve the base if needed."""
+    if not isinstance(world, World):
+        world = load_world(world)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    world = with_products(world, scenario)
+    world_baseline = world_to_baseline(world)
+    started = time.perf_counter()
+    base, iterations, jacobians = world_baseline, 0, 0
+    zero_deficits = scenario.options.deficits == "zero"
+    if zero_deficits:
+        base, base_eq = _zero_deficit_base(world_baseline, max_steps)
+        iterations, jacobians = int(base_eq.iterations), int(base_eq.jacobians)
+    return _Prepared(
+        world, scenario, world_baseline, base, zero_deficits, started, iterations, jacobians
+    )
+
+
 def run(
     world: World | str | Path,
     scenario: Scenario | str | Path,
@@ -163,21 +201,10 @@ def run(
     :class:`~truce.errors.ScenarioError` for a scenario that does not fit the world and
     :class:`~truce.errors.NonConvergenceError` when the solver fails.
     """
-    if not isinstance(world, World):
-        world = load_world(world)
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    world = with_products(world, scenario)
-    world_baseline = world_to_baseline(world)
-
-    started = time.perf_counter()
-    iterations = jacobians = 0
-    base = world_baseline
-    zero_deficits = scenario.options.deficits == "zero"
-    if zero_deficits:
-        base, base_eq = _zero_deficit_base(world_baseline, max_steps)
-        iterations += int(base_eq.iterations)
-        jacobians += int(base_eq.jacobians)
+    p = _prepare(world, scenario, max_steps)
+    world, scenario, world_baseline, base = p.world, p.scenario, p.world_baseline, p.base
+    started, iterations, jacobians = p.started, p.iterations, p.jacobians
+    zero_deficits = p.zero_deficits
     compiled = compile_scenario_full(scenario, base, date=date)
     shock = compiled.shock
     eq = solve(base, shock, max_steps=max_steps)
@@ -220,21 +247,10 @@ def timeline(
     statistics are its own solve's; :attr:`TimelineResult.solver` totals them with the
     zero-deficit base.  Raises like :func:`run`.
     """
-    if not isinstance(world, World):
-        world = load_world(world)
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    world = with_products(world, scenario)
-    world_baseline = world_to_baseline(world)
-
-    started = time.perf_counter()
-    iterations = jacobians = 0
-    base = world_baseline
-    zero_deficits = scenario.options.deficits == "zero"
-    if zero_deficits:
-        base, base_eq = _zero_deficit_base(world_baseline, max_steps)
-        iterations += int(base_eq.iterations)
-        jacobians += int(base_eq.jacobians)
+    p = _prepare(world, scenario, max_steps)
+    world, scenario, world_baseline, base = p.world, p.scenario, p.world_baseline, p.base
+    started, iterations, jacobians = p.started, p.iterations, p.jacobians
+    zero_deficits = p.zero_deficits
 
     marks: list[float] = []
 
