@@ -20,11 +20,8 @@ class WorldError(InputError):
     """A world folder is missing, malformed or fails its accounting identities."""
 
 
-class ScenarioError(InputError):
-    """A scenario file or specification is invalid.
-
-    The message reads ``PATH:LINE: key KEY: what is wrong`` whenever the location is known.
-    """
+class LocatedInputError(InputError):
+    """Bad input whose place in a file is known: ``PATH:LINE: key KEY: what is wrong``."""
 
     def __init__(
         self,
@@ -39,6 +36,13 @@ class ScenarioError(InputError):
         self.key = key
         self.reason = message
         super().__init__(format_location(message, path=path, line=line, key=key))
+
+
+class ScenarioError(LocatedInputError):
+    """A scenario file or specification is invalid.
+
+    The message reads ``PATH:LINE: key KEY: what is wrong`` whenever the location is known.
+    """
 
 
 def format_location(message: str, *, path: str | None, line: int | None, key: str | None) -> str:

@@ -52,7 +52,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError, YAMLWarning
 
 from truce import api
-from truce.errors import InputError, ScenarioError, format_location
+from truce.errors import InputError, LocatedInputError, ScenarioError
 from truce.policy.groups import is_service
 from truce.policy.spec import (
     ExportCap,
@@ -101,19 +101,8 @@ _EVENT_KEYS = ("date", "event")
 _SOURCE_KEY = re.compile(r"S[0-9]+[a-z]?")
 
 
-class FrameworkError(InputError):
+class FrameworkError(LocatedInputError):
     """A framework document is missing or invalid (``PATH:LINE: key KEY: what``)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | None = None,
-        line: int | None = None,
-        key: str | None = None,
-    ) -> None:
-        self.path, self.line, self.key, self.reason = path, line, key, message
-        super().__init__(format_location(message, path=path, line=line, key=key))
 
 
 @dataclass(frozen=True)

@@ -63,15 +63,18 @@ class Result:
 
     def to_json(self, path: str | os.PathLike[str]) -> Path:
         """Write the results JSON atomically: the file appears whole or not at all."""
-        target = Path(path)
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
-        try:
-            write_atomically(target, text + "\n")
-        except OSError as error:
-            raise OutputError(
-                f"{target}: cannot write the results JSON: {error.strerror}"
-            ) from error
-        return target
+        return write_json(Path(path), self.to_dict(), "the results JSON")
+
+
+def write_json(target: Path, document: dict[str, Any], what: str) -> Path:
+    """Write ``document`` as JSON at full float64 precision, atomically; an unwritable
+    target is an :class:`~truce.errors.OutputError` naming ``what`` was being written."""
+    text = json.dumps(document, indent=1, allow_nan=False)
+    try:
+        write_atomically(target, text + "\n")
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write {what}: {error.strerror}") from error
+    return target
 
 
 def _umask() -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +11,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from truce.errors import OutputError
 from truce.model.baseline import Baseline
-from truce.report.result import Result, SolverStats, _records, write_atomically
+from truce.report.result import Result, SolverStats, _records, write_json
 from truce.timeline.calendar import Phase
 
 #: The region columns of :attr:`TimelineResult.table`, after the phase bounds.
@@ -88,15 +86,7 @@ class TimelineResult:
 
     def to_json(self, path: str | os.PathLike[str]) -> Path:
         """Write the timeline JSON atomically: the file appears whole or not at all."""
-        target = Path(path)
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
-        try:
-            write_atomically(target, text + "\n")
-        except OSError as error:
-            raise OutputError(
-                f"{target}: cannot write the timeline JSON: {error.strerror}"
-            ) from error
-        return target
+        return write_json(Path(path), self.to_dict(), "the timeline JSON")
 
 
 def goods_sectors(baseline: Baseline) -> tuple[str, ...]:
