@@ -97,62 +97,16 @@ def _split_one(world: World, product: Product) -> World:
     g = (gross_sub / gross_all).fillna(0.0)
     a = (absorb_sub / absorb_all).fillna(0.0)
 
-    def region_share(series: pd.Series, regions: pd.Series) -> np.ndarray:
-        return series.reindex(regions).fillna(0.0).to_numpy()
-
-    va = world.value_added
-    va_parent = va["sector"] == parent
-    va_rows = va[va_parent]
-    gv = region_share(g, va_rows["region"])
-    new_va = pd.concat(
-        [
-            va[~va_parent],
-            va_rows.assign(value=va_rows["value"].to_numpy() * (1.0 - gv)),
-            va_rows.assign(sector=sub, value=va_rows["value"].to_numpy() * gv),
-        ],
-        ignore_index=True,
-    )
-
+    new_va = _divide(world.value_added, "sector", parent, sub, g)
     new_io = world.io
     if new_io is not None:
         # Outputs first (the sub-sector buys like its parent), then inputs (buyers buy
         # the product in proportion to its share of their region's absorption).
-        out = new_io["output_sector"] == parent
-        o_rows = new_io[out]
-        go = region_share(g, o_rows["region"])
-        new_io = pd.concat(
-            [
-                new_io[~out],
-                o_rows.assign(value=o_rows["value"].to_numpy() * (1.0 - go)),
-                o_rows.assign(output_sector=sub, value=o_rows["value"].to_numpy() * go),
-            ],
-            ignore_index=True,
-        )
-        inp = new_io["input_sector"] == parent
-        i_rows = new_io[inp]
-        ai = region_share(a, i_rows["region"])
-        new_io = pd.concat(
-            [
-                new_io[~inp],
-                i_rows.assign(value=i_rows["value"].to_numpy() * (1.0 - ai)),
-                i_rows.assign(input_sector=sub, value=i_rows["value"].to_numpy() * ai),
-            ],
-            ignore_index=True,
-        )
-
+        new_io = _divide(new_io, "output_sector", parent, sub, g)
+        new_io = _divide(new_io, "input_sector", parent, sub, a)
     new_fd = world.final_demand
     if new_fd is not None:
-        fd_parent = new_fd["sector"] == parent
-        f_rows = new_fd[fd_parent]
-        af = region_share(a, f_rows["region"])
-        new_fd = pd.concat(
-            [
-                new_fd[~fd_parent],
-                f_rows.assign(share=f_rows["share"].to_numpy() * (1.0 - af)),
-                f_rows.assign(sector=sub, share=f_rows["share"].to_numpy() * af),
-            ],
-            ignore_index=True,
-        )
+        new_fd = _divide(new_fd, "sector", parent, sub, a, value="share")
 
     position = int(np.flatnonzero(sectors["sector"].to_numpy() == parent)[0])
     theta = float(sectors["theta"].iloc[position])
@@ -176,3 +130,27 @@ def _split_one(world: World, product: Product) -> World:
         + product.source,
     )
     return check_world(split)
+
+
+def _divide(
+    frame: pd.DataFrame,
+    column: str,
+    parent: str,
+    sub: str,
+    fraction: pd.Series,
+    *,
+    value: str = "value",
+) -> pd.DataFrame:
+    """Move ``fraction`` (by region) of each ``parent`` row's ``value`` to a ``sub`` row."""
+    rows = frame[column] == parent
+    part = frame[rows]
+    f = fraction.reindex(part["region"]).fillna(0.0).to_numpy()
+    amount = part[value].to_numpy()
+    return pd.concat(
+        [
+            frame[~rows],
+            part.assign(**{value: amount * (1.0 - f)}),
+            part.assign(**{column: sub, value: amount * f}),
+        ],
+        ignore_index=True,
+    )
