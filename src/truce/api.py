@@ -57,6 +57,7 @@ __all__ = [
     "ELASTICITY_CHOICES",
     "MODEL_NAME",
     "Phase",
+    "World",
     "WorldSummary",
     "build_world",
     "builtin_scenarios",

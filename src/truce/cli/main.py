@@ -437,6 +437,14 @@ def _print_framework(
     out.print(table)
 
 
+def _wrote_world(world: api.World, out: Path) -> None:
+    stderr.print(
+        f"wrote world {world.name} ({len(world.regions)} regions × "
+        f"{len(world.sectors)} sectors) to {out}",
+        highlight=False,
+    )
+
+
 @world_app.command("import")
 def world_import(
     source: Annotated[str, typer.Argument(help="The kind of source data: cp2015.")],
@@ -448,11 +456,7 @@ def world_import(
         world = api.import_world(source, src, out)
     except TruceError as error:
         raise _fail(error) from None
-    stderr.print(
-        f"wrote world {world.name} ({len(world.regions)} regions × "
-        f"{len(world.sectors)} sectors) to {out}",
-        highlight=False,
-    )
+    _wrote_world(world, out)
 
 
 @world_app.command("build")
@@ -488,11 +492,7 @@ def world_build(
         world = api.build_world(out, data_dir=data, regions=regions, elasticities=elasticities)
     except TruceError as error:
         raise _fail(error) from None
-    stderr.print(
-        f"wrote world {world.name} ({len(world.regions)} regions × "
-        f"{len(world.sectors)} sectors) to {out}",
-        highlight=False,
-    )
+    _wrote_world(world, out)
 
 
 @world_app.command("show")
