@@ -322,14 +322,17 @@ def test_message_without_path() -> None:
 # --- fuzzing: nothing but ScenarioError escapes parse_scenario --------------------------
 
 FUZZ_EXAMPLES = 10_000
-"""Examples over the three fuzz tests below together (each runs a third, rounded up)."""
+"""Generated scenario documents over the two document fuzz tests below (half each)."""
+RANDOM_TEXT_EXAMPLES = 2_000
+"""Random texts, on top of the documents."""
 
-_PER_TEST = -(-FUZZ_EXAMPLES // 3)
-_FUZZ = settings(
-    max_examples=_PER_TEST,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+
+def _fuzz(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 _YAML_CHARS = "-:[]{},'\"&*!|>#%@`?~ \n\t.0123456789eE+_TUSACHNkindrateby\\/<=\x85\u2028\ufeff"
 _KEYS = (
@@ -423,13 +426,13 @@ def _parses_or_fails_cleanly(text: str) -> None:
         assert [m.index for m in scenario.measures] == list(range(len(scenario.measures)))
 
 
-@_FUZZ
+@_fuzz(RANDOM_TEXT_EXAMPLES)
 @given(text=st.text(max_size=200) | st.text(alphabet=_YAML_CHARS, max_size=200))
 def test_fuzz_random_text(text: str) -> None:
     _parses_or_fails_cleanly(text)
 
 
-@_FUZZ
+@_fuzz(FUZZ_EXAMPLES // 2)
 @given(document=_mostly(_scenario_shaped), flow=st.booleans())
 def test_fuzz_random_documents(document: object, flow: bool) -> None:
     _parses_or_fails_cleanly(_dump(document, flow))
@@ -461,7 +464,7 @@ def _mutated_example(draw: st.DrawFn) -> str:
     return "".join(lines)
 
 
-@_FUZZ
+@_fuzz(FUZZ_EXAMPLES // 2)
 @given(text=_mutated_example())
 def test_fuzz_mutated_example(text: str) -> None:
     _parses_or_fails_cleanly(text)
