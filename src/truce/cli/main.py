@@ -29,6 +29,7 @@ from truce import framework as frameworks
 from truce.api import DEFAULT_MAX_STEPS
 from truce.config import enable_compilation_cache
 from truce.errors import InputError, TruceError
+from truce.report import charts, render
 from truce.report.timeline import PhaseResult, TimelineResult
 
 app = typer.Typer(
@@ -79,6 +80,14 @@ def run(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the results JSON here.")
     ] = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write a self-contained HTML report here."),
+    ] = None,
+    figures_dir: Annotated[
+        Path | None,
+        typer.Option("--figures", help="Write each chart as a PNG into this folder."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     max_iterations: Annotated[
         int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
@@ -100,6 +109,14 @@ def run(
         result = api.run(world_data, spec, date=on_date, max_steps=max_iterations)
         if json_path is not None:
             result.to_json(json_path)
+        if report_path is not None:
+            render.write_report(
+                report_path, render.render_html(result, scenario=spec, world=world_data)
+            )
+        if figures_dir is not None:
+            render.write_figures(
+                figures_dir, charts.matplotlib_figures(result, world_data.currency)
+            )
     except TruceError as error:
         raise _fail(error) from None
     if quiet:
@@ -141,8 +158,7 @@ def run(
             ),
         )
     stdout.print(table)
-    if json_path is not None:
-        stderr.print(f"wrote {json_path}", highlight=False)
+    _wrote(json_path, report_path, figures_dir)
 
 
 #: Up to this many phases, ``truce timeline`` prints regions × phases; beyond, one row
@@ -172,6 +188,14 @@ def timeline(
     ] = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the timeline JSON here.")
+    ] = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write a self-contained HTML report here."),
+    ] = None,
+    figures_dir: Annotated[
+        Path | None,
+        typer.Option("--figures", help="Write each chart as a PNG into this folder."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     max_iterations: Annotated[
@@ -204,6 +228,13 @@ def timeline(
             result = api.timeline(world_data, spec, max_steps=max_iterations, progress=progress)
         if json_path is not None:
             result.to_json(json_path)
+        if report_path is not None:
+            render.write_report(
+                report_path,
+                render.render_timeline_html(result, scenario=spec, world=world_data),
+            )
+        if figures_dir is not None:
+            render.write_figures(figures_dir, charts.timeline_matplotlib_figures(result))
     except TruceError as error:
         raise _fail(error) from None
     if quiet:
@@ -218,8 +249,13 @@ def timeline(
         stdout.print(_phase_columns(result))
     else:
         stdout.print(_phase_rows(result))
-    if json_path is not None:
-        stderr.print(f"wrote {json_path}", highlight=False)
+    _wrote(json_path, report_path, figures_dir)
+
+
+def _wrote(*paths: Path | None) -> None:
+    for path in paths:
+        if path is not None:
+            stderr.print(f"wrote {path}", highlight=False)
 
 
 def _signed(value: float) -> str:

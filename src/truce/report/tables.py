@@ -66,3 +66,52 @@ def trade_table(
     if base is not None:
         table["base"] = np.asarray(base.flow_sni, dtype=np.float64).ravel()[keep]
     return pd.DataFrame(table)
+
+
+#: The pair whose sector flows the reports chart, when the world has both regions.
+FOCUS_PAIR: tuple[str, str] = ("USA", "CHN")
+
+
+def bilateral_change(trade: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+    """Foreign flows summed over every sector (goods and services), per exporter-importer
+    pair: ``exporter``, ``importer``, ``baseline``, ``counterfactual`` and ``change_pct``.
+
+    ``trade`` is a :attr:`Result.trade` table; ``regions`` gives the row order
+    (exporter-major).  Domestic sales are left out; a pair with no baseline flow has a
+    ``change_pct`` of NaN.
+    """
+    foreign = trade[trade["exporter"] != trade["importer"]]
+    summed = foreign.groupby(["exporter", "importer"], sort=False)[
+        ["baseline", "counterfactual"]
+    ].sum()
+    pairs = pd.MultiIndex.from_tuples(
+        [(e, i) for e in regions for i in regions if e != i], names=["exporter", "importer"]
+    )
+    out = summed.reindex(pairs, fill_value=0.0).reset_index()
+    before = out["baseline"].to_numpy(dtype=np.float64)
+    after = out["counterfactual"].to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["change_pct"] = np.where(before > 0, 100.0 * (after / before - 1.0), np.nan)
+    return out
+
+
+def pair_sector_flows(trade: pd.DataFrame, pair: tuple[str, str] = FOCUS_PAIR) -> pd.DataFrame:
+    """The flows between the two regions of ``pair`` by sector, both directions.
+
+    Columns ``exporter``, ``importer``, ``sector``, ``baseline``, ``counterfactual``,
+    ``change_pct`` (NaN without a baseline flow); the ``pair[0]`` → ``pair[1]`` rows
+    first, each direction in the table's sector order.  Empty when the world lacks
+    either region.
+    """
+    a, b = pair
+    frames = [
+        trade[(trade["exporter"] == e) & (trade["importer"] == i)] for e, i in ((a, b), (b, a))
+    ]
+    out = pd.concat(frames, ignore_index=True).loc[
+        :, ["exporter", "importer", "sector", "baseline", "counterfactual"]
+    ]
+    before = out["baseline"].to_numpy(dtype=np.float64)
+    after = out["counterfactual"].to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["change_pct"] = np.where(before > 0, 100.0 * (after / before - 1.0), np.nan)
+    return out

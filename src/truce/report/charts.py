@@ -1,0 +1,428 @@
+"""Charts from the tidy result tables: Plotly figures for the HTML report and Matplotlib
+figures (PNG, for papers) of the same data.
+
+Every chart is one function of tidy tables (:attr:`Result.regions`, :attr:`Result.trade`,
+:attr:`TimelineResult.table`, :attr:`TimelineResult.bilateral` or the tables derived
+from them in :mod:`truce.report.tables`).  :func:`plotly_figures` /
+:func:`matplotlib_figures` (and their ``timeline_`` versions) give every chart of a
+result under a stable name, which is also the PNG's file name.  Matplotlib figures are
+drawn on the Agg canvas, never through pyplot, so no GUI backend is involved.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+from plotly.subplots import make_subplots
+
+from truce.report.result import Result
+from truce.report.tables import FOCUS_PAIR, bilateral_change, pair_sector_flows
+from truce.report.timeline import TimelineResult
+from truce.timeline.calendar import Phase
+
+#: Chart names of a run, in report order (``us-china`` only when the world has both).
+RUN_CHARTS: tuple[str, ...] = ("welfare", "trade-change", "us-china", "prices", "revenue")
+#: Chart names of a timeline, in report order (``timeline-us-china`` as above).
+TIMELINE_CHARTS: tuple[str, ...] = ("timeline-welfare", "timeline-us-china")
+
+_GAIN, _LOSS = "#2b8cbe", "#d7301f"
+_BASELINE, _COUNTERFACTUAL = "#9e9e9e", "#d7301f"
+
+
+def has_pair(regions: pd.DataFrame, pair: tuple[str, str] = FOCUS_PAIR) -> bool:
+    """True iff both regions of ``pair`` are among ``regions['region']``."""
+    present = set(regions["region"])
+    return all(r in present for r in pair)
+
+
+def _signs(values: pd.Series) -> list[str]:
+    return [_GAIN if v >= 0 else _LOSS for v in values]
+
+
+def _direction(exporter: str, importer: str) -> str:
+    return f"{exporter} → {importer}"
+
+
+def _phase_labels(frame: pd.DataFrame) -> list[str]:
+    return [
+        Phase(start, end).label
+        for start, end in zip(frame["phase_start"], frame["phase_end"], strict=True)
+    ]
+
+
+def _pair_by_phase(bilateral: pd.DataFrame, pair: tuple[str, str]) -> pd.DataFrame:
+    """Per phase and direction of ``pair``: the goods flow's change from the baseline, %."""
+    a, b = pair
+    rows = bilateral[
+        ((bilateral["exporter"] == a) & (bilateral["importer"] == b))
+        | ((bilateral["exporter"] == b) & (bilateral["importer"] == a))
+    ].copy()
+    rows["phase"] = _phase_labels(rows)
+    rows["direction"] = [
+        _direction(e, i) for e, i in zip(rows["exporter"], rows["importer"], strict=True)
+    ]
+    rows["change_pct"] = 100.0 * (rows["counterfactual"] / rows["baseline"] - 1.0)
+    return rows.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- Plotly
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        height=height,
+        template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 60, "b": 60},
+    )
+    return fig
+
+
+def welfare_plotly(regions: pd.DataFrame) -> go.Figure:
+    """Welfare change by region, %: one bar per region."""
+    fig = go.Figure(
+        go.Bar(
+            x=list(regions["region"]),
+            y=list(regions["welfare_pct"]),
+            marker_color=_signs(regions["welfare_pct"]),
+            hovertemplate="%{x}: %{y:+.3f}%<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text="welfare change, %")
+    return _layout(fig, "Welfare by region")
+
+
+def trade_change_plotly(change: pd.DataFrame, regions: list[str]) -> go.Figure:
+    """Heatmap of the % change of each pair's foreign flow (rows exporters, columns
+    importers) from a :func:`~truce.report.tables.bilateral_change` table."""
+    z = _change_matrix(change, regions)
+    bound = _symmetric_bound(z)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z.tolist(),
+            x=regions,
+            y=regions,
+            colorscale="RdBu",
+            zmid=0.0,
+            zmin=-bound,
+            zmax=bound,
+            texttemplate="%{z:.1f}",
+            colorbar={"title": {"text": "%"}},
+            hovertemplate="%{y} → %{x}: %{z:+.2f}%<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="importer", side="bottom")
+    fig.update_yaxes(title_text="exporter", autorange="reversed")
+    return _layout(fig, "Change in bilateral trade (all sectors, foreign flows), %", 620)
+
+
+def pair_sectors_plotly(flows: pd.DataFrame, currency: str) -> go.Figure:
+    """Baseline and counterfactual flows by sector, one panel per direction, from a
+    :func:`~truce.report.tables.pair_sector_flows` table."""
+    directions = list(dict.fromkeys(zip(flows["exporter"], flows["importer"], strict=True)))
+    fig = make_subplots(
+        rows=1,
+        cols=len(directions),
+        subplot_titles=[_direction(e, i) for e, i in directions],
+        shared_yaxes=True,
+    )
+    for col, (e, i) in enumerate(directions, start=1):
+        part = flows[(flows["exporter"] == e) & (flows["importer"] == i)]
+        for case, color in (("baseline", _BASELINE), ("counterfactual", _COUNTERFACTUAL)):
+            fig.add_trace(
+                go.Bar(
+                    y=list(part["sector"]),
+                    x=list(part[case]),
+                    name=case,
+                    orientation="h",
+                    marker_color=color,
+                    legendgroup=case,
+                    showlegend=col == 1,
+                    hovertemplate="%{y}: %{x:,.0f}<extra>" + case + "</extra>",
+                ),
+                row=1,
+                col=col,
+            )
+        fig.update_xaxes(title_text=currency, row=1, col=col)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(barmode="group")
+    height = max(420, 22 * flows["sector"].nunique() + 140)
+    return _layout(fig, "US–China flows by sector", height)
+
+
+def prices_plotly(regions: pd.DataFrame) -> go.Figure:
+    """Consumer prices and real wages by region, % change: grouped bars."""
+    fig = go.Figure()
+    for column, name, color in (
+        ("price_index_pct", "consumer prices", _LOSS),
+        ("real_wage_pct", "real wage", _GAIN),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=list(regions["region"]),
+                y=list(regions[column]),
+                name=name,
+                marker_color=color,
+                hovertemplate="%{x}: %{y:+.3f}%<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text="change, %")
+    return _layout(fig, "Prices and real wages by region")
+
+
+def revenue_plotly(regions: pd.DataFrame, currency: str) -> go.Figure:
+    """Tariff revenue by region in the counterfactual, in the world's currency."""
+    fig = go.Figure(
+        go.Bar(
+            x=list(regions["region"]),
+            y=list(regions["tariff_revenue"]),
+            marker_color=_BASELINE,
+            hovertemplate="%{x}: %{y:,.0f}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text=currency)
+    return _layout(fig, "Tariff revenue by region (counterfactual)")
+
+
+def timeline_welfare_plotly(table: pd.DataFrame) -> go.Figure:
+    """Welfare by phase, one line per region, from :attr:`TimelineResult.table`."""
+    labels = _phase_labels(table)
+    frame = table.assign(phase=labels)
+    order = list(dict.fromkeys(labels))
+    fig = go.Figure()
+    for region, part in frame.groupby("region", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=list(part["phase"]),
+                y=list(part["welfare_pct"]),
+                mode="lines+markers",
+                name=str(region),
+                hovertemplate="%{x}: %{y:+.3f}%<extra>" + str(region) + "</extra>",
+            )
+        )
+    fig.update_xaxes(categoryorder="array", categoryarray=order, title_text="phase")
+    fig.update_yaxes(title_text="welfare change, %")
+    return _layout(fig, "Welfare by phase", 480)
+
+
+def timeline_pair_plotly(bilateral: pd.DataFrame, pair: tuple[str, str] = FOCUS_PAIR) -> go.Figure:
+    """The change of each direction's goods flow between ``pair`` by phase, %."""
+    rows = _pair_by_phase(bilateral, pair)
+    order = list(dict.fromkeys(rows["phase"]))
+    fig = go.Figure()
+    for direction, part in rows.groupby("direction", sort=False):
+        fig.add_trace(
+            go.Scatter(
+                x=list(part["phase"]),
+                y=list(part["change_pct"]),
+                mode="lines+markers",
+                name=str(direction),
+            )
+        )
+    fig.update_xaxes(categoryorder="array", categoryarray=order, title_text="phase")
+    fig.update_yaxes(title_text="goods flow change, %")
+    return _layout(fig, "US–China goods trade by phase", 420)
+
+
+def plotly_figures(result: Result, currency: str = "world currency") -> dict[str, go.Figure]:
+    """Every chart of a run, by name (see :data:`RUN_CHARTS`)."""
+    regions = list(result.regions["region"])
+    figures = {
+        "welfare": welfare_plotly(result.regions),
+        "trade-change": trade_change_plotly(bilateral_change(result.trade, regions), regions),
+    }
+    if has_pair(result.regions):
+        figures["us-china"] = pair_sectors_plotly(pair_sector_flows(result.trade), currency)
+    figures["prices"] = prices_plotly(result.regions)
+    figures["revenue"] = revenue_plotly(result.regions, currency)
+    return figures
+
+
+def timeline_plotly_figures(timeline: TimelineResult) -> dict[str, go.Figure]:
+    """Every chart of a timeline, by name (see :data:`TIMELINE_CHARTS`)."""
+    figures = {"timeline-welfare": timeline_welfare_plotly(timeline.table)}
+    if timeline.phases and has_pair(timeline.phases[0].result.regions):
+        figures["timeline-us-china"] = timeline_pair_plotly(timeline.bilateral)
+    return figures
+
+
+# ----------------------------------------------------------------------- Matplotlib
+
+
+def _figure(width: float = 8.0, height: float = 4.5) -> Figure:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def welfare_matplotlib(regions: pd.DataFrame) -> Figure:
+    """Welfare change by region, %: one bar per region."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.bar(list(regions["region"]), regions["welfare_pct"], color=_signs(regions["welfare_pct"]))
+    ax.axhline(0.0, color="black", linewidth=0.6)
+    ax.set_ylabel("welfare change, %")
+    ax.set_title("Welfare by region")
+    ax.tick_params(axis="x", labelrotation=45)
+    return fig
+
+
+def trade_change_matplotlib(change: pd.DataFrame, regions: list[str]) -> Figure:
+    """Heatmap of the % change of each pair's foreign flow (rows exporters)."""
+    z = _change_matrix(change, regions)
+    bound = _symmetric_bound(z)
+    fig = _figure(8.0, 7.0)
+    ax = fig.add_subplot()
+    cmap = _colormap("RdBu")
+    image = ax.imshow(z, cmap=cmap, norm=TwoSlopeNorm(0.0, -bound, bound))
+    ax.set_xticks(range(len(regions)), regions, rotation=90)
+    ax.set_yticks(range(len(regions)), regions)
+    ax.set_xlabel("importer")
+    ax.set_ylabel("exporter")
+    if len(regions) <= 20:
+        for r in range(len(regions)):
+            for c in range(len(regions)):
+                if not math.isnan(z[r, c]):
+                    ax.text(c, r, f"{z[r, c]:.1f}", ha="center", va="center", fontsize=6)
+    fig.colorbar(image, ax=ax, label="%", shrink=0.8)
+    ax.set_title("Change in bilateral trade (all sectors, foreign flows), %")
+    return fig
+
+
+def pair_sectors_matplotlib(flows: pd.DataFrame, currency: str) -> Figure:
+    """Baseline and counterfactual flows by sector, one panel per direction."""
+    directions = list(dict.fromkeys(zip(flows["exporter"], flows["importer"], strict=True)))
+    sectors = list(dict.fromkeys(flows["sector"]))
+    fig = _figure(10.0, max(4.0, 0.25 * len(sectors) + 1.5))
+    axes = fig.subplots(1, max(1, len(directions)), sharey=True, squeeze=False)[0]
+    y = np.arange(len(sectors))
+    for ax, (e, i) in zip(axes, directions, strict=False):
+        part = flows[(flows["exporter"] == e) & (flows["importer"] == i)].set_index("sector")
+        part = part.reindex(sectors, fill_value=0.0)
+        ax.barh(y - 0.2, part["baseline"], height=0.4, color=_BASELINE, label="baseline")
+        ax.barh(
+            y + 0.2,
+            part["counterfactual"],
+            height=0.4,
+            color=_COUNTERFACTUAL,
+            label="counterfactual",
+        )
+        ax.set_title(_direction(e, i))
+        ax.set_xlabel(currency)
+    axes[0].set_yticks(y, sectors)
+    axes[0].invert_yaxis()
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    fig.suptitle("US–China flows by sector")
+    return fig
+
+
+def prices_matplotlib(regions: pd.DataFrame) -> Figure:
+    """Consumer prices and real wages by region, % change: grouped bars."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    x = np.arange(len(regions))
+    ax.bar(x - 0.2, regions["price_index_pct"], width=0.4, color=_LOSS, label="consumer prices")
+    ax.bar(x + 0.2, regions["real_wage_pct"], width=0.4, color=_GAIN, label="real wage")
+    ax.axhline(0.0, color="black", linewidth=0.6)
+    ax.set_xticks(x, list(regions["region"]), rotation=45)
+    ax.set_ylabel("change, %")
+    ax.set_title("Prices and real wages by region")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def revenue_matplotlib(regions: pd.DataFrame, currency: str) -> Figure:
+    """Tariff revenue by region in the counterfactual, in the world's currency."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.bar(list(regions["region"]), regions["tariff_revenue"], color=_BASELINE)
+    ax.set_ylabel(currency)
+    ax.set_title("Tariff revenue by region (counterfactual)")
+    ax.tick_params(axis="x", labelrotation=45)
+    return fig
+
+
+def timeline_welfare_matplotlib(table: pd.DataFrame) -> Figure:
+    """Welfare by phase, one line per region."""
+    labels = _phase_labels(table)
+    order = list(dict.fromkeys(labels))
+    position = {label: k for k, label in enumerate(order)}
+    frame = table.assign(x=[position[label] for label in labels])
+    fig = _figure(9.0, 5.0)
+    ax = fig.add_subplot()
+    for region, part in frame.groupby("region", sort=False):
+        ax.plot(part["x"], part["welfare_pct"], marker="o", label=str(region))
+    ax.axhline(0.0, color="black", linewidth=0.6)
+    ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
+    ax.set_ylabel("welfare change, %")
+    ax.set_title("Welfare by phase")
+    ax.legend(fontsize=7, ncols=2, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return fig
+
+
+def timeline_pair_matplotlib(bilateral: pd.DataFrame, pair: tuple[str, str] = FOCUS_PAIR) -> Figure:
+    """The change of each direction's goods flow between ``pair`` by phase, %."""
+    rows = _pair_by_phase(bilateral, pair)
+    order = list(dict.fromkeys(rows["phase"]))
+    position = {label: k for k, label in enumerate(order)}
+    fig = _figure(8.0, 4.5)
+    ax = fig.add_subplot()
+    for direction, part in rows.groupby("direction", sort=False):
+        ax.plot(
+            [position[p] for p in part["phase"]], part["change_pct"], marker="o", label=direction
+        )
+    ax.axhline(0.0, color="black", linewidth=0.6)
+    ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
+    ax.set_ylabel("goods flow change, %")
+    ax.set_title("US–China goods trade by phase")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def matplotlib_figures(result: Result, currency: str = "world currency") -> dict[str, Figure]:
+    """Every chart of a run as a Matplotlib figure, by name (see :data:`RUN_CHARTS`)."""
+    regions = list(result.regions["region"])
+    figures = {
+        "welfare": welfare_matplotlib(result.regions),
+        "trade-change": trade_change_matplotlib(bilateral_change(result.trade, regions), regions),
+    }
+    if has_pair(result.regions):
+        figures["us-china"] = pair_sectors_matplotlib(pair_sector_flows(result.trade), currency)
+    figures["prices"] = prices_matplotlib(result.regions)
+    figures["revenue"] = revenue_matplotlib(result.regions, currency)
+    return figures
+
+
+def timeline_matplotlib_figures(timeline: TimelineResult) -> dict[str, Figure]:
+    """Every chart of a timeline as a Matplotlib figure (see :data:`TIMELINE_CHARTS`)."""
+    figures = {"timeline-welfare": timeline_welfare_matplotlib(timeline.table)}
+    if timeline.phases and has_pair(timeline.phases[0].result.regions):
+        figures["timeline-us-china"] = timeline_pair_matplotlib(timeline.bilateral)
+    return figures
+
+
+# ---------------------------------------------------------------------------- shared
+
+
+def _change_matrix(change: pd.DataFrame, regions: list[str]) -> np.ndarray:
+    """exporter × importer matrix of ``change_pct``; NaN on the diagonal and where unknown."""
+    wide = change.pivot(index="exporter", columns="importer", values="change_pct")
+    return wide.reindex(index=regions, columns=regions).to_numpy(dtype=np.float64)
+
+
+def _symmetric_bound(z: np.ndarray) -> float:
+    finite = np.abs(z[np.isfinite(z)])
+    bound = float(finite.max()) if finite.size else 0.0
+    return bound if bound > 0.0 else 1.0
+
+
+def _colormap(name: str):
+    return colormaps[name].with_extremes(bad="#eeeeee")

@@ -1,0 +1,529 @@
+"""HTML report assembly: one self-contained file per run or timeline.
+
+The document opens with no network: Plotly's JavaScript is inlined once in the head,
+each chart's data is an inline script, the style sheet is inline, and nothing is
+loaded from elsewhere (no ``<script src>``, ``<link>`` or ``<img>``).  Every text that
+comes from a scenario or a world is HTML-escaped; the figures' JSON has ``<``, ``>``
+and ``&`` escaped so that no text can close its script.  Sections carry stable ids
+(:data:`RUN_SECTIONS`, :data:`TIMELINE_SECTIONS`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from matplotlib.figure import Figure
+from plotly.offline import get_plotlyjs
+
+from truce.errors import OutputError
+from truce.policy.spec import Measure, Scenario, file_keys
+from truce.report import charts
+from truce.report.result import Result, SolverStats, write_atomically
+from truce.report.tables import FOCUS_PAIR, bilateral_change, pair_sector_flows
+from truce.report.timeline import TimelineResult
+
+#: Section ids of a run's report, in order.
+RUN_SECTIONS: tuple[str, ...] = (
+    "headline",
+    "welfare",
+    "trade",
+    "us-china",
+    "prices",
+    "revenue",
+    "measures",
+    "scenario",
+    "provenance",
+    "solver",
+)
+#: Section ids of a timeline's report, in order.
+TIMELINE_SECTIONS: tuple[str, ...] = (
+    "headline",
+    "timeline",
+    "phases",
+    "scenario",
+    "provenance",
+    "solver",
+)
+
+#: Resolution of the PNGs :func:`write_figures` writes.
+FIGURE_DPI = 150
+
+
+class WorldInfo(Protocol):
+    """What a report says about the world: a :class:`truce.data.world.World` fits."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def sources(self) -> Sequence[str]: ...
+
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
+  max-width: 1100px; padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.25em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
+nav a { margin-right: 0.8em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
+th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #eee; text-align: right; }
+th { background: #f5f5f5; }
+td.text, th.text { text-align: left; }
+pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em;
+  white-space: pre-wrap; }
+.note { color: #666; font-size: 0.9em; }
+.chart { width: 100%; }
+"""
+
+
+# ---------------------------------------------------------------------------- public
+
+
+def render_html(result: Result, *, scenario: Scenario, world: WorldInfo) -> str:
+    """The report of one run as a complete, self-contained HTML document."""
+    figures = charts.plotly_figures(result, world.currency)
+    regions = list(result.regions["region"])
+    when = f" on {result.date.isoformat()}" if result.date is not None else ""
+    sections = [
+        _section("headline", "Headline", _run_headline(result, world.currency)),
+        _section(
+            "welfare",
+            "Welfare by region",
+            _plot(figures["welfare"], "chart-welfare")
+            + _para(
+                "Welfare is real income: factor income plus tariff and tax revenue, rents "
+                "and deficits, over the consumer price index."
+            ),
+        ),
+        _section(
+            "trade",
+            "Change in bilateral trade",
+            _plot(figures["trade-change"], "chart-trade-change")
+            + _para(
+                "Each cell: the change in the exporter's sales to the importer, all sectors "
+                "(goods and services) summed, domestic sales excluded."
+            )
+            + _largest_changes(bilateral_change(result.trade, regions), world.currency),
+        ),
+        _section("us-china", "US–China flows by sector", _us_china(result, figures, world)),
+        _section(
+            "prices",
+            "Prices and real wages",
+            _plot(figures["prices"], "chart-prices"),
+        ),
+        _section(
+            "revenue",
+            "Tariff revenue",
+            _plot(figures["revenue"], "chart-revenue")
+            + _table(
+                result.regions.loc[:, ["region", "tariff_revenue"]],
+                {"tariff_revenue": ("tariff revenue (" + world.currency + ")", _amount)},
+            ),
+        ),
+        _section("measures", "Measures", _measures(scenario, result.measures)),
+        _section("scenario", "Scenario", _scenario(scenario)),
+        _section("provenance", "World and provenance", _provenance(world)),
+        _section("solver", "Solver", _solver_table([("solve", result.date, result.solver)])),
+    ]
+    title = f"{result.scenario} on {result.world}{when}"
+    return _document(title, RUN_SECTIONS, sections)
+
+
+def render_timeline_html(timeline: TimelineResult, *, scenario: Scenario, world: WorldInfo) -> str:
+    """The report of a timeline as a complete, self-contained HTML document."""
+    figures = charts.timeline_plotly_figures(timeline)
+    charts_html = _plot(figures["timeline-welfare"], "chart-timeline-welfare")
+    if "timeline-us-china" in figures:
+        charts_html += _plot(figures["timeline-us-china"], "chart-timeline-us-china")
+    phases_html = _phase_welfare(timeline) + _phase_measures(scenario, timeline)
+    rows = [(p.label, p.result.date, p.result.solver) for p in timeline.phases]
+    rows.append(("total", None, timeline.solver))
+    sections = [
+        _section("headline", "Headline", _timeline_headline(timeline)),
+        _section("timeline", "Welfare by phase", charts_html),
+        _section("phases", "Phases", phases_html),
+        _section("scenario", "Scenario", _scenario(scenario)),
+        _section("provenance", "World and provenance", _provenance(world)),
+        _section("solver", "Solver", _solver_table(rows)),
+    ]
+    title = f"{timeline.scenario} on {timeline.world}: timeline"
+    return _document(title, TIMELINE_SECTIONS, sections)
+
+
+def write_report(path: str | os.PathLike[str], html: str) -> Path:
+    """Write ``html`` at ``path`` atomically; an unwritable path is an
+    :class:`~truce.errors.OutputError`."""
+    target = Path(path)
+    try:
+        write_atomically(target, html)
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write the report: {error.strerror}") from error
+    return target
+
+
+def write_figures(directory: str | os.PathLike[str], figures: Mapping[str, Figure]) -> list[Path]:
+    """Save each figure as ``DIRECTORY/NAME.png`` at :data:`FIGURE_DPI`, each file
+    atomically; the folder is created if needed.  An unwritable folder is an
+    :class:`~truce.errors.OutputError`."""
+    folder = Path(directory)
+    written = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, figure in figures.items():
+            target = folder / f"{name}.png"
+            handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".png")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    figure.savefig(out, format="png", dpi=FIGURE_DPI)
+                os.chmod(tmp, 0o666 & ~_umask())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            written.append(target)
+    except OSError as error:
+        raise OutputError(f"{folder}: cannot write the figures: {error.strerror}") from error
+    return written
+
+
+# ----------------------------------------------------------------------- assembly
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _document(title: str, ids: Sequence[str], sections: Iterable[str]) -> str:
+    nav = " ".join(f'<a href="#{i}">{escape(i)}</a>' for i in ids)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n"
+        f"<script>{get_plotlyjs()}</script>\n</head>\n<body>\n"
+        f"<h1>{escape(title)}</h1>\n<nav>{nav}</nav>\n"
+        + "\n".join(sections)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def _section(section_id: str, heading: str, body: str) -> str:
+    return f'<section id="{section_id}">\n<h2>{escape(heading)}</h2>\n{body}\n</section>'
+
+
+def _para(text: str, css: str = "note") -> str:
+    return f'<p class="{css}">{escape(text)}</p>'
+
+
+def _plot(figure: go.Figure, div_id: str) -> str:
+    """A chart as a div and an inline script that draws it with the inlined Plotly."""
+    payload = pio.to_json(figure, validate=False)
+    # No text inside the figure can end the script or start markup.
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        f'<div id="{div_id}" class="chart"></div>\n<script>(function () {{\n'
+        f"var f = {payload};\n"
+        f'Plotly.newPlot("{div_id}", f.data, f.layout, '
+        '{"displaylogo": false, "responsive": true});\n})();</script>'
+    )
+
+
+Format = tuple[str, Callable[[Any], str]]
+
+
+def _table(frame: pd.DataFrame, columns: Mapping[str, Format] | None = None) -> str:
+    """``frame`` as an HTML table; ``columns`` maps a column to its heading and format
+    (other columns as text).  Every cell is escaped."""
+    columns = columns or {}
+    heads = []
+    for name in frame.columns:
+        heading = columns[name][0] if name in columns else str(name)
+        css = "" if name in columns else ' class="text"'
+        heads.append(f"<th{css}>{escape(heading)}</th>")
+    body = []
+    for row in frame.itertuples(index=False, name=None):
+        cells = []
+        for name, value in zip(frame.columns, row, strict=True):
+            if name in columns:
+                cells.append(f"<td>{escape(columns[name][1](value))}</td>")
+            else:
+                cells.append(f'<td class="text">{escape(_text(value))}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        "<table>\n<thead><tr>"
+        + "".join(heads)
+        + "</tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody>\n</table>"
+    )
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _text(value: Any) -> str:
+    if _missing(value):
+        return "–"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _pct(value: Any) -> str:
+    return "–" if _missing(value) else f"{round(float(value), 3) + 0.0:+.3f}"
+
+
+def _pct1(value: Any) -> str:
+    return "–" if _missing(value) else f"{round(float(value), 1) + 0.0:+.1f}"
+
+
+def _amount(value: Any) -> str:
+    return "–" if _missing(value) else f"{float(value):,.0f}"
+
+
+def _rate(value: Any) -> str:
+    return "–" if _missing(value) else f"{float(value):.4f}"
+
+
+# ------------------------------------------------------------------------ sections
+
+
+_REGION_COLUMNS: dict[str, Format] = {
+    "welfare_pct": ("welfare %", _pct),
+    "real_wage_pct": ("real wage %", _pct),
+    "nominal_wage_pct": ("nominal wage %", _pct),
+    "price_index_pct": ("prices %", _pct),
+    "exports_pct": ("exports %", _pct),
+    "imports_pct": ("imports %", _pct),
+    "tot_pct": ("ToT %", _pct),
+    "vot_pct": ("VoT %", _pct),
+}
+
+
+def _run_headline(result: Result, currency: str) -> str:
+    solver = result.solver
+    state = "converged" if solver.converged else "did NOT converge"
+    when = f" with the measures in force on {result.date.isoformat()}" if result.date else ""
+    text = (
+        f"Scenario {result.scenario} on the world {result.world}{when}, model {result.model}. "
+        f"The solver {state} in {solver.iterations} iterations (residual "
+        f"{solver.residual:.1e}). Changes are percentages from the base."
+    )
+    parts = [_para(text, "lead")]
+    if charts.has_pair(result.regions):
+        change = bilateral_change(result.trade, list(result.regions["region"]))
+        a, b = FOCUS_PAIR
+        for e, i in ((a, b), (b, a)):
+            row = change[(change["exporter"] == e) & (change["importer"] == i)].iloc[0]
+            parts.append(
+                _para(
+                    f"{e} → {i} trade (all sectors): {_amount(row['baseline'])} → "
+                    f"{_amount(row['counterfactual'])} {currency} "
+                    f"({_pct1(row['change_pct'])}%).",
+                    "lead",
+                )
+            )
+    columns = ["region", *_REGION_COLUMNS]
+    parts.append(_table(result.regions.loc[:, columns], _REGION_COLUMNS))
+    return "\n".join(parts)
+
+
+def _largest_changes(change: pd.DataFrame, currency: str, count: int = 10) -> str:
+    moved = change.assign(moved=change["counterfactual"] - change["baseline"])
+    top = moved.reindex(moved["moved"].abs().sort_values(ascending=False).index).head(count)
+    return "<h3>Largest changes by value</h3>\n" + _table(
+        top.loc[:, ["exporter", "importer", "baseline", "counterfactual", "moved", "change_pct"]],
+        {
+            "baseline": (f"baseline ({currency})", _amount),
+            "counterfactual": (f"counterfactual ({currency})", _amount),
+            "moved": ("change", _amount),
+            "change_pct": ("change %", _pct1),
+        },
+    )
+
+
+def _us_china(result: Result, figures: Mapping[str, go.Figure], world: WorldInfo) -> str:
+    if "us-china" not in figures:
+        a, b = FOCUS_PAIR
+        return _para(f"The world {world.name} does not have both {a} and {b} as regions.")
+    flows = pair_sector_flows(result.trade)
+    return _plot(figures["us-china"], "chart-us-china") + _table(
+        flows,
+        {
+            "baseline": (f"baseline ({world.currency})", _amount),
+            "counterfactual": (f"counterfactual ({world.currency})", _amount),
+            "change_pct": ("change %", _pct1),
+        },
+    )
+
+
+def _describe(measure: Measure) -> str:
+    """A measure's file keys and values, ``key value; …`` (unset optional keys left out)."""
+    parts = []
+    for name in file_keys(type(measure)):
+        value = getattr(measure, name)
+        if value is None:
+            continue
+        if isinstance(value, tuple | list | frozenset):
+            value = ", ".join(str(v) for v in value)
+        parts.append(f"{name} {_text(value)}")
+    return "; ".join(parts)
+
+
+def _measures(scenario: Scenario, table: pd.DataFrame) -> str:
+    if table.empty:
+        return _para("The scenario has no measures.")
+    details = {m.index: _describe(m) for m in scenario.measures}
+    lines = {m.index: m.line for m in scenario.measures}
+    frame = table.assign(
+        line=[lines.get(i) for i in table["index"]],
+        details=[details.get(i, "") for i in table["index"]],
+    )
+    order = ["index", "kind", "details", "line", "in_force", "binding", "equivalent_rate", "cells"]
+    frame = frame.loc[:, [c for c in order if c in frame.columns]]
+    return _para(
+        "A constraint binds when its equivalent rate (the tax or subsidy that would have the "
+        "same effect) exceeds 1e-9; kinds without a constraint have none."
+    ) + _table(
+        frame,
+        {
+            "index": ("#", _text),
+            "line": ("line", _text),
+            "equivalent_rate": ("equivalent rate", _rate),
+            "cells": ("cells", _text),
+        },
+    )
+
+
+def _scenario(scenario: Scenario) -> str:
+    parts = [_para(f"{scenario.name}", "lead")]
+    if scenario.description:
+        parts.append(f"<p>{escape(scenario.description)}</p>")
+    if scenario.path is not None:
+        parts.append(_para(f"Read from {scenario.path}."))
+    if scenario.text is not None:
+        parts.append(f'<pre class="scenario-text">{escape(scenario.text)}</pre>')
+    else:
+        options = {
+            f.name: getattr(scenario.options, f.name) for f in dataclasses.fields(scenario.options)
+        }
+        parts.append(_para(f"Built in Python (no file text); options {options}."))
+    return "\n".join(parts)
+
+
+def _provenance(world: WorldInfo) -> str:
+    sources = "\n".join(f"<li>{escape(s)}</li>" for s in world.sources)
+    return (
+        _para(f"{world.name}: {world.year}, {world.currency}.", "lead")
+        + f'\n<pre class="description">{escape(world.description)}</pre>\n'
+        + "<h3>Sources</h3>\n"
+        + (f"<ul>\n{sources}\n</ul>" if sources else _para("No sources are given."))
+    )
+
+
+def _solver_table(rows: Sequence[tuple[str, datetime.date | None, SolverStats]]) -> str:
+    frame = pd.DataFrame(
+        [
+            {
+                "solve": label,
+                "date": day,
+                "converged": stats.converged,
+                "iterations": stats.iterations,
+                "jacobians": stats.jacobians,
+                "residual": stats.residual,
+                "seconds": stats.seconds,
+            }
+            for label, day, stats in rows
+        ]
+    )
+    frame["date"] = pd.Series(list(frame["date"]), dtype=object)
+    return _table(
+        frame,
+        {
+            "iterations": ("iterations", str),
+            "jacobians": ("Jacobians", str),
+            "residual": ("residual", lambda v: f"{float(v):.2e}"),
+            "seconds": ("seconds", lambda v: f"{float(v):.2f}"),
+        },
+    )
+
+
+def _timeline_headline(timeline: TimelineResult) -> str:
+    solver = timeline.solver
+    state = "every solve converged" if solver.converged else "some solve did NOT converge"
+    text = (
+        f"Scenario {timeline.scenario} on the world {timeline.world}, model "
+        f"{timeline.model}: {len(timeline.phases)} phases, {state} "
+        f"({solver.iterations} iterations in all, largest residual {solver.residual:.1e})."
+    )
+    regions = list(timeline.phases[0].result.regions["region"]) if timeline.phases else []
+    focus = [r for r in FOCUS_PAIR if r in regions]
+    rows = []
+    for p in timeline.phases:
+        welfare = dict(
+            zip(p.result.regions["region"], p.result.regions["welfare_pct"], strict=True)
+        )
+        row: dict[str, Any] = {"phase": p.label, "solved on": p.result.date}
+        row["in force"] = int(p.result.measures["in_force"].sum())
+        for r in focus:
+            row[f"{r} welfare %"] = welfare[r]
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if "solved on" in frame:
+        frame["solved on"] = pd.Series(list(frame["solved on"]), dtype=object)
+    formats: dict[str, Format] = {"in force": ("measures in force", str)}
+    formats.update({f"{r} welfare %": (f"{r} welfare %", _pct) for r in focus})
+    return _para(text, "lead") + _table(frame, formats)
+
+
+def _phase_welfare(timeline: TimelineResult) -> str:
+    if not timeline.phases:
+        return _para("No phases.")
+    labels = [p.label for p in timeline.phases]
+    wide = pd.DataFrame({"region": list(timeline.phases[0].result.regions["region"])})
+    for label, p in zip(labels, timeline.phases, strict=True):
+        wide[label] = list(p.result.regions["welfare_pct"])
+    return "<h3>Welfare % by region and phase</h3>\n" + _table(
+        wide, {label: (label, _pct) for label in labels}
+    )
+
+
+def _phase_measures(scenario: Scenario, timeline: TimelineResult) -> str:
+    if not timeline.phases or not scenario.measures:
+        return ""
+    wide = pd.DataFrame(
+        {
+            "index": [m.index for m in scenario.measures],
+            "kind": [m.kind for m in scenario.measures],
+            "details": [_describe(m) for m in scenario.measures],
+        }
+    )
+    for p in timeline.phases:
+        table = p.result.measures.set_index("index")
+        wide[p.label] = [
+            ("binding" if table.at[i, "binding"] else "in force")
+            if table.at[i, "in_force"]
+            else "–"
+            for i in wide["index"]
+        ]
+    return "<h3>Measures in force by phase</h3>\n" + _table(wide)
