@@ -334,6 +334,7 @@ def _fuzz(examples: int) -> settings:
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
 
+
 _YAML_CHARS = "-:[]{},'\"&*!|>#%@`?~ \n\t.0123456789eE+_TUSACHNkindrateby\\/<=\x85\u2028\ufeff"
 _KEYS = (
     "name", "description", "world", "options", "measures", "deficits", "kind", "by",
