@@ -1,4 +1,11 @@
-"""Shared test settings: float64 and strict array semantics."""
+"""Shared test settings: float64 and strict array semantics; no run store."""
+
+import os
+
+# Tests never write to the user's run store: commands that keep runs keep none unless a
+# test names a store (--store, or TRUCE_STORE in a child process's environment).  Set
+# before truce is imported, since truce.config reads the environment once.
+os.environ["TRUCE_STORE"] = "off"
 
 import jax
 

@@ -37,6 +37,8 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("truce.importers", "use-case"),
     # Framework documents: a use-case module at the api level (STYLE.md's api layer).
     ("truce.framework", "use-case"),
+    # The run store: a use-case module at the api level that keeps results.
+    ("truce.store", "use-case"),
     ("truce.cli", "cli"),
     ("truce.web", "web"),
 )
@@ -70,6 +72,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "cli": (
         "truce.api",
         "truce.framework",
+        "truce.store",
         "truce.report",
         "truce.errors",
         "truce.config",
@@ -89,7 +92,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 
 # Only these may import truce.report (STYLE.md: "Nothing imports report except
 # api/cli/web"), besides the package root, which re-exports Result.
-REPORT_IMPORTERS = ("truce.api", "truce.cli", "truce.web", "truce.report")
+REPORT_IMPORTERS = ("truce.api", "truce.store", "truce.cli", "truce.web", "truce.report")
 
 # Third-party and standard-library modules (top-level names) a layer must not import.
 FILE_IO = ("pathlib", "os", "io", "shutil", "tempfile", "glob", "pickle", "json", "csv", "tomllib")

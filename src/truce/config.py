@@ -3,6 +3,9 @@
 ``TRUCE_CACHE_DIR``: where compiled solvers are kept between runs of the command line
 (default: the user's cache folder, ``~/.cache/truce``); ``TRUCE_NO_CACHE=1`` turns the
 cache off.
+
+``TRUCE_STORE``: the run store's database file (default: ``runs.duckdb`` in the user's
+data folder, chosen by :mod:`truce.store`); ``TRUCE_STORE=off`` keeps no runs.
 """
 
 from __future__ import annotations
@@ -17,13 +20,24 @@ class Settings:
     """Process-wide settings."""
 
     cache_dir: Path | None
+    store: Path | None = None
+    """``TRUCE_STORE``: the run store's file; ``None`` means the default location."""
+    store_off: bool = False
+    """``TRUCE_STORE=off``: keep no runs."""
 
 
 def _read_settings() -> Settings:
+    raw_store = os.environ.get("TRUCE_STORE", "").strip()
+    store_off = raw_store.lower() == "off"
+    store = Path(raw_store).expanduser() if raw_store and not store_off else None
     if os.environ.get("TRUCE_NO_CACHE", "") not in ("", "0"):
-        return Settings(cache_dir=None)
+        return Settings(cache_dir=None, store=store, store_off=store_off)
     default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "truce"
-    return Settings(cache_dir=Path(os.environ.get("TRUCE_CACHE_DIR", default)))
+    return Settings(
+        cache_dir=Path(os.environ.get("TRUCE_CACHE_DIR", default)),
+        store=store,
+        store_off=store_off,
+    )
 
 
 SETTINGS = _read_settings()

@@ -61,6 +61,10 @@ class OutputError(InputError):
     """An output file cannot be written where the user asked (a folder, no permission)."""
 
 
+class StoreError(InputError):
+    """The run store has no such run, or cannot be read or written where it is."""
+
+
 class ModelError(TruceError):
     """The model could not produce an answer."""
 
