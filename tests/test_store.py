@@ -376,3 +376,20 @@ con.close()
     assert waited > 0.5
     assert [i.scenario for i in RunStore(store_path).list()] == ["first", "second"]
     assert second in RunStore(store_path)
+
+
+def test_compare_writes_a_report(stored: str, tmp_path: Path, store_path: Path) -> None:
+    report = tmp_path / "compare.html"
+    done = _invoke("compare", stored, stored, "--store", str(store_path), "--report", str(report))
+    assert done.exit_code == 0, done.output
+    html = report.read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    for section in ("runs", "differences", "welfare_pct", "real_wage_pct", "price_index_pct"):
+        assert f'id="{section}"' in html
+    assert "<script src" not in html
+    assert "0.000e+00" in html
+
+
+def test_compare_report_to_a_folder_exits_2(stored: str, tmp_path: Path, store_path: Path) -> None:
+    done = _invoke("compare", stored, stored, "--store", str(store_path), "--report", str(tmp_path))
+    assert done.exit_code == 2

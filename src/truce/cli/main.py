@@ -30,7 +30,7 @@ from truce import store as run_store
 from truce.api import DEFAULT_MAX_STEPS
 from truce.config import enable_compilation_cache
 from truce.errors import InputError, TruceError
-from truce.report import charts, render
+from truce.report import charts, comparison, render
 from truce.report.result import Result
 from truce.report.timeline import PhaseResult, TimelineResult
 
@@ -725,11 +725,7 @@ def runs_delete(
 
 
 #: What ``truce compare`` sets side by side: (column, heading).
-COMPARED = (
-    ("welfare_pct", "welfare %"),
-    ("real_wage_pct", "real wage %"),
-    ("price_index_pct", "price index %"),
-)
+COMPARED = comparison.COMPARED
 
 
 @app.command()
@@ -747,6 +743,10 @@ def compare(
     max_iterations: Annotated[
         int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
     ] = DEFAULT_MAX_STEPS,
+    report_path: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write an HTML report with charts here."),
+    ] = None,
     store: StoreOption = None,
     no_store: NoStoreOption = False,
 ) -> None:
@@ -763,6 +763,13 @@ def compare(
     except TruceError as error:
         raise _fail(error) from None
     _print_comparison(labelled)
+    if report_path is not None:
+        try:
+            html = comparison.render_comparison_html([(label, r) for label, r, _ in labelled])
+            render.write_report(report_path, html)
+        except TruceError as error:
+            raise _fail(error) from None
+        stderr.print(f"wrote {report_path}", highlight=False)
 
 
 def _run_or_stored(
