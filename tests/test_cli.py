@@ -411,3 +411,27 @@ def test_console_script_exit_code_for_bad_input(tmp_path: Path) -> None:
     )
     assert done.returncode == EXIT_BAD_INPUT, done.stderr
     assert "no such scenario file" in flat(done.stderr)
+
+
+# --------------------------------------------------------------------------- --format
+
+
+def test_format_json_prints_the_results_document(small_scenario: Path) -> None:
+    result = invoke("run", small_scenario, "--world", "cp2015", "--format", "json")
+    assert result.exit_code == EXIT_OK, result.output
+    doc = json.loads(result.stdout)  # stdout holds the document and nothing else
+    assert set(doc) >= TOP_KEYS
+    assert {row["region"] for row in doc["regions"]} >= {"USA", "CHN"}
+
+
+def test_format_csv_prints_the_regions_table(small_scenario: Path) -> None:
+    result = invoke("run", small_scenario, "--world", "cp2015", "--format", "csv")
+    assert result.exit_code == EXIT_OK, result.output
+    header, *rows = result.stdout.strip().splitlines()
+    assert set(header.split(",")) >= REGION_KEYS
+    assert len(rows) == 31  # one row per region of the cp2015 world
+
+
+def test_a_bad_format_is_bad_input(small_scenario: Path) -> None:
+    result = invoke("run", small_scenario, "--world", "cp2015", "--format", "xml")
+    assert result.exit_code == EXIT_BAD_INPUT

@@ -7,8 +7,10 @@ stdout or to the named files.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date as Date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -110,6 +112,23 @@ def _parse_date(text: str | None) -> Date | None:
         raise typer.BadParameter(f"{text!r} is not a date of the form YYYY-MM-DD") from None
 
 
+class OutputFormat(StrEnum):
+    """How results go to stdout."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        help="stdout as a rich table, the results JSON, or CSV of the main table.",
+    ),
+]
+
+
 @app.command()
 def run(
     scenario: Annotated[
@@ -134,6 +153,7 @@ def run(
         typer.Option("--figures", help="Write each chart as a PNG into this folder."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    output: FormatOption = OutputFormat.table,
     max_iterations: Annotated[
         int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
     ] = DEFAULT_MAX_STEPS,
@@ -148,13 +168,7 @@ def run(
     on_date = _parse_date(date)
     try:
         spec = api.load_scenario(scenario)
-        world_name = world or spec.world
-        if world_name is None:
-            raise InputError(
-                f"scenario {spec.name!r} names no world: pass --world NAME_OR_FOLDER "
-                f"(built-in worlds: {', '.join(api.builtin_worlds()) or 'none'})"
-            )
-        world_data = api.load_world(world_name)
+        world_data = api.load_world(_world_name(spec, world))
         if not quiet:
             stderr.print(f"solving {spec.name} on {world_data.name} …", highlight=False)
         result = api.run(world_data, spec, date=on_date, max_steps=max_iterations)
@@ -179,8 +193,31 @@ def run(
         f"{solver.seconds:.2f} s",
         highlight=False,
     )
-    stdout.print(_region_table(result))
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
+    elif output is OutputFormat.csv:
+        sys.stdout.write(result.regions.to_csv(index=False))
+    else:
+        stdout.print(_region_table(result))
+        constrained = _measure_rows(result)
+        if constrained is not None:
+            stdout.print(constrained)
     _wrote(json_path, report_path, figures_dir)
+
+
+def _measure_rows(result: Result) -> Table | None:
+    """Caps and floors: whether each binds and its equivalent rate (None if none)."""
+    rows = result.measures
+    rows = rows[rows["in_force"] & (rows["binding"] | rows["equivalent_rate"].notna())]
+    if rows.empty:
+        return None
+    table = Table(title="constraints")
+    for column in ("#", "kind", "binding", "equivalent rate"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for row in rows.itertuples(index=False):
+        rate = "ban" if row.equivalent_rate is None else f"{100 * row.equivalent_rate:.2f}%"
+        table.add_row(str(row.index), row.kind, "yes" if row.binding else "no", rate)
+    return table
 
 
 def _region_table(result: Result) -> Table:
@@ -256,6 +293,7 @@ def timeline(
         typer.Option("--figures", help="Write each chart as a PNG into this folder."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    output: FormatOption = OutputFormat.table,
     max_iterations: Annotated[
         int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
     ] = DEFAULT_MAX_STEPS,
@@ -303,7 +341,11 @@ def timeline(
         f"residual {solver.residual:.1e}, {solver.seconds:.2f} s",
         highlight=False,
     )
-    if len(result.phases) <= WIDE_PHASES:
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
+    elif output is OutputFormat.csv:
+        sys.stdout.write(result.table.to_csv(index=False))
+    elif len(result.phases) <= WIDE_PHASES:
         stdout.print(_phase_columns(result))
     else:
         stdout.print(_phase_rows(result))
