@@ -129,14 +129,28 @@ FormatOption = Annotated[
 ]
 
 
+ScenarioArgument = Annotated[
+    str, typer.Argument(help="A scenario file or the name of a built-in scenario.")
+]
+WorldOption = Annotated[
+    str | None, typer.Option("--world", help="A built-in world name or a world folder.")
+]
+ReportOption = Annotated[
+    Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+]
+FiguresOption = Annotated[
+    Path | None, typer.Option("--figures", help="Write each chart as a PNG into this folder.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+MaxIterationsOption = Annotated[
+    int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
+]
+
+
 @app.command()
 def run(
-    scenario: Annotated[
-        str, typer.Argument(help="A scenario file or the name of a built-in scenario.")
-    ],
-    world: Annotated[
-        str | None, typer.Option("--world", help="A built-in world name or a world folder.")
-    ] = None,
+    scenario: ScenarioArgument,
+    world: WorldOption = None,
     date: Annotated[
         str | None,
         typer.Option("--date", help="Apply the measures in force on this day (YYYY-MM-DD)."),
@@ -144,19 +158,11 @@ def run(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the results JSON here.")
     ] = None,
-    report_path: Annotated[
-        Path | None,
-        typer.Option("--report", help="Write a self-contained HTML report here."),
-    ] = None,
-    figures_dir: Annotated[
-        Path | None,
-        typer.Option("--figures", help="Write each chart as a PNG into this folder."),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    report_path: ReportOption = None,
+    figures_dir: FiguresOption = None,
+    quiet: QuietOption = False,
     output: FormatOption = OutputFormat.table,
-    max_iterations: Annotated[
-        int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
-    ] = DEFAULT_MAX_STEPS,
+    max_iterations: MaxIterationsOption = DEFAULT_MAX_STEPS,
     store: StoreOption = None,
     no_store: NoStoreOption = False,
 ) -> None:
@@ -275,28 +281,16 @@ def _world_name(spec: api.Scenario, world: str | None) -> str:
 
 @app.command()
 def timeline(
-    scenario: Annotated[
-        str, typer.Argument(help="A scenario file or the name of a built-in scenario.")
-    ],
-    world: Annotated[
-        str | None, typer.Option("--world", help="A built-in world name or a world folder.")
-    ] = None,
+    scenario: ScenarioArgument,
+    world: WorldOption = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the timeline JSON here.")
     ] = None,
-    report_path: Annotated[
-        Path | None,
-        typer.Option("--report", help="Write a self-contained HTML report here."),
-    ] = None,
-    figures_dir: Annotated[
-        Path | None,
-        typer.Option("--figures", help="Write each chart as a PNG into this folder."),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    report_path: ReportOption = None,
+    figures_dir: FiguresOption = None,
+    quiet: QuietOption = False,
     output: FormatOption = OutputFormat.table,
-    max_iterations: Annotated[
-        int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
-    ] = DEFAULT_MAX_STEPS,
+    max_iterations: MaxIterationsOption = DEFAULT_MAX_STEPS,
 ) -> None:
     """Solve a dated scenario phase by phase and print welfare by region and phase.
 
