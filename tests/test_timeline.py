@@ -21,7 +21,8 @@ import pytest
 from typer.testing import CliRunner
 
 import truce
-from truce.cli.main import WIDE_PHASES, app
+from truce.cli.main import app
+from truce.cli.solve import WIDE_PHASES
 from truce.data.calibrate import world_to_baseline
 from truce.model.solve import solve
 from truce.policy.compile import change_dates, compile_scenario, in_force

@@ -1,0 +1,185 @@
+"""The command line's shared pieces: the app, consoles, exit codes, options and tables."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from truce import api
+from truce import store as run_store
+from truce.errors import InputError, TruceError
+from truce.report.result import Result
+
+app = typer.Typer(
+    name="truce",
+    help="Numbers on trade deals and trade wars: a general-equilibrium trade model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+world_app = typer.Typer(help="Build, import and inspect world folders.", no_args_is_help=True)
+app.add_typer(world_app, name="world")
+runs_app = typer.Typer(
+    help="List and show the runs kept in the run store.", invoke_without_command=True
+)
+app.add_typer(runs_app, name="runs")
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+EXIT_MODEL_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def fail(error: TruceError) -> typer.Exit:
+    code = EXIT_BAD_INPUT if isinstance(error, InputError) else EXIT_MODEL_FAILED
+    kind = "bad input" if code == EXIT_BAD_INPUT else "model failed"
+    stderr.print(f"[bold red]error[/] ({kind}): {escape(str(error))}", highlight=False)
+    return typer.Exit(code)
+
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="The run store's database file (default: TRUCE_STORE, else runs.duckdb in "
+        "the user's data folder).",
+    ),
+]
+NoStoreOption = Annotated[
+    bool, typer.Option("--no-store", help="Keep no record of this run in the run store.")
+]
+
+
+def store_path(option: Path | None, off: bool = False) -> Path | None:
+    """The store to use: ``--store``, else ``TRUCE_STORE``, else the default; ``None``
+    under ``--no-store`` or ``TRUCE_STORE=off``."""
+    if off:
+        return None
+    return option if option is not None else run_store.default_path()
+
+
+def keep(
+    result: Result, world: api.World, spec: api.Scenario, path: Path | None, *, quiet: bool
+) -> str | None:
+    """Save a run in the store at ``path``; a store that fails costs a warning, not the run."""
+    if path is None:
+        return None
+    try:
+        run_id = run_store.RunStore(path).save_run(result, world, spec)
+    except TruceError as error:
+        stderr.print(
+            f"[yellow]warning[/]: the run was not kept: {escape(str(error))}", highlight=False
+        )
+        return None
+    if not quiet:
+        stderr.print(f"run {run_id} saved in {escape(str(path))}", highlight=False)
+    return run_id
+
+
+def parse_date(text: str | None) -> Date | None:
+    if text is None:
+        return None
+    try:
+        return Date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+class OutputFormat(StrEnum):
+    """How results go to stdout."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        help="stdout as a rich table, the results JSON, or CSV of the main table.",
+    ),
+]
+
+
+ScenarioArgument = Annotated[
+    str, typer.Argument(help="A scenario file or the name of a built-in scenario.")
+]
+WorldOption = Annotated[
+    str | None, typer.Option("--world", help="A built-in world name or a world folder.")
+]
+ReportOption = Annotated[
+    Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+]
+FiguresOption = Annotated[
+    Path | None, typer.Option("--figures", help="Write each chart as a PNG into this folder.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+MaxIterationsOption = Annotated[
+    int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
+]
+
+
+def region_table(result: Result) -> Table:
+    """Welfare, wages, prices, trade and its decomposition by region."""
+    on_date = result.date
+    table = Table(
+        title=f"{result.scenario} on {result.world}" + (f" ({on_date})" if on_date else "")
+    )
+    for column in (
+        "region",
+        "welfare %",
+        "real wage %",
+        "prices %",
+        "exports %",
+        "imports %",
+        "ToT %",
+        "VoT %",
+    ):
+        table.add_column(column, justify="left" if column == "region" else "right")
+    for row in result.regions.itertuples(index=False):
+        table.add_row(
+            row.region,
+            *(
+                f"{v:+.3f}"
+                for v in (
+                    row.welfare_pct,
+                    row.real_wage_pct,
+                    row.price_index_pct,
+                    row.exports_pct,
+                    row.imports_pct,
+                    row.tot_pct,
+                    row.vot_pct,
+                )
+            ),
+        )
+    return table
+
+
+def world_name(spec: api.Scenario, world: str | None) -> str:
+    name = world or spec.world
+    if name is None:
+        raise InputError(
+            f"scenario {spec.name!r} names no world: pass --world NAME_OR_FOLDER "
+            f"(built-in worlds: {', '.join(api.builtin_worlds()) or 'none'})"
+        )
+    return name
+
+
+def wrote(*paths: Path | None) -> None:
+    for path in paths:
+        if path is not None:
+            stderr.print(f"wrote {path}", highlight=False)
+
+
+def signed(value: float) -> str:
+    """``value`` to three decimals with its sign; a rounded zero is ``+0.000``, never ``-0.000``."""
+    return f"{round(value, 3) + 0.0:+.3f}"

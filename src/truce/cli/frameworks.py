@@ -1,0 +1,163 @@
+"""``truce framework``: trade frameworks item by item."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from truce import api
+from truce import framework as frameworks
+from truce.cli._common import (
+    app,
+    fail,
+    signed,
+    stderr,
+    stdout,
+)
+from truce.errors import TruceError
+
+
+@app.command()
+def framework(
+    name: Annotated[
+        str | None,
+        typer.Argument(help="A built-in framework document or a file; omit it to list them."),
+    ] = None,
+    world: Annotated[
+        str | None,
+        typer.Option("--world", help="Solve the linked scenarios on this world instead."),
+    ] = None,
+    contributions: Annotated[
+        bool,
+        typer.Option(
+            "--contributions",
+            help="Also solve each linked scenario without the item's measures and show "
+            "what those measures contribute (one more solve per link).",
+        ),
+    ] = False,
+) -> None:
+    """Show a trade framework item by item: status, dates, sources, and for the items a
+    trade model prices, the scenarios and measures that model them and their effects."""
+    try:
+        if name is None:
+            listing = Table(title="built-in frameworks")
+            listing.add_column("name")
+            listing.add_column("title")
+            for key, title in frameworks.builtin_frameworks().items():
+                listing.add_row(key, escape(title))
+            stdout.print(listing)
+            return
+        document = frameworks.load_framework(name)
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=True,
+        )
+        with bar:
+            task = bar.add_task("solving the linked scenarios", total=None)
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, description=escape(label))
+
+            effects = frameworks.framework_effects(document, world=world, progress=progress)
+            own = (
+                frameworks.framework_contributions(
+                    document, effects, world=world, progress=progress
+                )
+                if contributions
+                else {}
+            )
+    except TruceError as error:
+        raise fail(error) from None
+    _print_framework(document, effects, own)
+
+
+def _print_framework(
+    document: frameworks.Framework,
+    effects: dict[tuple[str, Date | None], frameworks.Headline],
+    own: dict[tuple[str, int], frameworks.Contribution],
+) -> None:
+    """Every item of ``document`` as a block of lines, then the linked scenarios' effects."""
+    out = stdout
+    out.print(f"[bold]{escape(document.title)}[/]", highlight=False, soft_wrap=True)
+    if document.description:
+        out.print(escape(document.description), highlight=False)
+    if document.sources:
+        out.print(f"sources: {', '.join(document.sources)}", highlight=False)
+    a, b = frameworks.FOCUS
+    scenarios: dict[str, api.Scenario] = {}
+    for number, item in enumerate(document.items, start=1):
+        out.print()
+        out.print(
+            f"[bold]{number}. {escape(item.title)}[/]  [dim]({escape(item.area)})[/]",
+            highlight=False,
+            soft_wrap=True,
+        )
+        out.print(f"   status   {escape(item.status)}", highlight=False)
+        for event in item.dates:
+            out.print(f"   {event.date}  {escape(event.event)}", highlight=False)
+        out.print(
+            f"   sources  {', '.join(item.sources) if item.sources else 'none'}", highlight=False
+        )
+        if not item.modelled:
+            out.print(f"   [italic]not modelled: {escape(item.not_modelled or '')}[/]")
+            continue
+        for k, link in enumerate(item.model):
+            if link.scenario not in scenarios:
+                scenarios[link.scenario] = api.load_scenario(link.scenario)
+            spec = scenarios[link.scenario]
+            when = f" on {link.date}" if link.date is not None else ""
+            note = f": {escape(link.note)}" if link.note else ""
+            out.print(f"   model    [bold]{link.scenario}[/]{when}{note}", highlight=False)
+            for index in link.measures:
+                text = frameworks.describe_measure(spec.measures[index])
+                out.print(f"            {escape(text)}", highlight=False)
+            head = effects[(link.scenario, link.date)]
+            out.print(
+                f"   effects  {a} welfare {signed(head.welfare_pct.get(a, 0.0))}%, {b} "
+                f"welfare {signed(head.welfare_pct.get(b, 0.0))}%, {a}-{b} goods trade "
+                f"{round(head.trade_pct, 1) + 0.0:+.1f}% (whole scenario)",
+                highlight=False,
+            )
+            part = own.get((item.id, k))
+            if part is not None:
+                out.print(
+                    f"   own      {a} welfare {signed(part.welfare_pp.get(a, 0.0))} pp, {b} "
+                    f"welfare {signed(part.welfare_pp.get(b, 0.0))} pp, {a}-{b} goods trade "
+                    f"{round(part.trade_pct, 1) + 0.0:+.1f}% (these measures)",
+                    highlight=False,
+                )
+    if not effects:
+        return
+    out.print()
+    table = Table(
+        title="linked scenarios against their world's baseline (January 2025 tariffs)",
+        caption=f"goods trade: {a} and {b}'s exports to each other at world prices, in "
+        "thousands of the world's currency (US$ bn in the default world)",
+    )
+    for column in ("scenario", f"{a} welfare %", f"{b} welfare %", "goods trade", "change %"):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    for (scenario, on), head in effects.items():
+        label = scenario + (f"\non {on}" if on is not None else "")
+        table.add_row(
+            label,
+            signed(head.welfare_pct.get(a, 0.0)),
+            signed(head.welfare_pct.get(b, 0.0)),
+            f"{head.trade_baseline / 1e3:,.0f} → {head.trade_counterfactual / 1e3:,.0f}",
+            f"{round(head.trade_pct, 1) + 0.0:+.1f}",
+        )
+    out.print(table)

@@ -1,0 +1,247 @@
+"""``truce runs`` and ``truce compare``: the run store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from truce import api
+from truce import store as run_store
+from truce.api import DEFAULT_MAX_STEPS
+from truce.cli._common import (
+    NoStoreOption,
+    StoreOption,
+    app,
+    fail,
+    keep,
+    region_table,
+    runs_app,
+    signed,
+    stderr,
+    stdout,
+    store_path,
+    world_name,
+)
+from truce.errors import InputError, TruceError
+from truce.report import comparison, render
+from truce.report.result import Result
+
+
+def _open_store(store: Path | None) -> run_store.RunStore:
+    path = store_path(store)
+    if path is None:
+        raise InputError("the run store is off (TRUCE_STORE=off): pass --store PATH")
+    return run_store.RunStore(path)
+
+
+@runs_app.callback()
+def runs(ctx: typer.Context, store: StoreOption = None) -> None:
+    """List the stored runs: id, time, scenario, world, converged, seconds."""
+    ctx.obj = store
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        kept = _open_store(store)
+        infos = kept.list()
+    except TruceError as error:
+        raise fail(error) from None
+    table = Table(title=f"runs in {escape(str(kept.path))}")
+    for column in ("id", "time (UTC)", "scenario", "world", "date", "converged", "seconds"):
+        table.add_column(column, justify="right" if column == "seconds" else "left")
+    for info in infos:
+        table.add_row(
+            info.id,
+            info.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            escape(info.scenario),
+            escape(info.world),
+            str(info.date) if info.date is not None else "",
+            "yes" if info.converged else "no",
+            f"{info.seconds:.2f}",
+        )
+    stdout.print(table)
+    if not infos:
+        stderr.print("no runs kept yet", highlight=False)
+
+
+@runs_app.command("show")
+def runs_show(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="A run id (or a unique prefix of one).")],
+    store: StoreOption = None,
+) -> None:
+    """Print one stored run: where it came from, its solver statistics and its regions."""
+    try:
+        kept = _open_store(store or ctx.obj)
+        info = kept.info(run_id)
+        result = kept.get(info.id)
+    except TruceError as error:
+        raise fail(error) from None
+    stdout.print(f"[bold]run {info.id}[/]  saved {info.created_at:%Y-%m-%d %H:%M:%S} UTC")
+    stdout.print(f"scenario  {escape(info.scenario)}", highlight=False)
+    stdout.print(
+        f"world     {escape(info.world)} (content hash {info.world_hash or 'unknown'})",
+        highlight=False,
+    )
+    stdout.print(
+        f"model     {info.model}, truce {info.truce_version or 'unknown'}"
+        + (f", measures in force on {info.date}" if info.date is not None else ""),
+        highlight=False,
+    )
+    stdout.print(
+        f"solver    {'converged' if info.converged else 'did not converge'} in "
+        f"{info.iterations} iterations ({info.jacobians} Jacobians), residual "
+        f"{info.residual:.1e}, {info.seconds:.2f} s",
+        highlight=False,
+    )
+    stdout.print(region_table(result))
+
+
+@runs_app.command("delete")
+def runs_delete(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="A run id (or a unique prefix of one).")],
+    store: StoreOption = None,
+) -> None:
+    """Remove a run from the store."""
+    try:
+        kept = _open_store(store or ctx.obj)
+        info = kept.info(run_id)
+        kept.delete(info.id)
+    except TruceError as error:
+        raise fail(error) from None
+    stderr.print(f"deleted run {info.id}", highlight=False)
+
+
+#: What ``truce compare`` sets side by side: (column, heading).
+COMPARED = comparison.COMPARED
+
+
+@app.command()
+def compare(
+    runs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Two or more run ids, or scenarios (names or files) to run now and keep."
+        ),
+    ],
+    world: Annotated[
+        str | None,
+        typer.Option("--world", help="The world for the scenarios run now (a name or folder)."),
+    ] = None,
+    max_iterations: Annotated[
+        int, typer.Option("--max-iterations", min=1, help="Cap on the solver's iterations.")
+    ] = DEFAULT_MAX_STEPS,
+    report_path: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write an HTML report with charts here."),
+    ] = None,
+    store: StoreOption = None,
+    no_store: NoStoreOption = False,
+) -> None:
+    """Set runs side by side: welfare, real wage and price index by region, each run's
+    values and its differences from the first run."""
+    if len(runs) < 2:
+        raise fail(InputError("compare needs at least two runs or scenarios"))
+    path = store_path(store, no_store)
+    kept = run_store.RunStore(path) if path is not None else None
+    labelled: list[tuple[str, Result, str | None]] = []
+    try:
+        for name in runs:
+            labelled.append(_run_or_stored(name, kept, world, max_iterations))
+    except TruceError as error:
+        raise fail(error) from None
+    _print_comparison(labelled)
+    if report_path is not None:
+        try:
+            html = comparison.render_comparison_html([(label, r) for label, r, _ in labelled])
+            render.write_report(report_path, html)
+        except TruceError as error:
+            raise fail(error) from None
+        stderr.print(f"wrote {report_path}", highlight=False)
+
+
+def _run_or_stored(
+    name: str, kept: run_store.RunStore | None, world: str | None, max_steps: int
+) -> tuple[str, Result, str | None]:
+    """(label, result, world hash) of a stored run, or of a scenario solved now and kept."""
+    if kept is not None and name in kept:
+        info = kept.info(name)
+        return info.id, kept.get(info.id), info.world_hash
+    try:
+        spec = api.load_scenario(name)
+    except InputError as error:
+        where = f"a run id in {kept.path}" if kept is not None else "a run id (the store is off)"
+        raise InputError(f"{name!r} is neither {where} nor a scenario: {error}") from None
+    world_data = api.load_world(world_name(spec, world))
+    stderr.print(f"solving {spec.name} on {world_data.name} …", highlight=False)
+    result = api.run(world_data, spec, max_steps=max_steps)
+    run_id = keep(result, world_data, spec, kept.path if kept else None, quiet=False)
+    hash_ = kept.info(run_id).world_hash if kept is not None and run_id is not None else None
+    return run_id or spec.name, result, hash_
+
+
+def _print_comparison(labelled: list[tuple[str, Result, str | None]]) -> None:
+    """The runs, one table per compared column, and each run's largest difference."""
+    heads = Table(title="runs compared")
+    for column in ("run", "scenario", "world", "date", "converged"):
+        heads.add_column(column)
+    for label, result, _ in labelled:
+        heads.add_row(
+            label,
+            escape(result.scenario),
+            escape(result.world),
+            str(result.date) if result.date is not None else "",
+            "yes" if result.solver.converged else "no",
+        )
+    stdout.print(heads)
+    hashes = {h for _, _, h in labelled if h is not None}
+    worlds = {r.world for _, r, _ in labelled}
+    if len(hashes) > 1 or len(worlds) > 1:
+        stderr.print(
+            "[yellow]note[/]: the runs were solved on different worlds or world data",
+            highlight=False,
+        )
+    values = [
+        {
+            column: dict(zip(r.regions["region"], r.regions[column], strict=True))
+            for column, _ in COMPARED
+        }
+        for _, r, _ in labelled
+    ]
+    regions: list[str] = []
+    for _, result, _ in labelled:
+        regions += [r for r in result.regions["region"] if r not in regions]
+    first_label = labelled[0][0]
+    largest = [0.0] * len(labelled)
+    for column, heading in COMPARED:
+        table = Table(title=f"{heading} (Δ: difference from {first_label})")
+        table.add_column("region")
+        for k, (label, _, _) in enumerate(labelled):
+            table.add_column(label, justify="right")
+            if k > 0:
+                table.add_column(f"Δ {label}", justify="right")
+        for region in regions:
+            base = values[0][column].get(region)
+            cells: list[str] = []
+            for k, run_values in enumerate(values):
+                value = run_values[column].get(region)
+                cells.append("—" if value is None else signed(value))
+                if k == 0:
+                    continue
+                if value is None or base is None:
+                    cells.append("—")
+                    continue
+                diff = float(value) - float(base)
+                largest[k] = max(largest[k], abs(diff))
+                cells.append(signed(diff))
+            table.add_row(region, *cells)
+        stdout.print(table)
+    for k, (label, _, _) in enumerate(labelled[1:], start=1):
+        stdout.print(
+            f"largest difference of {label} from {first_label}: {largest[k]:.3e} percentage points",
+            highlight=False,
+        )

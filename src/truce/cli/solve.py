@@ -1,0 +1,246 @@
+"""``truce run`` and ``truce timeline``: solve scenarios and print the results."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from truce import api
+from truce.api import DEFAULT_MAX_STEPS
+from truce.cli._common import (
+    FiguresOption,
+    FormatOption,
+    MaxIterationsOption,
+    NoStoreOption,
+    OutputFormat,
+    QuietOption,
+    ReportOption,
+    ScenarioArgument,
+    StoreOption,
+    WorldOption,
+    app,
+    fail,
+    keep,
+    parse_date,
+    region_table,
+    signed,
+    stderr,
+    stdout,
+    store_path,
+    world_name,
+    wrote,
+)
+from truce.errors import TruceError
+from truce.report import charts, render
+from truce.report.result import Result
+from truce.report.timeline import PhaseResult, TimelineResult
+
+
+@app.command()
+def run(
+    scenario: ScenarioArgument,
+    world: WorldOption = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Apply the measures in force on this day (YYYY-MM-DD)."),
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the results JSON here.")
+    ] = None,
+    report_path: ReportOption = None,
+    figures_dir: FiguresOption = None,
+    quiet: QuietOption = False,
+    output: FormatOption = OutputFormat.table,
+    max_iterations: MaxIterationsOption = DEFAULT_MAX_STEPS,
+    store: StoreOption = None,
+    no_store: NoStoreOption = False,
+) -> None:
+    """Solve a scenario and print welfare, wages and prices by region.
+
+    Each successful run is kept in the run store (see ``truce runs``); its id goes to
+    stderr.
+    """
+    on_date = parse_date(date)
+    try:
+        spec = api.load_scenario(scenario)
+        world_data = api.load_world(world_name(spec, world))
+        if not quiet:
+            stderr.print(f"solving {spec.name} on {world_data.name} …", highlight=False)
+        result = api.run(world_data, spec, date=on_date, max_steps=max_iterations)
+        if json_path is not None:
+            result.to_json(json_path)
+        if report_path is not None:
+            render.write_report(
+                report_path, render.render_html(result, scenario=spec, world=world_data)
+            )
+        if figures_dir is not None:
+            render.write_figures(
+                figures_dir, charts.matplotlib_figures(result, world_data.currency)
+            )
+    except TruceError as error:
+        raise fail(error) from None
+    keep(result, world_data, spec, store_path(store, no_store), quiet=quiet)
+    if quiet:
+        return
+    solver = result.solver
+    stderr.print(
+        f"converged in {solver.iterations} iterations, residual {solver.residual:.1e}, "
+        f"{solver.seconds:.2f} s",
+        highlight=False,
+    )
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
+    elif output is OutputFormat.csv:
+        sys.stdout.write(result.regions.to_csv(index=False))
+    else:
+        stdout.print(region_table(result))
+        constrained = _measure_rows(result)
+        if constrained is not None:
+            stdout.print(constrained)
+    wrote(json_path, report_path, figures_dir)
+
+
+def _measure_rows(result: Result) -> Table | None:
+    """Caps and floors: whether each binds and its equivalent rate (None if none)."""
+    rows = result.measures
+    rows = rows[rows["in_force"] & (rows["binding"] | rows["equivalent_rate"].notna())]
+    if rows.empty:
+        return None
+    table = Table(title="constraints")
+    for column in ("#", "kind", "binding", "equivalent rate"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for row in rows.itertuples(index=False):
+        rate = "ban" if row.equivalent_rate is None else f"{100 * row.equivalent_rate:.2f}%"
+        table.add_row(str(row.index), row.kind, "yes" if row.binding else "no", rate)
+    return table
+
+
+#: Up to this many phases, ``truce timeline`` prints regions × phases; beyond, one row
+#: per phase with the focus regions and the largest movers.
+WIDE_PHASES = 6
+#: Regions shown in every phase row of a long timeline, when the world has them.
+FOCUS_REGIONS = ("USA", "CHN")
+
+
+@app.command()
+def timeline(
+    scenario: ScenarioArgument,
+    world: WorldOption = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the timeline JSON here.")
+    ] = None,
+    report_path: ReportOption = None,
+    figures_dir: FiguresOption = None,
+    quiet: QuietOption = False,
+    output: FormatOption = OutputFormat.table,
+    max_iterations: MaxIterationsOption = DEFAULT_MAX_STEPS,
+) -> None:
+    """Solve a dated scenario phase by phase and print welfare by region and phase.
+
+    The phases are the spans between the scenario's start and end dates, beginning with
+    the span before the first date; each is solved on its first day.
+    """
+    try:
+        spec = api.load_scenario(scenario)
+        world_data = api.load_world(world_name(spec, world))
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=True,
+            disable=quiet,
+        )
+        with bar:
+            task = bar.add_task(f"solving {spec.name} on {world_data.name}", total=None)
+
+            def progress(done: int, total: int, phase: api.Phase) -> None:
+                bar.update(task, completed=done, total=total, description=escape(phase.label))
+
+            result = api.timeline(world_data, spec, max_steps=max_iterations, progress=progress)
+        if json_path is not None:
+            result.to_json(json_path)
+        if report_path is not None:
+            render.write_report(
+                report_path,
+                render.render_timeline_html(result, scenario=spec, world=world_data),
+            )
+        if figures_dir is not None:
+            render.write_figures(figures_dir, charts.timeline_matplotlib_figures(result))
+    except TruceError as error:
+        raise fail(error) from None
+    if quiet:
+        return
+    solver = result.solver
+    stderr.print(
+        f"{len(result.phases)} phases solved in {solver.iterations} iterations, largest "
+        f"residual {solver.residual:.1e}, {solver.seconds:.2f} s",
+        highlight=False,
+    )
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
+    elif output is OutputFormat.csv:
+        sys.stdout.write(result.table.to_csv(index=False))
+    elif len(result.phases) <= WIDE_PHASES:
+        stdout.print(_phase_columns(result))
+    else:
+        stdout.print(_phase_rows(result))
+    wrote(json_path, report_path, figures_dir)
+
+
+def _phase_header(phase: PhaseResult) -> str:
+    if phase.start is None:
+        return "always" if phase.end is None else f"before\n{phase.end}"
+    if phase.end is None:
+        return f"from\n{phase.start}"
+    return f"{phase.start}\nto {phase.end}"
+
+
+def _phase_columns(result: TimelineResult) -> Table:
+    """Regions down, phases across: welfare % of every region in every phase."""
+    table = Table(title=f"welfare % by phase: {escape(result.scenario)} on {result.world}")
+    table.add_column("region")
+    for phase in result.phases:
+        table.add_column(_phase_header(phase), justify="right")
+    welfare = [
+        dict(zip(p.result.regions["region"], p.result.regions["welfare_pct"], strict=True))
+        for p in result.phases
+    ]
+    for region in result.phases[0].result.regions["region"]:
+        table.add_row(region, *(signed(w[region]) for w in welfare))
+    return table
+
+
+def _phase_rows(result: TimelineResult) -> Table:
+    """One row per phase: welfare % of the focus regions and of the largest movers."""
+    table = Table(title=f"welfare % by phase: {escape(result.scenario)} on {result.world}")
+    regions = list(result.phases[0].result.regions["region"])
+    focus = [r for r in FOCUS_REGIONS if r in regions]
+    table.add_column("phase")
+    for region in focus:
+        table.add_column(region, justify="right")
+    table.add_column("largest gain", justify="right")
+    table.add_column("largest loss", justify="right")
+    for phase in result.phases:
+        welfare = dict(
+            zip(phase.result.regions["region"], phase.result.regions["welfare_pct"], strict=True)
+        )
+        others = sorted((w, r) for r, w in welfare.items() if r not in focus)
+        gain = f"{others[-1][1]} {signed(others[-1][0])}" if others else ""
+        loss = f"{others[0][1]} {signed(others[0][0])}" if others else ""
+        table.add_row(phase.label, *(signed(welfare[r]) for r in focus), gain, loss)
+    return table
