@@ -3,7 +3,7 @@
 Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), "Making America Great Again? The
 Economic Impacts of Liberation Day Tariffs", J. Int. Econ.  The settings are fixed in
 ``design/MODELS.md`` §2; this module holds the data construction, the calibration of the
-local-distribution shares ν, the equilibrium in changes and its bounded Newton solve.
+local-distribution shares ν, the equilibrium in changes and its bounded Newton–Krylov solve.
 The source files are read by :mod:`truce.data.sources.liberation_day`.
 
 Notation (all arrays float64; flows indexed ``[exporter j, importer i]``):
@@ -42,6 +42,7 @@ from functools import partial
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import lineax as lx
 from jaxtyping import Array, Bool, Float, Int
 
 from truce.errors import NonConvergenceError
@@ -319,8 +320,15 @@ def _solve(
 
     def body(c):
         z, f, damping, k = c
-        J = jax.jacfwd(F)(z)
-        dz = jnp.linalg.solve(J, -f)
+        # Newton-Krylov: the Newton step from GMRES on Jacobian-vector products, each
+        # O(N^2), instead of a dense 3N x 3N Jacobian (3N forward passes).
+        operator = lx.JacobianLinearOperator(lambda x, _: F(x), z)
+        dz = lx.linear_solve(
+            operator,
+            -f,
+            solver=lx.GMRES(rtol=1e-6, atol=1e-14, restart=60, max_steps=600),
+            throw=False,
+        ).value
         dz = dz * jnp.minimum(1.0, MAX_LOG_STEP / jnp.maximum(jnp.max(jnp.abs(dz)), 1e-300))
 
         # Backtrack (bounded) until the residual norm falls.
