@@ -209,3 +209,15 @@ def test_capped_solve_raises(data, source):
     with pytest.raises(NonConvergenceError) as err:
         ilms.solve(data, t, max_steps=1)
     assert err.value.iterations == 1 and err.value.residual > 1e-11
+
+
+def test_a_solve_from_the_worlds_base_jacobian_agrees(data, case1):
+    # Two routes to the same equilibrium: Broyden updates from the world's no-tariff
+    # Jacobian, and from the exact Jacobian at the start (the fixture); they must agree
+    # to the solver's tolerance.
+    t, eq = case1
+    start = ilms.base_inverse_jacobian(data)
+    again = ilms.solve(data, t, start_inverse=start)
+    assert bool(again.converged)
+    np.testing.assert_allclose(again.w_hat, eq.w_hat, rtol=1e-10)
+    np.testing.assert_allclose(again.welfare_pct, eq.welfare_pct, atol=1e-9)

@@ -3,7 +3,7 @@
 Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), "Making America Great Again? The
 Economic Impacts of Liberation Day Tariffs", J. Int. Econ.  The settings are fixed in
 ``design/MODELS.md`` §2; this module holds the data construction, the calibration of the
-local-distribution shares ν, the equilibrium in changes and its bounded Newton–Krylov solve.
+local-distribution shares ν, the equilibrium in changes and its bounded Newton–Broyden solve.
 The source files are read by :mod:`truce.data.sources.liberation_day`.
 
 Notation (all arrays float64; flows indexed ``[exporter j, importer i]``):
@@ -42,7 +42,6 @@ from functools import partial
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import lineax as lx
 from jaxtyping import Array, Bool, Float, Int
 
 from truce.errors import NonConvergenceError
@@ -309,52 +308,94 @@ class IlmsEquilibrium(eqx.Module):
     """Largest violation of any condition, the replaced wage equation included."""
 
 
+def base_inverse_jacobian(
+    data: IlmsData, params: Params | None = None, *, rebate: str = INCOME_TAX
+) -> Float[Array, "m m"]:
+    """The inverse Jacobian of the conditions at the base without tariffs.
+
+    It depends on the world only, so callers that solve many scenarios on one world can
+    compute it once and pass it to :func:`solve` (``start_inverse``): Broyden updates
+    from it then need no Jacobian of their own.
+    """
+    prm = default_params(data) if params is None else params
+    n = data.E_i.shape[0]
+    free = jnp.zeros((n, n))
+    return _inverse_jacobian(data, prm, free, jnp.zeros(3 * n), rebate)
+
+
+@partial(jax.jit, static_argnames=("rebate",))
+def _inverse_jacobian(data, prm, t_ji, z, rebate):
+    return jnp.linalg.inv(jax.jacfwd(lambda x: _residual(data, prm, t_ji, x, rebate))(z))
+
+
 @partial(jax.jit, static_argnames=("rebate", "max_steps"))
 def _solve(
-    data: IlmsData, prm: Params, t_ji: Array, tol: float, max_steps: int, rebate: str
+    data: IlmsData,
+    prm: Params,
+    t_ji: Array,
+    J_inv0: Array,
+    have_inverse: Array,
+    tol: float,
+    max_steps: int,
+    rebate: str,
 ) -> IlmsEquilibrium:
     n = data.E_i.shape[0]
 
     def F(z):
         return _residual(data, prm, t_ji, z, rebate)
 
-    def body(c):
-        z, f, damping, k = c
-        # Newton-Krylov: the Newton step from GMRES on Jacobian-vector products, each
-        # O(N^2), instead of a dense 3N x 3N Jacobian (3N forward passes).
-        operator = lx.JacobianLinearOperator(lambda x, _: F(x), z)
-        dz = lx.linear_solve(
-            operator,
-            -f,
-            solver=lx.GMRES(rtol=1e-6, atol=1e-14, restart=60, max_steps=600),
-            throw=False,
-        ).value
+    # Newton's method with Broyden updates of the inverse Jacobian: the exact Jacobian is
+    # computed only when no inverse was given or a Broyden step fails to reduce the
+    # residual; steps are capped in length and halved when a fresh Jacobian still fails.
+    def refresh(c):
+        J_inv = jnp.linalg.inv(jax.jacfwd(F)(c["z"]))
+        return dict(c, J_inv=J_inv, stale=jnp.asarray(False), fresh=jnp.asarray(True))
+
+    def attempt(c):
+        dz = -c["J_inv"] @ c["f"]
         dz = dz * jnp.minimum(1.0, MAX_LOG_STEP / jnp.maximum(jnp.max(jnp.abs(dz)), 1e-300))
-
-        # Backtrack (bounded) until the residual norm falls.
-        def shorter(b):
-            step, _, _ = b
-            step = 0.5 * step
-            f_try = F(z + step * dz)
-            return step, f_try, jnp.linalg.norm(f_try)
-
-        def worse(b):
-            step, _, norm = b
-            bad = ~jnp.isfinite(norm) | (norm >= jnp.linalg.norm(f))
-            return bad & (step > 1e-6)
-
-        f_full = F(z + damping * dz)
-        step, f_new, _ = jax.lax.while_loop(
-            worse, shorter, (damping, f_full, jnp.linalg.norm(f_full))
+        dz = dz * c["damping"]
+        f_new = F(c["z"] + dz)
+        improved = jnp.all(jnp.isfinite(f_new)) & (jnp.linalg.norm(f_new) < jnp.linalg.norm(c["f"]))
+        u = c["J_inv"] @ (f_new - c["f"])
+        denom = dz @ u
+        safe = jnp.abs(denom) > 1e-300
+        update = jnp.outer(dz - u, dz @ c["J_inv"]) / jnp.where(safe, denom, 1.0)
+        accepted = dict(
+            c,
+            z=c["z"] + dz,
+            f=f_new,
+            J_inv=jnp.where(safe, c["J_inv"] + update, c["J_inv"]),
+            fresh=jnp.asarray(False),
+            damping=jnp.minimum(1.0, 2.0 * c["damping"]),
         )
-        return z + step * dz, f_new, jnp.minimum(1.0, 2.0 * step), k + 1
+        rejected = dict(
+            c,
+            damping=jnp.where(c["fresh"], 0.5 * c["damping"], c["damping"]),
+            stale=~c["fresh"],
+        )
+        return jax.tree.map(lambda a, r: jnp.where(improved, a, r), accepted, rejected)
+
+    def body(c):
+        c = jax.lax.cond(c["stale"], refresh, attempt, c)
+        return dict(c, k=c["k"] + 1)
 
     def keep_going(c):
-        _, f, damping, k = c
-        return (jnp.max(jnp.abs(f)) > tol) & (k < max_steps) & (damping > 1e-6)
+        unsolved = jnp.max(jnp.abs(c["f"])) > tol
+        return (unsolved | c["stale"]) & (c["k"] < max_steps) & (c["damping"] > 1e-6)
 
     z0 = jnp.zeros(3 * n)
-    z, _, _, k = jax.lax.while_loop(keep_going, body, (z0, F(z0), jnp.asarray(1.0), 0))
+    init = dict(
+        z=z0,
+        f=F(z0),
+        J_inv=J_inv0,
+        stale=~have_inverse,
+        fresh=jnp.asarray(False),
+        damping=jnp.asarray(1.0),
+        k=jnp.asarray(0),
+    )
+    c = jax.lax.while_loop(keep_going, body, init)
+    z, k = c["z"], c["k"]
 
     s = _state(data, prm, t_ji, z, rebate)
     f = F(z)
@@ -398,17 +439,23 @@ def solve(
     rebate: str = INCOME_TAX,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
+    start_inverse: Array | None = None,
     throw: bool = True,
 ) -> IlmsEquilibrium:
     """Solve the ILMS equilibrium in changes for tariffs ``t_ji`` (``[exporter, importer]``).
 
+    ``start_inverse`` (from :func:`base_inverse_jacobian`) lets the solver start from the
+    world's base Jacobian instead of computing one.
     ``rebate`` is :data:`INCOME_TAX` (Case 1) or :data:`LUMP_SUM` (Case 2).  With
     ``throw=True`` a solve that hits ``max_steps``, stalls, or leaves a condition violated
     by more than ten times ``tol`` raises :class:`~truce.errors.NonConvergenceError`.
     """
     prm = default_params(data) if params is None else params
     t_ji = jnp.asarray(t_ji, dtype=jnp.float64)
-    eq = _solve(data, prm, t_ji, tol, max_steps, rebate)
+    m = 3 * data.E_i.shape[0]
+    have = start_inverse is not None
+    J_inv0 = jnp.asarray(start_inverse) if have else jnp.eye(m)
+    eq = _solve(data, prm, t_ji, J_inv0, jnp.asarray(have), tol, max_steps, rebate)
     if throw and not bool(eq.converged):
         raise NonConvergenceError(
             f"the ilms2025 solver did not converge: {int(eq.iterations)} iterations "
