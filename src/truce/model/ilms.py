@@ -45,6 +45,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int
 
 from truce.errors import NonConvergenceError
+from truce.model.broyden import newton_broyden
 
 #: Trade elasticity ε of the main analysis.
 EPS = 4.0
@@ -333,8 +334,7 @@ def _solve(
     data: IlmsData,
     prm: Params,
     t_ji: Array,
-    J_inv0: Array,
-    have_inverse: Array,
+    J_inv0: Array | None,
     tol: float,
     max_steps: int,
     rebate: str,
@@ -344,58 +344,16 @@ def _solve(
     def F(z):
         return _residual(data, prm, t_ji, z, rebate)
 
-    # Newton's method with Broyden updates of the inverse Jacobian: the exact Jacobian is
-    # computed only when no inverse was given or a Broyden step fails to reduce the
-    # residual; steps are capped in length and halved when a fresh Jacobian still fails.
-    def refresh(c):
-        J_inv = jnp.linalg.inv(jax.jacfwd(F)(c["z"]))
-        return dict(c, J_inv=J_inv, stale=jnp.asarray(False), fresh=jnp.asarray(True))
-
-    def attempt(c):
-        dz = -c["J_inv"] @ c["f"]
-        dz = dz * jnp.minimum(1.0, MAX_LOG_STEP / jnp.maximum(jnp.max(jnp.abs(dz)), 1e-300))
-        dz = dz * c["damping"]
-        f_new = F(c["z"] + dz)
-        improved = jnp.all(jnp.isfinite(f_new)) & (jnp.linalg.norm(f_new) < jnp.linalg.norm(c["f"]))
-        u = c["J_inv"] @ (f_new - c["f"])
-        denom = dz @ u
-        safe = jnp.abs(denom) > 1e-300
-        update = jnp.outer(dz - u, dz @ c["J_inv"]) / jnp.where(safe, denom, 1.0)
-        accepted = dict(
-            c,
-            z=c["z"] + dz,
-            f=f_new,
-            J_inv=jnp.where(safe, c["J_inv"] + update, c["J_inv"]),
-            fresh=jnp.asarray(False),
-            damping=jnp.minimum(1.0, 2.0 * c["damping"]),
-        )
-        rejected = dict(
-            c,
-            damping=jnp.where(c["fresh"], 0.5 * c["damping"], c["damping"]),
-            stale=~c["fresh"],
-        )
-        return jax.tree.map(lambda a, r: jnp.where(improved, a, r), accepted, rejected)
-
-    def body(c):
-        c = jax.lax.cond(c["stale"], refresh, attempt, c)
-        return dict(c, k=c["k"] + 1)
-
-    def keep_going(c):
-        unsolved = jnp.max(jnp.abs(c["f"])) > tol
-        return (unsolved | c["stale"]) & (c["k"] < max_steps) & (c["damping"] > 1e-6)
-
-    z0 = jnp.zeros(3 * n)
-    init = dict(
-        z=z0,
-        f=F(z0),
-        J_inv=J_inv0,
-        stale=~have_inverse,
-        fresh=jnp.asarray(False),
-        damping=jnp.asarray(1.0),
-        k=jnp.asarray(0),
+    result = newton_broyden(
+        lambda z, _: (F(z), None),
+        jnp.zeros(3 * n),
+        None,
+        tol=tol,
+        max_steps=max_steps,
+        max_step=MAX_LOG_STEP,
+        inverse_jacobian=J_inv0,
     )
-    c = jax.lax.while_loop(keep_going, body, init)
-    z, k = c["z"], c["k"]
+    z, k = result.z, result.steps
 
     s = _state(data, prm, t_ji, z, rebate)
     f = F(z)
@@ -452,10 +410,8 @@ def solve(
     """
     prm = default_params(data) if params is None else params
     t_ji = jnp.asarray(t_ji, dtype=jnp.float64)
-    m = 3 * data.E_i.shape[0]
-    have = start_inverse is not None
-    J_inv0 = jnp.asarray(start_inverse) if have else jnp.eye(m)
-    eq = _solve(data, prm, t_ji, J_inv0, jnp.asarray(have), tol, max_steps, rebate)
+    J_inv0 = None if start_inverse is None else jnp.asarray(start_inverse)
+    eq = _solve(data, prm, t_ji, J_inv0, tol, max_steps, rebate)
     if throw and not bool(eq.converged):
         raise NonConvergenceError(
             f"the ilms2025 solver did not converge: {int(eq.iterations)} iterations "

@@ -9,12 +9,9 @@ folded in, and one Fischer–Burmeister equation per constraint, which is zero e
 when the complementarity conditions hold (equivalent ≥ 0, quantity within its bound,
 and one of the two slack).
 
-The outer solver is Newton's method with Broyden updates between Jacobian refreshes:
-the exact Jacobian (forward mode through the inner fixed points, which carry implicit
-derivatives) is computed at the start and again only when a Broyden step fails to
-reduce the residual; steps are capped in length and halved on failure.  The inner
-fixed points are warm-started from the last outer iterate, so late outer steps cost a
-few inner passes each.
+The outer solver is Newton's method with Broyden updates (:mod:`truce.model.broyden`,
+shared with the ``ilms2025`` model); its residual carries the inner fixed points'
+solutions as warm starts, so late outer steps cost a few inner passes each.
 
 The outcome (converged, iterations, residual) is part of the returned value; the
 Python wrapper raises :class:`~truce.errors.NonConvergenceError` when asked to.
@@ -31,6 +28,7 @@ from jaxtyping import Array, Bool, Float, Int
 
 from truce.errors import NonConvergenceError
 from truce.model.baseline import Baseline, Shock
+from truce.model.broyden import newton_broyden
 from truce.model.equations import (
     Flows,
     cap_quantity_k,
@@ -178,92 +176,23 @@ def _solve(
     tol: float,
     max_steps: int,
 ) -> Equilibrium:
-    def residual(z, log_P0, X0):
-        point = _evaluate(baseline, shock, z, log_P0, X0)
+    def residual(z, inner):
+        point = _evaluate(baseline, shock, z, *inner)
         return _conditions(baseline, shock, numeraire_n, z, point), (point.log_P, point.X)
 
-    def refresh(s):
-        # The exact Jacobian, with the residual and inner solutions as by-products.
-        def with_aux(z):
-            f, inner = residual(z, s["log_P"], s["X"])
-            return f, (f, inner)
-
-        jac, (f, (log_P, X)) = jax.jacfwd(with_aux, has_aux=True)(s["z"])
-        return dict(
-            s,
-            f=f,
-            log_P=log_P,
-            X=X,
-            J_inv=jnp.linalg.inv(jac),
-            stale=jnp.asarray(False),
-            fresh=jnp.asarray(True),
-            damping=jnp.asarray(1.0),
-            jacobians=s["jacobians"] + 1,
-        )
-
-    def attempt(s):
-        dz = -s["J_inv"] @ s["f"]
-        dz = dz * jnp.minimum(1.0, MAX_LOG_STEP / jnp.maximum(_max_abs(dz), 1e-300))
-        dz = dz * s["damping"]
-        f_new, (log_P_new, X_new) = residual(s["z"] + dz, s["log_P"], s["X"])
-        improved = jnp.all(jnp.isfinite(f_new)) & (jnp.linalg.norm(f_new) < jnp.linalg.norm(s["f"]))
-        # Good Broyden update of the inverse Jacobian (Sherman-Morrison).
-        df = f_new - s["f"]
-        J_inv_df = s["J_inv"] @ df
-        denom = dz @ J_inv_df
-        safe = jnp.abs(denom) > 1e-300
-        update = jnp.outer(dz - J_inv_df, dz @ s["J_inv"]) / jnp.where(safe, denom, 1.0)
-        accepted = dict(
-            s,
-            z=s["z"] + dz,
-            f=f_new,
-            log_P=log_P_new,
-            X=X_new,
-            J_inv=jnp.where(safe, s["J_inv"] + update, s["J_inv"]),
-            fresh=jnp.asarray(False),
-            damping=jnp.minimum(1.0, 2.0 * s["damping"]),
-        )
-        # On failure a stale Jacobian is refreshed (next iteration); a fresh one that
-        # still fails gets a shorter step.
-        rejected = dict(
-            s,
-            damping=jnp.where(s["fresh"], 0.5 * s["damping"], s["damping"]),
-            stale=~s["fresh"],
-        )
-        return jax.tree.map(lambda a, r: jnp.where(improved, a, r), accepted, rejected)
-
-    def keep_going(s):
-        converged = _max_abs(s["f"]) <= tol
-        return (~converged | s["stale"]) & (s["step"] < max_steps) & (s["damping"] > 1e-6)
-
-    def body(s):
-        s = jax.lax.cond(s["stale"], refresh, attempt, s)
-        return dict(s, step=s["step"] + 1)
-
     z0, log_P0, X0 = start
-    m = z0.shape[0]
-    init = dict(
-        z=z0,
-        f=jnp.full(m, jnp.inf),
-        log_P=log_P0,
-        X=X0,
-        J_inv=jnp.eye(m),
-        stale=jnp.asarray(True),
-        fresh=jnp.asarray(False),
-        damping=jnp.asarray(1.0),
-        step=jnp.asarray(0),
-        jacobians=jnp.asarray(0),
+    s = newton_broyden(
+        residual, z0, (log_P0, X0), tol=tol, max_steps=max_steps, max_step=MAX_LOG_STEP
     )
-    s = jax.lax.while_loop(keep_going, body, init)
 
     # Evaluate every condition at the returned point, independently of the loop's test:
     # one more pass of each inner map must leave its solution where it is.
-    z = s["z"]
+    z = s.z
     n = baseline.va_n.shape[0]
     log_w, u_cap, v_floor = _split(shock, z, n)
     wedges = policy_wedges(baseline, shock, u_cap, v_floor)
     A_sni = weighted_shares_sni(baseline, wedges)
-    log_P, X = s["log_P"], s["X"]
+    log_P, X = s.aux
     w = jnp.exp(log_w)
     log_c = log_unit_cost_sn(baseline, log_w, log_P)
     pi = trade_shares_sni(baseline, A_sni, log_c, log_P)
@@ -298,9 +227,9 @@ def _solve(
         floor_rate_f=-jnp.expm1(-v_floor),
         floor_value_f=floors,
         log_unknowns=z,
-        converged=(residual_value <= 10.0 * tol) & (s["step"] < max_steps),
-        iterations=s["step"],
-        jacobians=s["jacobians"],
+        converged=(residual_value <= 10.0 * tol) & (s.steps < max_steps),
+        iterations=s.steps,
+        jacobians=s.jacobians,
         residual=residual_value,
     )
 
