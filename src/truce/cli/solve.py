@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.markup import escape
 from rich.progress import (
@@ -101,16 +102,22 @@ def run(
         f"{solver.seconds:.2f} s",
         highlight=False,
     )
-    if output is OutputFormat.json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
-    elif output is OutputFormat.csv:
-        sys.stdout.write(result.regions.to_csv(index=False))
+    if output is not OutputFormat.table:
+        _write_plain(output, result.to_dict(), result.regions)
     else:
         stdout.print(region_table(result))
         constrained = _measure_rows(result)
         if constrained is not None:
             stdout.print(constrained)
     wrote(json_path, report_path, figures_dir)
+
+
+def _write_plain(output: OutputFormat, document: dict, table: pd.DataFrame) -> None:
+    """The results JSON, or the main table as CSV, on stdout."""
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(document, indent=1, allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(table.to_csv(index=False))
 
 
 def _measure_rows(result: Result) -> Table | None:
@@ -191,10 +198,8 @@ def timeline(
         f"residual {solver.residual:.1e}, {solver.seconds:.2f} s",
         highlight=False,
     )
-    if output is OutputFormat.json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
-    elif output is OutputFormat.csv:
-        sys.stdout.write(result.table.to_csv(index=False))
+    if output is not OutputFormat.table:
+        _write_plain(output, result.to_dict(), result.table)
     elif len(result.phases) <= WIDE_PHASES:
         stdout.print(_phase_columns(result))
     else:
