@@ -8,7 +8,9 @@ that later checks can rely on clean data:
 2. cells: no missing value, no duplicate key, every code known, no negative value,
    tariff or share, ``theta`` > 0 and finite, no tariff on a domestic row;
 3. identities: gross output = value added + intermediate purchases, non-negative final
-   demand, and final-demand shares that sum to one.
+   demand, and final-demand shares that sum to one.  A world with a ``distribution``
+   table (local-distribution shares ν, as in the ``ilms2025`` model) earns
+   Σ_j (1 − ν_j) X_ij + ν_i Σ_j X_ji instead of its gross output.
 
 Identities hold when a cell is off by at most :data:`REL_TOL` of its gross output (or
 absorption), plus a floor of :data:`FLOOR_REL` of world gross output for empty cells.
@@ -138,6 +140,9 @@ def _check_table_cells(
             flag(x <= 0, lambda i, x=x: f"theta {fmt_number(x[i])} must be > 0")
         else:
             flag(x < 0, lambda i, c=c, x=x: f"{c} {fmt_number(x[i])} is negative")
+    if schema.name == "distribution":
+        share = df["share"].to_numpy()
+        flag(share >= 1, lambda i: f"share {fmt_number(share[i])} must be below 1")
     if schema.name == "trade":
         tariff = df["tariff"].to_numpy()
         domestic = (df["exporter"] == df["importer"]).to_numpy(dtype=bool) & (tariff != 0)
@@ -159,6 +164,18 @@ def _cell_sum(
     return summed.reindex(index, fill_value=0.0).to_numpy(dtype=np.float64)
 
 
+def _earned_with_distribution(
+    trade: pd.DataFrame, dist: pd.DataFrame, cells: pd.MultiIndex
+) -> np.ndarray:
+    """What each region-sector's factors earn when buyers distribute locally: the
+    exporter keeps (1 − ν_importer) of each sale and the importer's factors earn the
+    margin ν_importer on it (ν from ``dist``, 0 for regions it omits)."""
+    nu = dist.set_index("region")["share"]
+    margin = trade["importer"].map(nu).fillna(0.0).astype("float64") * trade["value"]
+    kept = _cell_sum(trade, ["exporter", "sector"], trade["value"] - margin, cells)
+    return kept + _cell_sum(trade, ["importer", "sector"], margin, cells)
+
+
 def _check_identities(
     tables: Mapping[str, pd.DataFrame | None], labels: Mapping[str, str], p: Problems
 ) -> None:
@@ -169,6 +186,12 @@ def _check_identities(
         [regions["region"], sectors["sector"]], names=["region", "sector"]
     )
     gross = _cell_sum(trade, ["exporter", "sector"], None, cells)
+    earned, earned_what, earned_name = gross, "gross output {} (trade)", "gross output"
+    dist = tables["distribution"]
+    if dist is not None:
+        earned = _earned_with_distribution(trade, dist, cells)
+        earned_what = "sales {} net of distribution"
+        earned_name = "net sales"
     added = _cell_sum(va, ["region", "sector"], None, cells)
     bought = _cell_sum(io, ["region", "output_sector"], None, cells)
     paid = trade["value"] * (1.0 + trade["tariff"])
@@ -178,8 +201,8 @@ def _check_identities(
     r = cells.get_level_values(0)
     s = cells.get_level_values(1)
 
-    off = gross - added - bought
-    bad = np.abs(off) > REL_TOL * gross + floor
+    off = earned - added - bought
+    bad = np.abs(off) > REL_TOL * earned + floor
     src = (
         "value added + intermediate purchases (io)"
         if io is not None
@@ -189,9 +212,9 @@ def _check_identities(
         labels.get("value_added", "value_added"),
         bad,
         lambda i: (
-            f"row (region={r[i]}, sector={s[i]}): gross output {fmt_number(gross[i])} (trade) "
+            f"row (region={r[i]}, sector={s[i]}): {earned_what.format(fmt_number(earned[i]))} "
             f"differs from {src} {fmt_number(added[i] + bought[i])} by {fmt_number(off[i])}"
-            + (f" ({abs(off[i]) / gross[i]:.3%} of gross output)" if gross[i] > 0 else "")
+            + (f" ({abs(off[i]) / earned[i]:.3%} of {earned_name})" if earned[i] > 0 else "")
         ),
     )
 

@@ -1,7 +1,7 @@
 """The tables of a world folder: their columns, keys and how problems are reported.
 
-One :class:`TableSchema` per table of CONTRACTS §1 (plus the optional ``final_demand``
-table).  :class:`Problems` collects offending cells across checks and raises one
+One :class:`TableSchema` per table of CONTRACTS §1, plus two optional ones: ``final_demand``
+and ``distribution`` (local-distribution shares, see :mod:`truce.data._checks`).  :class:`Problems` collects offending cells across checks and raises one
 :class:`~truce.errors.WorldError` that lists at most :data:`MAX_LISTED` of them.
 """
 
@@ -77,6 +77,14 @@ SCHEMAS: dict[str, TableSchema] = {
             ("share",),
             required=False,
             codes=(("region", "regions"), ("sector", "sectors")),
+        ),
+        TableSchema(
+            "distribution",
+            ("region",),
+            ("region",),
+            ("share",),
+            required=False,
+            codes=(("region", "regions"),),
         ),
     )
 }

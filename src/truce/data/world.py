@@ -35,6 +35,10 @@ _META_TYPES: dict[str, type] = {
     "description": str,
     "sources": list,
 }
+#: Keys world.toml may hold besides the required ones.
+_OPTIONAL_META: dict[str, type] = {"model": str}
+#: Models a world may name in ``model`` (the one its scenarios run on by default).
+WORLD_MODELS: tuple[str, ...] = ("caliendo-parro", "ilms2025")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -63,6 +67,12 @@ class World:
     """Columns ``region``, ``input_sector``, ``output_sector``, ``value`` (tariffs included)."""
     final_demand: pd.DataFrame | None = None
     """Columns ``region``, ``sector``, ``share``: final-demand shares, when given."""
+    distribution: pd.DataFrame | None = None
+    """Columns ``region``, ``share``: the share ν of the value of goods a region buys
+    that accrues to its own factors (local distribution), when given."""
+    model: str | None = None
+    """The model the world is calibrated for (``world.toml`` key ``model``); ``None``
+    means the default, ``caliendo-parro``."""
     path: Path | None = None
     """The folder the world was read from, if any."""
 
@@ -82,6 +92,8 @@ def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
     meta: dict[str, object] = {k: getattr(world, k) for k in _META_TYPES}
     if isinstance(world.sources, tuple | list):
         meta["sources"] = list(world.sources)
+    if world.model is not None:
+        meta["model"] = world.model
     _check_meta(meta, "world", problems)
     problems.raise_if_any()
     tables = validate_tables({n: world.table(n) for n in TABLES}, labels or {})
@@ -91,6 +103,7 @@ def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
         currency=world.currency,
         description=world.description,
         sources=tuple(world.sources),
+        model=world.model,
         path=world.path,
         **tables,  # type: ignore[arg-type]
     )
@@ -109,8 +122,12 @@ def _check_meta(meta: dict[str, object], label: str, problems: Problems) -> None
         elif key == "name" and not value:
             problems.add(label, "key 'name' must not be empty")
     for key in meta:
-        if key not in _META_TYPES:
+        if key not in _META_TYPES and key not in _OPTIONAL_META:
             problems.add(label, f"unknown key {key!r}")
+    model = meta.get("model")
+    if model is not None and model not in WORLD_MODELS:
+        known = ", ".join(WORLD_MODELS)
+        problems.add(label, f"key 'model': {model!r} is not a model (known: {known})")
 
 
 def read_world(folder: str | os.PathLike[str]) -> World:
@@ -161,6 +178,7 @@ def read_world(folder: str | os.PathLike[str]) -> World:
         currency=meta["currency"],
         description=meta["description"],
         sources=tuple(meta["sources"]),
+        model=meta.get("model"),
         path=folder,
         **checked,  # type: ignore[arg-type]
     )
@@ -243,6 +261,7 @@ def _world_toml(world: World) -> str:
         f"currency = {_toml_string(world.currency)}\n"
         f"description = {_toml_string(world.description)}\n"
         f"sources = [\n{sources}]\n"
+        + (f"model = {_toml_string(world.model)}\n" if world.model is not None else "")
     )
 
 

@@ -175,9 +175,22 @@ def build_data(flows_ji: Array, gdp_i: Array, us: int) -> IlmsData:
     nu_i = jnp.full(n, nu2[0]).at[us].set(nu2[1])
     E0 = gdp_i + _transfers(flows_ji, gdp_i, nu_i)
     domestic = jnp.maximum(E0 - flows_ji.sum(axis=0), 0.0)
-    X_ji = flows_ji + jnp.diag(domestic)
+    return data_from_flows(flows_ji + jnp.diag(domestic), nu_i)
+
+
+def factor_income(X_ji: Array, nu_i: Array) -> Array:
+    """``Y_i = Σ_j (1 − ν_j) X_ij + ν_i Σ_j X_ji``: sales net of the buyers' local
+    distribution, plus the distribution margin on the country's own purchases."""
+    return ((1.0 - nu_i)[None, :] * X_ji).sum(axis=1) + nu_i * X_ji.sum(axis=0)
+
+
+def data_from_flows(X_ji: Array, nu_i: Array) -> IlmsData:
+    """The base equilibrium from a complete flow matrix (domestic sales on the diagonal)
+    and the local-distribution shares ν: E, Y, T and λ as in MODELS.md §2."""
+    X_ji = jnp.asarray(X_ji, dtype=jnp.float64)
+    nu_i = jnp.asarray(nu_i, dtype=jnp.float64)
     E_i = X_ji.sum(axis=0)
-    Y_i = ((1.0 - nu_i)[None, :] * X_ji).sum(axis=1) + nu_i * E_i
+    Y_i = factor_income(X_ji, nu_i)
     return IlmsData(
         X_ji=X_ji,
         nu_i=nu_i,
@@ -421,3 +434,52 @@ def solve(
             residual=float(eq.residual),
         )
     return eq
+
+
+# ------------------------------------------------------------ closed-form tariffs
+
+
+def _export_elasticity_weight(X_ji: Array, nu_i: Array, income_i: Array) -> Array:
+    """δ_j of the paper's optimal-tariff formula, for every exporter ``j``:
+
+    ``δ_j = Σ_{i≠j} (1 − ν_i)(1 − λ_ji) X_ji / ((1 − ν_j)(income_j − X_jj))``.
+    """
+    n = X_ji.shape[0]
+    off = 1.0 - jnp.eye(n)
+    lam = X_ji / X_ji.sum(axis=0)[None, :]
+    numerator = (X_ji * (1.0 - nu_i)[None, :] * off * (1.0 - lam)).sum(axis=1)
+    return numerator / ((1.0 - nu_i) * (income_i - jnp.diag(X_ji)))
+
+
+def optimal_uniform_tariff(
+    data: IlmsData, country: int, eps: float = EPS, *, income: str = "expenditure"
+) -> Float[Array, ""]:
+    """The unilaterally optimal uniform tariff of ``country``: 1/((1 + δ ε) φ − 1).
+
+    δ is evaluated on the base data (MODELS.md §2).  ``income`` is the base the
+    paper's code nets domestic sales from in δ's denominator: ``"expenditure"``
+    (E − X_ii, its optimal-US-tariff case) or ``"income"`` (Y − X_ii, the one it uses
+    when both sides set optimal tariffs).
+    """
+    base = data.E_i if income == "expenditure" else data.Y_i
+    delta = _export_elasticity_weight(data.X_ji, data.nu_i, base)[country]
+    phi = phi_for(data.nu_i[country], eps)
+    return 1.0 / ((1.0 + delta * eps) * phi - 1.0)
+
+
+def optimal_retaliation_tariff(data: IlmsData, target: int, eps: float = EPS) -> Float[Array, ""]:
+    """The uniform rate every other country levies on ``target`` under optimal retaliation.
+
+    As in the paper, the world is aggregated into two regions, the rest and ``target``,
+    and the rest's optimal uniform tariff 1/((1 + δ ε) φ − 1) is taken there, with δ's
+    denominator netting its internal sales from its factor income (Y − X_RR).  The rest's
+    ν is the mean of its members' weighted by factor income (the members share one ν in
+    the paper's calibration, so this is that ν).
+    """
+    n = data.E_i.shape[0]
+    agg = jnp.zeros((2, n)).at[0].set(1.0).at[0, target].set(0.0).at[1, target].set(1.0)
+    X2 = agg @ data.X_ji @ agg.T
+    Y2 = agg @ data.Y_i
+    nu2 = (agg @ (data.nu_i * data.Y_i)) / Y2
+    delta = _export_elasticity_weight(X2, nu2, Y2)[0]
+    return 1.0 / ((1.0 + delta * eps) * phi_for(nu2[0], eps) - 1.0)
