@@ -1,8 +1,9 @@
 """The tables of a world folder: their columns, keys and how problems are reported.
 
-One :class:`TableSchema` per table of CONTRACTS §1, plus two optional ones: ``final_demand``
-and ``distribution`` (local-distribution shares, see :mod:`truce.data._checks`).  :class:`Problems` collects offending cells across checks and raises one
-:class:`~truce.errors.WorldError` that lists at most :data:`MAX_LISTED` of them.
+One :class:`TableSchema` per table of CONTRACTS §1, plus two optional ones:
+``final_demand`` and ``distribution`` (local-distribution shares, see
+:mod:`truce.data._checks`).  :class:`Problems` collects offending cells across checks and
+raises one :class:`~truce.errors.WorldError` that lists at most :data:`MAX_LISTED` of them.
 """
 
 from __future__ import annotations
