@@ -35,6 +35,8 @@ LAYERS: tuple[tuple[str, str], ...] = (
     # Use-case modules: orchestration over every layer below the front ends.
     ("truce.api", "use-case"),
     ("truce.importers", "use-case"),
+    # Solving with the ilms2025 model: a use-case module beside api.
+    ("truce.run_ilms", "use-case"),
     # Framework documents: a use-case module at the api level (STYLE.md's api layer).
     ("truce.framework", "use-case"),
     # The run store: a use-case module at the api level that keeps results.
@@ -67,7 +69,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "truce.report",
     ),
     # everything except the front ends
-    "use-case": (*CORE, "truce.report", "truce.api", "truce.importers"),
+    "use-case": (*CORE, "truce.report", "truce.api", "truce.importers", "truce.run_ilms"),
     # truce.framework counts as api: it is a use-case module at that level.
     "cli": (
         "truce.api",

@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 import truce
+from truce import api as api_module
 from truce.cli.main import app
 from truce.cli.solve import WIDE_PHASES
 from truce.data.calibrate import world_to_baseline
@@ -29,7 +30,6 @@ from truce.policy.compile import change_dates, compile_scenario, in_force
 from truce.policy.spec import Tariff
 from truce.report.timeline import TABLE_COLUMNS
 from truce.timeline import Phase, phases, solve_path
-from truce.timeline import path as path_module
 
 D = datetime.date
 ONE_DAY = datetime.timedelta(days=1)
@@ -305,25 +305,36 @@ def test_zero_deficits_share_one_base(world, folder: Path) -> None:
     assert result.solver.iterations > sum(p.result.solver.iterations for p in result.phases)
 
 
-def test_solve_path_warm_starts_from_the_previous_phase(world, war, monkeypatch) -> None:
+def test_solve_path_warm_starts_from_the_previous_phase(world, war) -> None:
     baseline = world_to_baseline(world)
+    seen: list[object] = []
+
+    def solve_phase(day, start):
+        seen.append(start)
+        eq = solve(baseline, compile_scenario(war, baseline, date=day), initial=start)
+        return (day, eq), eq
+
+    calls: list[tuple[int, int]] = []
+    steps = solve_path(phases(war), solve_phase, progress=lambda d, t, _p: calls.append((d, t)))
+    assert seen[0] is None
+    assert [s is p.solved[1] for s, p in zip(seen[1:], steps[:-1], strict=True)] == [True] * (
+        len(steps) - 1
+    )
+    assert [step.solved[0] for step in steps] == [step.phase.date for step in steps]
+    assert calls == [(k, len(steps)) for k in range(len(steps) + 1)]
+
+
+def test_api_timeline_warm_starts_each_phase(world, war, monkeypatch) -> None:
     seen: list[object] = []
 
     def spy(*args, initial=None, **kwargs):
         seen.append(initial)
         return solve(*args, initial=initial, **kwargs)
 
-    monkeypatch.setattr(path_module, "solve", spy)
-    steps = solve_path(baseline, phases(war), lambda day: compile_scenario(war, baseline, date=day))
+    monkeypatch.setattr(api_module, "solve", spy)
+    result = api_module.timeline(world, war)
     assert seen[0] is None
-    assert [s is p.equilibrium for s, p in zip(seen[1:], steps[:-1], strict=True)] == [True] * (
-        len(steps) - 1
-    )
-    for step in steps:
-        assert step.phase.date is not None
-        np.testing.assert_array_equal(
-            step.shock.tau_sni, compile_scenario(war, baseline, date=step.phase.date).tau_sni
-        )
+    assert all(s is not None for s in seen[1:]) and len(seen) == len(result.phases)
 
 
 # --------------------------------------------------------------------------- tables, JSON

@@ -29,6 +29,7 @@ from truce.policy.compile import (
     in_force,
 )
 from truce.policy.parse import read_scenario
+from truce.policy.spec import MODELS as SCENARIO_MODELS
 from truce.policy.spec import Scenario
 from truce.report.result import Result, SolverStats
 from truce.report.tables import region_table, trade_table
@@ -39,11 +40,14 @@ from truce.report.timeline import (
     goods_sectors,
     timeline_table,
 )
+from truce.run_ilms import check_measures, solve_compiled
 from truce.timeline.calendar import Phase, phases
 from truce.timeline.path import Progress, solve_path
 
-#: The model every scenario runs on until others are added.
+#: The default model: worlds and scenarios that name none run on it.
 MODEL_NAME = "caliendo-parro"
+#: Every model a run can use (``--model``, ``options: {model: ...}``, world.toml ``model``).
+MODELS: tuple[str, ...] = SCENARIO_MODELS
 
 #: A constraint binds iff its equivalent rate exceeds this (CONTRACTS §3).
 BINDING_RATE = 1e-9
@@ -55,6 +59,7 @@ __all__ = [
     "DEFAULT_ELASTICITIES",
     "DEFAULT_MAX_STEPS",
     "ELASTICITY_CHOICES",
+    "MODELS",
     "MODEL_NAME",
     "Phase",
     "World",
@@ -149,10 +154,31 @@ def _zero_deficit_base(
     return rebase(baseline, closing, eq), eq
 
 
+def model_for(world: World, scenario: Scenario, model: str | None = None) -> str:
+    """The model a run uses: ``model`` (``--model``) if given, else the scenario's
+    ``options.model``, else the world's ``model``, else :data:`MODEL_NAME`.
+
+    Raises :class:`ScenarioError` for an unknown model or a rebate rule the model lacks.
+    """
+    chosen = model or scenario.options.model or world.model or MODEL_NAME
+    if chosen not in MODELS:
+        raise ScenarioError(f"unknown model {chosen!r}: the models are {', '.join(MODELS)}")
+    if chosen == MODEL_NAME and scenario.options.rebate == "income_tax":
+        raise ScenarioError(
+            "the caliendo-parro model rebates tariff revenue lump-sum; the income_tax "
+            "rebate is in the ilms2025 model",
+            path=scenario.path,
+            line=scenario.options.line_of("rebate"),
+            key="rebate",
+        )
+    return chosen
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """A world and scenario made ready to solve: products split, base chosen."""
 
+    model: str
     world: World
     scenario: Scenario
     world_baseline: Baseline
@@ -166,23 +192,88 @@ class _Prepared:
 
 
 def _prepare(
-    world: World | str | Path, scenario: Scenario | str | Path, max_steps: int
+    world: World | str | Path,
+    scenario: Scenario | str | Path,
+    max_steps: int,
+    model: str | None = None,
 ) -> _Prepared:
     """Load what is named, split the scenario's products, solve the base if needed."""
     if not isinstance(world, World):
         world = load_world(world)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    model = model_for(world, scenario, model)
     world = with_products(world, scenario)
     world_baseline = world_to_baseline(world)
     started = time.perf_counter()
     base, iterations, jacobians = world_baseline, 0, 0
     zero_deficits = scenario.options.deficits == "zero"
+    if zero_deficits and model != MODEL_NAME:
+        raise ScenarioError(
+            f"the {model} model keeps its transfers (deficits: fixed); deficits: zero is "
+            "a caliendo-parro option",
+            path=scenario.path,
+            line=scenario.options.line_of("deficits"),
+            key="deficits",
+        )
     if zero_deficits:
         base, base_eq = _zero_deficit_base(world_baseline, max_steps)
         iterations, jacobians = int(base_eq.iterations), int(base_eq.jacobians)
     return _Prepared(
-        world, scenario, world_baseline, base, zero_deficits, started, iterations, jacobians
+        model, world, scenario, world_baseline, base, zero_deficits, started, iterations, jacobians
+    )
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """One solve's tables and statistics, whichever model ran."""
+
+    regions: pd.DataFrame
+    trade: pd.DataFrame
+    measures: pd.DataFrame
+    converged: bool
+    iterations: int
+    residual: float
+    jacobians: int
+    equilibrium: Equilibrium | None
+    """The Caliendo–Parro equilibrium (to warm-start the next phase), if that model ran."""
+
+
+def _solve_one(
+    p: _Prepared,
+    date: Date | None,
+    max_steps: int,
+    initial: Equilibrium | None = None,
+) -> _Solved:
+    """Compile the measures in force on ``date`` and solve them with the run's model."""
+    scenario, base = p.scenario, p.base
+    if p.model != MODEL_NAME:
+        check_measures(scenario, date)
+        compiled = compile_scenario_full(scenario, base, date=date)
+        rebate = scenario.options.rebate or "income_tax"
+        run = solve_compiled(p.world, compiled, rebate=rebate, max_steps=max_steps)
+        return _Solved(
+            run.regions,
+            run.trade,
+            _measure_table(scenario, date, compiled),
+            run.converged,
+            run.iterations,
+            run.residual,
+            run.jacobians,
+            None,
+        )
+    compiled = compile_scenario_full(scenario, base, date=date)
+    shock = compiled.shock
+    eq = solve(base, shock, max_steps=max_steps, initial=initial)
+    return _Solved(
+        region_table(base, region_outcomes(base, shock, eq)),
+        trade_table(p.world_baseline, eq, base if p.zero_deficits else None),
+        _measure_table(scenario, date, compiled, eq),
+        bool(eq.converged),
+        int(eq.iterations),
+        float(eq.residual),
+        int(eq.jacobians),
+        eq,
     )
 
 
@@ -192,41 +283,35 @@ def run(
     *,
     date: Date | None = None,
     max_steps: int = DEFAULT_MAX_STEPS,
+    model: str | None = None,
 ) -> Result:
     """Solve ``scenario`` on ``world`` and return its results.
 
     ``date`` applies only the measures in force on that day; ``max_steps`` caps the
-    solver's outer iterations (each solve's).  When measures name products, the world
-    is first split into the catalogue's products (:func:`with_products`), and results
-    carry the sub-sector codes (``A01.soybeans``).  Raises
-    :class:`~truce.errors.ScenarioError` for a scenario that does not fit the world and
+    solver's outer iterations (each solve's).  ``model`` overrides the scenario's and the
+    world's choice (see :func:`model_for`).  When measures name products, the world is
+    first split into the catalogue's products (:func:`with_products`), and results carry
+    the sub-sector codes (``A01.soybeans``).  Raises :class:`~truce.errors.ScenarioError`
+    for a scenario that does not fit the world or the model and
     :class:`~truce.errors.NonConvergenceError` when the solver fails.
     """
-    p = _prepare(world, scenario, max_steps)
-    world, scenario, world_baseline, base = p.world, p.scenario, p.world_baseline, p.base
-    started, iterations, jacobians = p.started, p.iterations, p.jacobians
-    zero_deficits = p.zero_deficits
-    compiled = compile_scenario_full(scenario, base, date=date)
-    shock = compiled.shock
-    eq = solve(base, shock, max_steps=max_steps)
-    seconds = time.perf_counter() - started
-
-    outcomes = region_outcomes(base, shock, eq)
+    p = _prepare(world, scenario, max_steps, model)
+    solved = _solve_one(p, date, max_steps)
     return Result(
-        scenario=scenario.name,
-        world=world.name,
+        scenario=p.scenario.name,
+        world=p.world.name,
         date=date,
-        model=MODEL_NAME,
+        model=p.model,
         solver=SolverStats(
-            converged=bool(eq.converged),
-            iterations=iterations + int(eq.iterations),
-            residual=float(eq.residual),
-            seconds=seconds,
-            jacobians=jacobians + int(eq.jacobians),
+            converged=solved.converged,
+            iterations=p.iterations + solved.iterations,
+            residual=solved.residual,
+            seconds=time.perf_counter() - p.started,
+            jacobians=p.jacobians + solved.jacobians,
         ),
-        regions=region_table(base, outcomes),
-        trade=trade_table(world_baseline, eq, base if zero_deficits else None),
-        measures=_measure_table(scenario, date, compiled, eq),
+        regions=solved.regions,
+        trade=solved.trade,
+        measures=solved.measures,
     )
 
 
@@ -236,72 +321,65 @@ def timeline(
     *,
     max_steps: int = DEFAULT_MAX_STEPS,
     progress: Progress | None = None,
+    model: str | None = None,
 ) -> TimelineResult:
     """Solve ``scenario`` on ``world`` once per phase of its dates, in date order.
 
     The phases are the spans between consecutive ``start``/``end`` dates, led by the
     span before the first date (see :mod:`truce.timeline.calendar`); each phase's
     result is the one :func:`run` gives on the day it is solved at (``result.date``),
-    the solver warm-started from the previous phase.  Under ``deficits: zero`` one
-    zero-deficit base serves every phase.  ``progress(done, total, phase)``, when given,
-    is called before each phase is solved and once after the last.  Each phase's solver
-    statistics are its own solve's; :attr:`TimelineResult.solver` totals them with the
-    zero-deficit base.  Raises like :func:`run`.
+    the Caliendo–Parro solver warm-started from the previous phase.  Under
+    ``deficits: zero`` one zero-deficit base serves every phase.  ``progress(done,
+    total, phase)``, when given, is called before each phase is solved and once after
+    the last.  Each phase's solver statistics are its own solve's;
+    :attr:`TimelineResult.solver` totals them with the zero-deficit base.  Raises like
+    :func:`run`.
     """
-    p = _prepare(world, scenario, max_steps)
-    world, scenario, world_baseline, base = p.world, p.scenario, p.world_baseline, p.base
-    started, iterations, jacobians = p.started, p.iterations, p.jacobians
-    zero_deficits = p.zero_deficits
+    p = _prepare(world, scenario, max_steps, model)
+    iterations, jacobians = p.iterations, p.jacobians
 
-    marks: list[float] = []
+    def solve_phase(
+        day: Date | None, start: Equilibrium | None
+    ) -> tuple[tuple[_Solved, float], Equilibrium | None]:
+        began = time.perf_counter()
+        one = _solve_one(p, day, max_steps, initial=start)
+        return (one, time.perf_counter() - began), one.equilibrium
 
-    def timed(done: int, total: int, phase: Phase) -> None:
-        marks.append(time.perf_counter())
-        if progress is not None:
-            progress(done, total, phase)
-
-    compiled: dict[Date | None, CompiledScenario] = {}
-
-    def compile_phase(day: Date | None) -> Shock:
-        compiled[day] = compile_scenario_full(scenario, base, date=day)
-        return compiled[day].shock
-
-    steps = solve_path(base, phases(scenario), compile_phase, max_steps=max_steps, progress=timed)
     solved: list[PhaseResult] = []
-    for k, (phase, shock, eq) in enumerate(steps):
-        iterations += int(eq.iterations)
-        jacobians += int(eq.jacobians)
+    for phase, (one, seconds) in solve_path(phases(p.scenario), solve_phase, progress=progress):
+        iterations += one.iterations
+        jacobians += one.jacobians
         result = Result(
-            scenario=scenario.name,
-            world=world.name,
+            scenario=p.scenario.name,
+            world=p.world.name,
             date=phase.date,
-            model=MODEL_NAME,
+            model=p.model,
             solver=SolverStats(
-                converged=bool(eq.converged),
-                iterations=int(eq.iterations),
-                residual=float(eq.residual),
-                seconds=marks[k + 1] - marks[k],
-                jacobians=int(eq.jacobians),
+                converged=one.converged,
+                iterations=one.iterations,
+                residual=one.residual,
+                seconds=seconds,
+                jacobians=one.jacobians,
             ),
-            regions=region_table(base, region_outcomes(base, shock, eq)),
-            trade=trade_table(world_baseline, eq, base if zero_deficits else None),
-            measures=_measure_table(scenario, phase.date, compiled[phase.date], eq),
+            regions=one.regions,
+            trade=one.trade,
+            measures=one.measures,
         )
         solved.append(PhaseResult(phase.start, phase.end, result))
     return TimelineResult(
-        scenario=scenario.name,
-        world=world.name,
-        model=MODEL_NAME,
+        scenario=p.scenario.name,
+        world=p.world.name,
+        model=p.model,
         solver=SolverStats(
-            converged=all(p.result.solver.converged for p in solved),
+            converged=all(s.result.solver.converged for s in solved),
             iterations=iterations,
-            residual=max(p.result.solver.residual for p in solved),
-            seconds=time.perf_counter() - started,
+            residual=max(s.result.solver.residual for s in solved),
+            seconds=time.perf_counter() - p.started,
             jacobians=jacobians,
         ),
         phases=solved,
         table=timeline_table(solved),
-        bilateral=bilateral_table(solved, goods_sectors(world_baseline)),
+        bilateral=bilateral_table(solved, goods_sectors(p.world_baseline)),
     )
 
 

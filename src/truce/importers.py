@@ -22,8 +22,14 @@ from truce.data.sources.icio2022 import (
     check_elasticities,
     icio2022_world,
 )
+from truce.data.sources.liberation_day import (
+    baci2023_world,
+    paper_scenarios,
+    read_liberation_day,
+)
 from truce.data.world import World, read_world, write_world
 from truce.errors import InputError, WorldError
+from truce.model import ilms
 from truce.model.baseline import baseline_from_flows, no_shock
 from truce.model.solve import solve
 
@@ -104,10 +110,43 @@ def build_world(
     return read_world(Path(out))
 
 
+def build_baci2023(src: Path) -> World:
+    """The ``baci2023`` world: the Liberation Day paper's base equilibrium.
+
+    ``src`` is the folder ``liberation_day_baci2023``; the base data (ν calibrated to the
+    paper's two moments, domestic sales constructed from GDP) are built as in
+    :func:`truce.model.ilms.build_data`.
+    """
+    source = read_liberation_day(src)
+    data = ilms.build_data(source.flows_ji, source.gdp_i, source.us)
+    return baci2023_world(
+        source,
+        flows_ji=np.asarray(data.X_ji, dtype=np.float64),
+        nu_i=np.asarray(data.nu_i, dtype=np.float64),
+        eps=ilms.EPS,
+    )
+
+
+def liberation_day_scenarios(src: Path) -> dict[str, str]:
+    """The Liberation Day paper's scenarios (name → scenario-file text) from its data in
+    ``src``, with the closed-form optimal and retaliation tariffs of the base data."""
+    source = read_liberation_day(src)
+    data = ilms.build_data(source.flows_ji, source.gdp_i, source.us)
+    return paper_scenarios(
+        source,
+        optimal_us={
+            base: float(ilms.optimal_uniform_tariff(data, source.us, income=base))
+            for base in ("expenditure", "income")
+        },
+        optimal_retaliation=float(ilms.optimal_retaliation_tariff(data, source.us)),
+    )
+
+
 #: Importers of published data sets, by the name the command line uses.
 BUILDERS: dict[str, Callable[[Path], World]] = {
     "cp2015": build_cp2015,
     "icio2022": build_icio2022,
+    "baci2023": build_baci2023,
 }
 
 

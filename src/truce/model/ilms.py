@@ -42,6 +42,8 @@ from functools import partial
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import lineax as lx
+import optimistix as optx
 from jaxtyping import Array, Bool, Float, Int
 
 from truce.errors import NonConvergenceError
@@ -342,6 +344,55 @@ def _inverse_jacobian(data, prm, t_ji, z, rebate):
     return jnp.linalg.inv(jax.jacfwd(lambda x: _residual(data, prm, t_ji, x, rebate))(z))
 
 
+def _solve_z_primal(inputs: tuple) -> tuple[Array, Array]:
+    """The forward solve: the bounded Newton–Broyden loop from z = 0 (no change)."""
+    data, prm, t_ji, J_inv0, tol, max_steps, rebate, _ = inputs
+    n = data.E_i.shape[0]
+    result = newton_broyden(
+        lambda z, _: (_residual(data, prm, t_ji, z, rebate), None),
+        jnp.zeros(3 * n),
+        None,
+        tol=tol,
+        max_steps=max_steps,
+        max_step=MAX_LOG_STEP,
+        inverse_jacobian=J_inv0,
+    )
+    return result.z, result.steps
+
+
+def _solve_z_rewrite(z: Array, _steps: Array, inputs: tuple) -> Array:
+    """The conditions whose root the forward solve finds (for the implicit derivative)."""
+    data, prm, t_ji, _, _, _, rebate, _ = inputs
+    return _residual(data, prm, t_ji, z, rebate)
+
+
+# The derivative of the solution is taken at the root by the implicit function theorem,
+# dz = −(∂F/∂z)⁻¹ (∂F/∂t dt + ∂F/∂prm dprm + ∂F/∂data ddata), with ∂F/∂z materialised by
+# forward mode (3N columns) and LU-factorised.  The tangent is linear in the input
+# tangents, so JAX transposes it for reverse mode (one solve with (∂F/∂z)ᵀ).
+_IMPLICIT = optx.ImplicitAdjoint(linear_solver=lx.LU())
+
+
+def solve_z(
+    data: IlmsData,
+    prm: Params,
+    t_ji: Array,
+    J_inv0: Array | None,
+    tol: float | Array,
+    max_steps: int,
+    rebate: str,
+) -> tuple[Float[Array, " m"], Int[Array, ""]]:
+    """The unknowns z = (log ŵ, log Ê, log L̂) at the equilibrium, and the solver's steps.
+
+    The forward solve is the bounded Newton–Broyden loop of :func:`_solve` (not
+    differentiable itself); derivatives of z with respect to ``t_ji``, ``prm`` and
+    ``data`` are the implicit ones at the root, in forward and reverse mode alike.  The
+    step count carries no derivative.  Convergence is not checked here.
+    """
+    inputs = (data, prm, t_ji, J_inv0, tol, max_steps, rebate)
+    return _IMPLICIT.apply(_solve_z_primal, _solve_z_rewrite, inputs, frozenset())
+
+
 @partial(jax.jit, static_argnames=("rebate", "max_steps"))
 def _solve(
     data: IlmsData,
@@ -354,22 +405,10 @@ def _solve(
 ) -> IlmsEquilibrium:
     n = data.E_i.shape[0]
 
-    def F(z):
-        return _residual(data, prm, t_ji, z, rebate)
-
-    result = newton_broyden(
-        lambda z, _: (F(z), None),
-        jnp.zeros(3 * n),
-        None,
-        tol=tol,
-        max_steps=max_steps,
-        max_step=MAX_LOG_STEP,
-        inverse_jacobian=J_inv0,
-    )
-    z, k = result.z, result.steps
+    z, k = solve_z(data, prm, t_ji, J_inv0, tol, max_steps, rebate)
 
     s = _state(data, prm, t_ji, z, rebate)
-    f = F(z)
+    f = _residual(data, prm, t_ji, z, rebate)
     dropped = jnp.abs(wage_gap(data, s)[n - 1] / data.Y_i[n - 1])
     residual = jnp.maximum(jnp.max(jnp.abs(f)), dropped)
     residual = jnp.where(jnp.isfinite(residual), residual, jnp.inf)
@@ -434,6 +473,52 @@ def solve(
             residual=float(eq.residual),
         )
     return eq
+
+
+def outcomes(
+    data: IlmsData,
+    t_ji: Array,
+    params: Params | None = None,
+    *,
+    rebate: str = INCOME_TAX,
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    start_inverse: Array | None = None,
+) -> IlmsEquilibrium:
+    """:func:`solve` without the convergence check: jit-compatible and differentiable.
+
+    Every field is differentiable in ``t_ji`` (and in ``params`` and ``data``) through
+    the implicit derivative of :func:`solve_z`; the forward solve's convergence is
+    reported in ``converged``, ``iterations`` and ``residual`` only.
+    """
+    prm = default_params(data) if params is None else params
+    t_ji = jnp.asarray(t_ji, dtype=jnp.float64)
+    J_inv0 = None if start_inverse is None else jnp.asarray(start_inverse)
+    return _solve(data, prm, t_ji, J_inv0, tol, max_steps, rebate)
+
+
+def welfare_pct_of(
+    data: IlmsData,
+    t_ji: Array,
+    params: Params | None = None,
+    *,
+    rebate: str = INCOME_TAX,
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    start_inverse: Array | None = None,
+) -> Float[Array, " n"]:
+    """Each country's welfare change (percent) under tariffs ``t_ji``, differentiable in
+    ``t_ji``; see :func:`outcomes` (convergence is not checked)."""
+    eq = outcomes(
+        data,
+        t_ji,
+        params,
+        rebate=rebate,
+        tol=tol,
+        max_steps=max_steps,
+        start_inverse=start_inverse,
+    )
+    return eq.welfare_pct
 
 
 # ------------------------------------------------------------ closed-form tariffs

@@ -170,11 +170,14 @@ def check_date(value: object) -> datetime.date | None:
     raise Invalid(f"must be an ISO date (YYYY-MM-DD), not {describe(value)}")
 
 
-def choice(*allowed: str) -> Check:
-    """A check that accepts exactly one of the ``allowed`` strings."""
+def choice(*allowed: str, optional: bool = False) -> Check:
+    """A check that accepts exactly one of the ``allowed`` strings (or ``None``, the
+    default left unset, when ``optional``; the parser rejects an explicit YAML null)."""
     listed = ", ".join(allowed)
 
-    def check_choice(value: object) -> str:
+    def check_choice(value: object) -> str | None:
+        if optional and value is None:
+            return None
         if not isinstance(value, str) or value not in allowed:
             raise Invalid(f"must be one of {listed}, not {describe(value)}")
         return str(value)

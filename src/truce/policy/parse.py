@@ -123,6 +123,7 @@ def _options(doc: Doc, path: str | None) -> Options:
         _fail(path, line, "options", f"must be a mapping, not {describe(raw)}")
     keys = file_keys(Options)
     clean: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     for key in raw:
         if not isinstance(key, str) or key not in keys:
             _fail(
@@ -139,7 +140,9 @@ def _options(doc: Doc, path: str | None) -> Options:
             clean[str(key)] = check_value(Options, key, value)
         except Invalid as exc:
             _fail(path, line, key, exc.reason)
-    return Options(**clean)
+        if line is not None:
+            lines[str(key)] = line
+    return Options(**clean, lines=lines)
 
 
 def _measures(doc: Doc, path: str | None) -> tuple[Measure, ...]:

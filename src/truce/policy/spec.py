@@ -318,6 +318,10 @@ class PortFee(Measure):
         return 1.0 + ad_valorem / 1e6
 
 
+#: The models a scenario may choose with ``options: {model: ...}``.
+MODELS: tuple[str, ...] = ("caliendo-parro", "ilms2025")
+
+
 @dataclass(frozen=True)
 class Options:
     """Scenario-wide options (the ``options`` mapping of a scenario file).
@@ -330,10 +334,25 @@ class Options:
     deficits: Literal["fixed", "zero"] = field(
         default="fixed", metadata=checked(choice("fixed", "zero"))
     )
+    model: Literal["caliendo-parro", "ilms2025"] | None = field(
+        default=None, metadata=checked(choice(*MODELS, optional=True))
+    )
+    """The model to solve with; ``None``: the world's own (``caliendo-parro`` by default)."""
+    rebate: Literal["income_tax", "lump_sum"] | None = field(
+        default=None, metadata=checked(choice("income_tax", "lump_sum", optional=True))
+    )
+    """How tariff revenue returns to households (``ilms2025``: ``income_tax`` by default;
+    ``caliendo-parro`` rebates it lump-sum)."""
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    """The line of each option's value in the scenario file, where known."""
 
     def __post_init__(self) -> None:
         """Check and normalise every option."""
-        _normalise(self, lambda _key, _item: None)
+        _normalise(self, lambda key, _item: self.lines.get(key))
+
+    def line_of(self, key: str) -> int | None:
+        """The line of option ``key``'s value in the file, if known."""
+        return self.lines.get(key)
 
 
 @dataclass(frozen=True)
