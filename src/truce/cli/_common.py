@@ -16,6 +16,7 @@ from truce import api
 from truce import store as run_store
 from truce.errors import InputError, TruceError
 from truce.report.result import Result
+from truce.report.tables import CONSOLE_COLUMNS, REGION_LABELS
 
 app = typer.Typer(
     name="truce",
@@ -116,6 +117,14 @@ ScenarioArgument = Annotated[
 WorldOption = Annotated[
     str | None, typer.Option("--world", help="A built-in world name or a world folder.")
 ]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="The model to solve with: caliendo-parro or ilms2025 (default: the scenario's "
+        "options.model, else the world's model, else caliendo-parro).",
+    ),
+]
 ReportOption = Annotated[
     Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
 ]
@@ -129,38 +138,17 @@ MaxIterationsOption = Annotated[
 
 
 def region_table(result: Result) -> Table:
-    """Welfare, wages, prices, trade and its decomposition by region."""
+    """Welfare, wages, prices, trade and what else the model reports, by region."""
     on_date = result.date
     table = Table(
         title=f"{result.scenario} on {result.world}" + (f" ({on_date})" if on_date else "")
     )
-    for column in (
-        "region",
-        "welfare %",
-        "real wage %",
-        "prices %",
-        "exports %",
-        "imports %",
-        "ToT %",
-        "VoT %",
-    ):
-        table.add_column(column, justify="left" if column == "region" else "right")
+    columns = [c for c in CONSOLE_COLUMNS if c in result.regions.columns]
+    table.add_column("region", justify="left")
+    for column in columns:
+        table.add_column(REGION_LABELS[column], justify="right")
     for row in result.regions.itertuples(index=False):
-        table.add_row(
-            row.region,
-            *(
-                f"{v:+.3f}"
-                for v in (
-                    row.welfare_pct,
-                    row.real_wage_pct,
-                    row.price_index_pct,
-                    row.exports_pct,
-                    row.imports_pct,
-                    row.tot_pct,
-                    row.vot_pct,
-                )
-            ),
-        )
+        table.add_row(row.region, *(f"{getattr(row, c):+.3f}" for c in columns))
     return table
 
 

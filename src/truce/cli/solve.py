@@ -25,6 +25,7 @@ from truce.cli._common import (
     FiguresOption,
     FormatOption,
     MaxIterationsOption,
+    ModelOption,
     NoStoreOption,
     OutputFormat,
     QuietOption,
@@ -54,6 +55,7 @@ from truce.report.timeline import PhaseResult, TimelineResult
 def run(
     scenario: ScenarioArgument,
     world: WorldOption = None,
+    model: ModelOption = None,
     date: Annotated[
         str | None,
         typer.Option("--date", help="Apply the measures in force on this day (YYYY-MM-DD)."),
@@ -80,7 +82,7 @@ def run(
         world_data = api.load_world(world_name(spec, world))
         if not quiet:
             stderr.print(f"solving {spec.name} on {world_data.name} …", highlight=False)
-        result = api.run(world_data, spec, date=on_date, max_steps=max_iterations)
+        result = api.run(world_data, spec, date=on_date, max_steps=max_iterations, model=model)
         if json_path is not None:
             result.to_json(json_path)
         if report_path is not None:
@@ -146,6 +148,7 @@ FOCUS_REGIONS = ("USA", "CHN")
 def timeline(
     scenario: ScenarioArgument,
     world: WorldOption = None,
+    model: ModelOption = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the timeline JSON here.")
     ] = None,
@@ -178,7 +181,9 @@ def timeline(
             def progress(done: int, total: int, phase: api.Phase) -> None:
                 bar.update(task, completed=done, total=total, description=escape(phase.label))
 
-            result = api.timeline(world_data, spec, max_steps=max_iterations, progress=progress)
+            result = api.timeline(
+                world_data, spec, max_steps=max_iterations, progress=progress, model=model
+            )
         if json_path is not None:
             result.to_json(json_path)
         if report_path is not None:

@@ -31,7 +31,7 @@ from truce.errors import OutputError
 from truce.policy.spec import Measure, Scenario, file_keys
 from truce.report import charts
 from truce.report.result import Result, SolverStats, write_atomically
-from truce.report.tables import FOCUS_PAIR, bilateral_change, pair_sector_flows
+from truce.report.tables import FOCUS_PAIR, REGION_LABELS, bilateral_change, pair_sector_flows
 from truce.report.timeline import TimelineResult
 
 #: Section ids of a run's report, in order.
@@ -309,14 +309,7 @@ def _rate(value: Any) -> str:
 
 
 _REGION_COLUMNS: dict[str, Format] = {
-    "welfare_pct": ("welfare %", _pct),
-    "real_wage_pct": ("real wage %", _pct),
-    "nominal_wage_pct": ("nominal wage %", _pct),
-    "price_index_pct": ("prices %", _pct),
-    "exports_pct": ("exports %", _pct),
-    "imports_pct": ("imports %", _pct),
-    "tot_pct": ("ToT %", _pct),
-    "vot_pct": ("VoT %", _pct),
+    column: (label, _pct) for column, label in REGION_LABELS.items()
 }
 
 
@@ -343,8 +336,8 @@ def _run_headline(result: Result, currency: str) -> str:
                     "lead",
                 )
             )
-    columns = ["region", *_REGION_COLUMNS]
-    parts.append(_table(result.regions.loc[:, columns], _REGION_COLUMNS))
+    shown = {c: f for c, f in _REGION_COLUMNS.items() if c in result.regions.columns}
+    parts.append(_table(result.regions.loc[:, ["region", *shown]], shown))
     return "\n".join(parts)
 
 

@@ -9,6 +9,34 @@ from truce.model.baseline import Baseline
 from truce.model.solve import Equilibrium
 from truce.model.welfare import RegionOutcomes
 
+#: Labels of the region-table columns any model may report, in display order.
+REGION_LABELS: dict[str, str] = {
+    "welfare_pct": "welfare %",
+    "real_wage_pct": "real wage %",
+    "nominal_wage_pct": "nominal wage %",
+    "price_index_pct": "prices %",
+    "exports_pct": "exports %",
+    "imports_pct": "imports %",
+    "employment_pct": "employment %",
+    "deficit_pct": "deficit %",
+    "exports_gdp_pct": "exports/GDP %",
+    "imports_gdp_pct": "imports/GDP %",
+    "tot_pct": "ToT %",
+    "vot_pct": "VoT %",
+}
+#: The columns a terminal table shows, when the results have them.
+CONSOLE_COLUMNS: tuple[str, ...] = (
+    "welfare_pct",
+    "real_wage_pct",
+    "price_index_pct",
+    "exports_pct",
+    "imports_pct",
+    "employment_pct",
+    "deficit_pct",
+    "tot_pct",
+    "vot_pct",
+)
+
 
 def _pct(ratio) -> np.ndarray:
     return 100.0 * (np.asarray(ratio, dtype=np.float64) - 1.0)
