@@ -121,7 +121,8 @@ def world_show(
     unit = summary.currency
     stdout.print(
         f"[bold]{escape(summary.name)}[/]  {summary.year}  {escape(unit)}  "
-        f"{summary.n_regions} regions × {summary.n_sectors} sectors",
+        f"{summary.n_regions} regions × {summary.n_sectors} sectors"
+        + (f"  model {summary.model}" if summary.model else ""),
         highlight=False,
     )
     stdout.print(
@@ -152,7 +153,7 @@ def world_show(
         pairs.add_row(row.exporter, row.importer, f"{row.value:,.0f}", f"{100 * row.tariff:.2f}")
     stdout.print(pairs)
     stdout.print(
-        f"identities: largest gap gross output − value added − purchases "
+        f"identities: largest gap {summary.output_label} − value added − purchases "
         f"{summary.output_gap:.1e} of the cell ({summary.output_gap_cell}); lowest final "
         f"demand {summary.final_gap:.1e} of absorption ({summary.final_gap_cell})",
         highlight=False,

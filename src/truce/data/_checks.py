@@ -164,7 +164,7 @@ def _cell_sum(
     return summed.reindex(index, fill_value=0.0).to_numpy(dtype=np.float64)
 
 
-def _earned_with_distribution(
+def earned_with_distribution(
     trade: pd.DataFrame, dist: pd.DataFrame, cells: pd.MultiIndex
 ) -> np.ndarray:
     """What each region-sector's factors earn when buyers distribute locally: the
@@ -189,7 +189,7 @@ def _check_identities(
     earned, earned_what, earned_name = gross, "gross output {} (trade)", "gross output"
     dist = tables["distribution"]
     if dist is not None:
-        earned = _earned_with_distribution(trade, dist, cells)
+        earned = earned_with_distribution(trade, dist, cells)
         earned_what = "sales {} net of distribution"
         earned_name = "net sales"
     added = _cell_sum(va, ["region", "sector"], None, cells)

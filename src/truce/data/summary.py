@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from truce.data._checks import earned_with_distribution
 from truce.data.world import World
 
 ALWAYS_PAIRS: tuple[tuple[str, str], ...] = (("CHN", "USA"), ("USA", "CHN"))
@@ -39,7 +40,12 @@ class WorldSummary:
     """Columns exporter, importer, value, tariff: goods trade of the largest pairs and its
     trade-weighted average tariff (goods = sectors that carry a tariff somewhere)."""
     output_gap: float
-    """Largest |gross output − value added − purchases| over a cell's gross output."""
+    """Largest |gross output − value added − purchases| over a cell's gross output (sales
+    net of distribution instead of gross output in a world with a ``distribution`` table)."""
+    output_label: str
+    """What the output identity measures: ``gross output`` or ``sales net of distribution``."""
+    model: str | None
+    """The model the world names in world.toml, if any."""
     output_gap_cell: str
     final_gap: float
     """Most negative final demand (absorption − intermediate use) over absorption (≤ 0)."""
@@ -101,6 +107,10 @@ def summarize_world(
         top_flows=top_flows,
         pair_tariffs=pair_tariffs,
         output_gap=output_gap,
+        output_label=(
+            "gross output" if world.distribution is None else "sales net of distribution"
+        ),
+        model=world.model,
         output_gap_cell=output_cell,
         final_gap=final_gap,
         final_gap_cell=final_cell,
@@ -122,6 +132,8 @@ def _identity_gaps(world: World) -> tuple[float, str, float, str]:
         return summed.reindex(cells, fill_value=0.0).to_numpy(dtype=np.float64)
 
     gross = total(trade, ["exporter", "sector"])
+    if world.distribution is not None:
+        gross = earned_with_distribution(trade, world.distribution, cells)
     off = np.abs(gross - total(va, ["region", "sector"]) - total(io, ["region", "output_sector"]))
     rel = np.divide(off, gross, out=off.copy(), where=gross > 0)
     paid = trade["value"] * (1.0 + trade["tariff"])
