@@ -243,6 +243,7 @@ def test_the_same_scenario_runs_on_both_models(world) -> None:
 def test_lump_sum_rebate_is_an_option(world) -> None:
     case2 = api.load_scenario("ld-case2")
     assert case2.options.rebate == "lump_sum"
+
     def cells(scenario):
         return [(m.kind, m.by, m.on, m.rate, m.mode) for m in scenario.measures]
 
@@ -374,3 +375,22 @@ def test_cli_model_flag(tmp_path) -> None:
     assert document["model"] == "caliendo-parro"
     bad = CliRunner().invoke(app, ["run", "ld-case1", "--model", "gravity", "--no-store"])
     assert bad.exit_code == 2 and "unknown model 'gravity'" in bad.output
+
+
+def test_charts_of_a_large_world_show_its_largest_traders(results) -> None:
+    from truce.report import charts
+
+    result = results["ld-case1"]
+    figures = charts.plotly_figures(result)
+    welfare = figures["welfare"]
+    shown = list(welfare.data[0].x)
+    assert len(shown) == charts.MAX_BARS and {"USA", "CHN", "MEX", "CAN", "DEU"} <= set(shown)
+    assert "the 30 largest traders of 194 regions" in welfare.layout.title.text
+    # The shown bars are the results' own rows, in the results' order.
+    regions = result.regions.set_index("region")
+    np.testing.assert_array_equal(welfare.data[0].y, regions.loc[shown, "welfare_pct"])
+    assert shown == [r for r in result.regions["region"] if r in set(shown)]
+    grid = figures["trade-change"].data[0]
+    assert len(grid.x) == charts.MAX_GRID == len(grid.y)
+    png = charts.matplotlib_figures(result)["welfare"]
+    assert len(png.axes[0].patches) == charts.MAX_BARS

@@ -12,6 +12,7 @@ drawn on the Agg canvas, never through pyplot, so no GUI backend is involved.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,11 @@ from truce.report.result import Result
 from truce.report.tables import FOCUS_PAIR, bilateral_change, pair_sector_flows
 from truce.report.timeline import TimelineResult
 from truce.timeline.calendar import Phase
+
+#: Bar charts show at most this many regions (the largest traders) ...
+MAX_BARS = 30
+#: ... and the trade heatmap at most this many.
+MAX_GRID = 25
 
 #: Chart names of a run, in report order (``us-china`` only when the world has both).
 RUN_CHARTS: tuple[str, ...] = ("welfare", "trade-change", "us-china", "prices", "revenue")
@@ -85,8 +91,8 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     return fig
 
 
-def welfare_plotly(regions: pd.DataFrame) -> go.Figure:
-    """Welfare change by region, %: one bar per region."""
+def welfare_plotly(regions: pd.DataFrame, note: str = "") -> go.Figure:
+    """Welfare change by region, %: one bar per region (``note`` ends the title)."""
     fig = go.Figure(
         go.Bar(
             x=list(regions["region"]),
@@ -96,10 +102,10 @@ def welfare_plotly(regions: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_yaxes(title_text="welfare change, %")
-    return _layout(fig, "Welfare by region")
+    return _layout(fig, "Welfare by region" + note)
 
 
-def trade_change_plotly(change: pd.DataFrame, regions: list[str]) -> go.Figure:
+def trade_change_plotly(change: pd.DataFrame, regions: list[str], note: str = "") -> go.Figure:
     """Heatmap of the % change of each pair's foreign flow (rows exporters, columns
     importers) from a :func:`~truce.report.tables.bilateral_change` table."""
     z = _change_matrix(change, regions)
@@ -120,7 +126,7 @@ def trade_change_plotly(change: pd.DataFrame, regions: list[str]) -> go.Figure:
     )
     fig.update_xaxes(title_text="importer", side="bottom")
     fig.update_yaxes(title_text="exporter", autorange="reversed")
-    return _layout(fig, "Change in bilateral trade (all sectors, foreign flows), %", 620)
+    return _layout(fig, "Change in bilateral trade (all sectors, foreign flows), %" + note, 620)
 
 
 def pair_sectors_plotly(flows: pd.DataFrame, currency: str) -> go.Figure:
@@ -157,7 +163,7 @@ def pair_sectors_plotly(flows: pd.DataFrame, currency: str) -> go.Figure:
     return _layout(fig, "US–China flows by sector", height)
 
 
-def prices_plotly(regions: pd.DataFrame) -> go.Figure:
+def prices_plotly(regions: pd.DataFrame, note: str = "") -> go.Figure:
     """Consumer prices and real wages by region, % change: grouped bars."""
     fig = go.Figure()
     for column, name, color in (
@@ -175,10 +181,10 @@ def prices_plotly(regions: pd.DataFrame) -> go.Figure:
         )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text="change, %")
-    return _layout(fig, "Prices and real wages by region")
+    return _layout(fig, "Prices and real wages by region" + note)
 
 
-def revenue_plotly(regions: pd.DataFrame, currency: str) -> go.Figure:
+def revenue_plotly(regions: pd.DataFrame, currency: str, note: str = "") -> go.Figure:
     """Tariff revenue by region in the counterfactual, in the world's currency."""
     fig = go.Figure(
         go.Bar(
@@ -189,7 +195,7 @@ def revenue_plotly(regions: pd.DataFrame, currency: str) -> go.Figure:
         )
     )
     fig.update_yaxes(title_text=currency)
-    return _layout(fig, "Tariff revenue by region (counterfactual)")
+    return _layout(fig, "Tariff revenue by region (counterfactual)" + note)
 
 
 def timeline_welfare_plotly(table: pd.DataFrame) -> go.Figure:
@@ -232,17 +238,55 @@ def timeline_pair_plotly(bilateral: pd.DataFrame, pair: tuple[str, str] = FOCUS_
     return _layout(fig, "US–China goods trade by phase", 420)
 
 
+@dataclass(frozen=True)
+class _Focus:
+    """The regions a run's charts show: all of them, or the largest traders."""
+
+    bars: pd.DataFrame
+    """Rows of ``result.regions`` for the bar charts."""
+    bars_note: str
+    grid: list[str]
+    """Regions of the trade heatmap, in the results' order."""
+    grid_note: str
+
+
+def _focus(result: Result) -> _Focus:
+    """At most :data:`MAX_BARS` regions in bar charts and :data:`MAX_GRID` in the heatmap:
+    those with the most foreign trade in the baseline (exports plus imports), kept in the
+    results' order, and said so in the chart's title."""
+    regions = list(result.regions["region"])
+    trade = result.trade[result.trade["exporter"] != result.trade["importer"]]
+    volume = (
+        trade.groupby("exporter")["baseline"]
+        .sum()
+        .add(trade.groupby("importer")["baseline"].sum(), fill_value=0.0)
+    ).reindex(regions, fill_value=0.0)
+
+    def largest(limit: int) -> tuple[list[str], str]:
+        if len(regions) <= limit:
+            return regions, ""
+        keep = set(volume.sort_values(ascending=False, kind="mergesort").index[:limit])
+        note = f" — the {limit} largest traders of {len(regions)} regions"
+        return [r for r in regions if r in keep], note
+
+    bars, bars_note = largest(MAX_BARS)
+    grid, grid_note = largest(MAX_GRID)
+    shown = result.regions[result.regions["region"].isin(bars)]
+    return _Focus(shown, bars_note, grid, grid_note)
+
+
 def plotly_figures(result: Result, currency: str = "world currency") -> dict[str, go.Figure]:
     """Every chart of a run, by name (see :data:`RUN_CHARTS`)."""
-    regions = list(result.regions["region"])
+    f = _focus(result)
+    change = bilateral_change(result.trade, f.grid)
     figures = {
-        "welfare": welfare_plotly(result.regions),
-        "trade-change": trade_change_plotly(bilateral_change(result.trade, regions), regions),
+        "welfare": welfare_plotly(f.bars, f.bars_note),
+        "trade-change": trade_change_plotly(change, f.grid, f.grid_note),
     }
     if has_pair(result.regions):
         figures["us-china"] = pair_sectors_plotly(pair_sector_flows(result.trade), currency)
-    figures["prices"] = prices_plotly(result.regions)
-    figures["revenue"] = revenue_plotly(result.regions, currency)
+    figures["prices"] = prices_plotly(f.bars, f.bars_note)
+    figures["revenue"] = revenue_plotly(f.bars, currency, f.bars_note)
     return figures
 
 
@@ -263,19 +307,19 @@ def _figure(width: float = 8.0, height: float = 4.5) -> Figure:
     return fig
 
 
-def welfare_matplotlib(regions: pd.DataFrame) -> Figure:
+def welfare_matplotlib(regions: pd.DataFrame, note: str = "") -> Figure:
     """Welfare change by region, %: one bar per region."""
     fig = _figure()
     ax = fig.add_subplot()
     ax.bar(list(regions["region"]), regions["welfare_pct"], color=_signs(regions["welfare_pct"]))
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_ylabel("welfare change, %")
-    ax.set_title("Welfare by region")
+    ax.set_title("Welfare by region" + note)
     ax.tick_params(axis="x", labelrotation=45)
     return fig
 
 
-def trade_change_matplotlib(change: pd.DataFrame, regions: list[str]) -> Figure:
+def trade_change_matplotlib(change: pd.DataFrame, regions: list[str], note: str = "") -> Figure:
     """Heatmap of the % change of each pair's foreign flow (rows exporters)."""
     z = _change_matrix(change, regions)
     bound = _symmetric_bound(z)
@@ -293,7 +337,7 @@ def trade_change_matplotlib(change: pd.DataFrame, regions: list[str]) -> Figure:
                 if not math.isnan(z[r, c]):
                     ax.text(c, r, f"{z[r, c]:.1f}", ha="center", va="center", fontsize=6)
     fig.colorbar(image, ax=ax, label="%", shrink=0.8)
-    ax.set_title("Change in bilateral trade (all sectors, foreign flows), %")
+    ax.set_title("Change in bilateral trade (all sectors, foreign flows), %" + note)
     return fig
 
 
@@ -324,7 +368,7 @@ def pair_sectors_matplotlib(flows: pd.DataFrame, currency: str) -> Figure:
     return fig
 
 
-def prices_matplotlib(regions: pd.DataFrame) -> Figure:
+def prices_matplotlib(regions: pd.DataFrame, note: str = "") -> Figure:
     """Consumer prices and real wages by region, % change: grouped bars."""
     fig = _figure()
     ax = fig.add_subplot()
@@ -334,18 +378,18 @@ def prices_matplotlib(regions: pd.DataFrame) -> Figure:
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xticks(x, list(regions["region"]), rotation=45)
     ax.set_ylabel("change, %")
-    ax.set_title("Prices and real wages by region")
+    ax.set_title("Prices and real wages by region" + note)
     ax.legend(fontsize=8)
     return fig
 
 
-def revenue_matplotlib(regions: pd.DataFrame, currency: str) -> Figure:
+def revenue_matplotlib(regions: pd.DataFrame, currency: str, note: str = "") -> Figure:
     """Tariff revenue by region in the counterfactual, in the world's currency."""
     fig = _figure()
     ax = fig.add_subplot()
     ax.bar(list(regions["region"]), regions["tariff_revenue"], color=_BASELINE)
     ax.set_ylabel(currency)
-    ax.set_title("Tariff revenue by region (counterfactual)")
+    ax.set_title("Tariff revenue by region (counterfactual)" + note)
     ax.tick_params(axis="x", labelrotation=45)
     return fig
 
@@ -389,15 +433,16 @@ def timeline_pair_matplotlib(bilateral: pd.DataFrame, pair: tuple[str, str] = FO
 
 def matplotlib_figures(result: Result, currency: str = "world currency") -> dict[str, Figure]:
     """Every chart of a run as a Matplotlib figure, by name (see :data:`RUN_CHARTS`)."""
-    regions = list(result.regions["region"])
+    f = _focus(result)
+    change = bilateral_change(result.trade, f.grid)
     figures = {
-        "welfare": welfare_matplotlib(result.regions),
-        "trade-change": trade_change_matplotlib(bilateral_change(result.trade, regions), regions),
+        "welfare": welfare_matplotlib(f.bars, f.bars_note),
+        "trade-change": trade_change_matplotlib(change, f.grid, f.grid_note),
     }
     if has_pair(result.regions):
         figures["us-china"] = pair_sectors_matplotlib(pair_sector_flows(result.trade), currency)
-    figures["prices"] = prices_matplotlib(result.regions)
-    figures["revenue"] = revenue_matplotlib(result.regions, currency)
+    figures["prices"] = prices_matplotlib(f.bars, f.bars_note)
+    figures["revenue"] = revenue_matplotlib(f.bars, currency, f.bars_note)
     return figures
 
 
