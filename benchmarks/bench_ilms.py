@@ -69,7 +69,7 @@ def _truce_gaps(data, prm, t_ji, eq):
     numeraire gap over world expenditure)."""
     n = data.E_i.shape[0]
     z = jnp.concatenate([jnp.log(eq.w_hat), jnp.log(eq.E_hat), jnp.log(eq.L_hat)])
-    s = ilms._state(data, prm, t_ji, z, ilms.INCOME_TAX)
+    s = ilms._state(data, prm, ilms._wedges(data, prm, t_ji), z, ilms.INCOME_TAX)
     f = ilms._residual(data, prm, t_ji, z, ilms.INCOME_TAX)
     currency = jnp.concatenate([ilms.wage_gap(data, s), ilms.spending_gap(data, s)])
     market = float(jnp.max(jnp.abs(currency)) / data.Y_i.sum())

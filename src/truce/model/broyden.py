@@ -3,7 +3,8 @@
 Both models solve a small outer system this way.  The exact Jacobian (forward mode) is
 computed at the start — unless an inverse is given — and again only when a Broyden step
 fails to reduce the residual norm; between refreshes the inverse Jacobian is updated
-with the good Broyden (Sherman–Morrison) formula.  Steps are capped in length, and
+with the good Broyden (Sherman–Morrison) formula, kept as low-rank factors.  Steps are
+capped in length, and
 halved when a freshly computed Jacobian still fails.  The residual may carry auxiliary
 values (warm starts of inner fixed points) from one evaluation to the next.
 """
@@ -45,76 +46,136 @@ def newton_broyden(
     """Iterate until ``max|f| <= tol``, ``max_steps`` steps, or a stall (see module doc).
 
     A Jacobian refresh counts as a step.  The caller checks convergence from the result.
-    """
 
-    def refresh(s):
+    Two nested loops: each pass of the outer one takes an inverse Jacobian ``H0`` (the
+    given one first, then a freshly computed one) and runs Broyden steps with it in the
+    inner one until the problem is solved or a step fails with a stale Jacobian.  The
+    inverse is kept in compact form, ``H = H0 + Σ_k u_k v_kᵀ`` (the updates since ``H0``
+    are rows of ``U`` and ``V``), so a step reads ``H0`` twice (``H f`` and ``Hᵀ dz``),
+    never rewrites it, and the inner loop carries only vectors and the update rows.
+    """
+    m = z0.shape[0]
+    slots = max(int(max_steps), 1)
+
+    def unsolved(f):
+        return jnp.max(jnp.abs(f)) > tol
+
+    def broyden_steps(H0, c):
+        """Broyden steps from ``c`` with the base inverse ``H0`` (a loop invariant)."""
+
+        def apply(U, V, x):
+            return H0 @ x + U.T @ (V @ x)
+
+        def apply_t(U, V, x):
+            return x @ H0 + V.T @ (U @ x)
+
+        def going(s):
+            return (
+                unsolved(s["f"])
+                & ~s["stale"]
+                & (s["steps"] < max_steps)
+                & (s["damping"] > MIN_DAMPING)
+                & (s["count"] < slots)
+            )
+
+        def step(s):
+            g = s["g"]  # H f at the current point
+            scale = jnp.minimum(1.0, max_step / jnp.maximum(jnp.max(jnp.abs(g)), 1e-300))
+            dz = -g * (scale * s["damping"])
+            f_new, aux_new = residual(s["z"] + dz, s["aux"])
+            ok = jnp.all(jnp.isfinite(f_new)) & (jnp.linalg.norm(f_new) < jnp.linalg.norm(s["f"]))
+            U, V, k = s["U"], s["V"], s["count"]
+            h = apply(U, V, f_new)
+            H_df = h - g
+            denom = dz @ H_df
+            safe = ok & (jnp.abs(denom) > 1e-300)
+            u = jnp.where(safe, (dz - H_df) / jnp.where(safe, denom, 1.0), 0.0)
+            v = jnp.where(safe, apply_t(U, V, dz), 0.0)
+
+            def pick(new, old):
+                return jnp.where(ok, new, old)
+
+            return dict(
+                s,
+                z=pick(s["z"] + dz, s["z"]),
+                f=pick(f_new, s["f"]),
+                aux=jax.tree.map(pick, aux_new, s["aux"]),
+                # A rejected step writes zeros into the next free row, which stays free.
+                U=U.at[k].set(u),
+                V=V.at[k].set(v),
+                count=k + safe.astype(k.dtype),
+                g=pick(h + u * (v @ f_new), g),
+                # A stale Jacobian is refreshed next; a fresh one that still fails gets a
+                # shorter step.
+                damping=jnp.where(
+                    ok,
+                    jnp.minimum(1.0, 2.0 * s["damping"]),
+                    jnp.where(s["fresh"], 0.5 * s["damping"], s["damping"]),
+                ),
+                stale=~ok & ~s["fresh"],
+                fresh=s["fresh"] & ~ok,
+                steps=s["steps"] + 1,
+            )
+
+        inner = dict(
+            c,
+            U=jnp.zeros((slots, m)),
+            V=jnp.zeros((slots, m)),
+            count=jnp.asarray(0),
+            g=H0 @ c["f"],
+            stale=jnp.asarray(False),
+        )
+        out = jax.lax.while_loop(going, step, inner)
+        return {key: out[key] for key in c}
+
+    def jacobian_inverse(c):
         def with_aux(z):
-            f, aux = residual(z, s["aux"])
+            f, aux = residual(z, c["aux"])
             return f, (f, aux)
 
-        jac, (f, aux) = jax.jacfwd(with_aux, has_aux=True)(s["z"])
-        return dict(
-            s,
+        jac, (f, aux) = jax.jacfwd(with_aux, has_aux=True)(c["z"])
+        return jnp.linalg.inv(jac), f, aux
+
+    def epoch(c):
+        if inverse_jacobian is None:
+            H0, f, aux = jacobian_inverse(c)
+            refreshed = jnp.asarray(True)
+        else:
+            H0, f, aux = jax.lax.cond(
+                c["given"],
+                lambda c: (jnp.asarray(inverse_jacobian), c["f"], c["aux"]),
+                jacobian_inverse,
+                c,
+            )
+            refreshed = ~c["given"]
+        c = dict(
+            c,
             f=f,
             aux=aux,
-            J_inv=jnp.linalg.inv(jac),
-            stale=jnp.asarray(False),
-            fresh=jnp.asarray(True),
-            damping=jnp.asarray(1.0),
-            jacobians=s["jacobians"] + 1,
+            given=jnp.asarray(False),
+            fresh=refreshed,
+            damping=jnp.where(refreshed, 1.0, c["damping"]),
+            steps=c["steps"] + refreshed.astype(c["steps"].dtype),
+            jacobians=c["jacobians"] + refreshed.astype(c["jacobians"].dtype),
         )
+        return broyden_steps(H0, c)
 
-    def attempt(s):
-        dz = -s["J_inv"] @ s["f"]
-        dz = dz * jnp.minimum(1.0, max_step / jnp.maximum(jnp.max(jnp.abs(dz)), 1e-300))
-        dz = dz * s["damping"]
-        f_new, aux_new = residual(s["z"] + dz, s["aux"])
-        improved = jnp.all(jnp.isfinite(f_new)) & (jnp.linalg.norm(f_new) < jnp.linalg.norm(s["f"]))
-        J_inv_df = s["J_inv"] @ (f_new - s["f"])
-        denom = dz @ J_inv_df
-        safe = jnp.abs(denom) > 1e-300
-        update = jnp.outer(dz - J_inv_df, dz @ s["J_inv"]) / jnp.where(safe, denom, 1.0)
-        accepted = dict(
-            s,
-            z=s["z"] + dz,
-            f=f_new,
-            aux=aux_new,
-            J_inv=jnp.where(safe, s["J_inv"] + update, s["J_inv"]),
-            fresh=jnp.asarray(False),
-            damping=jnp.minimum(1.0, 2.0 * s["damping"]),
-        )
-        # A stale Jacobian is refreshed next; a fresh one that still fails gets a
-        # shorter step.
-        rejected = dict(
-            s,
-            damping=jnp.where(s["fresh"], 0.5 * s["damping"], s["damping"]),
-            stale=~s["fresh"],
-        )
-        return jax.tree.map(lambda a, r: jnp.where(improved, a, r), accepted, rejected)
+    def more(c):
+        return unsolved(c["f"]) & (c["steps"] < max_steps) & (c["damping"] > MIN_DAMPING)
 
-    def keep_going(s):
-        unsolved = jnp.max(jnp.abs(s["f"])) > tol
-        return (unsolved | s["stale"]) & (s["steps"] < max_steps) & (s["damping"] > MIN_DAMPING)
-
-    def body(s):
-        s = jax.lax.cond(s["stale"], refresh, attempt, s)
-        return dict(s, steps=s["steps"] + 1)
-
-    m = z0.shape[0]
     if inverse_jacobian is None:
-        f0, J_inv0, stale = jnp.full(m, jnp.inf), jnp.eye(m), True
+        f0, aux_start = jnp.full(m, jnp.inf), aux0
     else:
-        (f0, aux0), J_inv0, stale = residual(z0, aux0), inverse_jacobian, False
+        f0, aux_start = residual(z0, aux0)
     init = dict(
         z=z0,
         f=f0,
-        aux=aux0,
-        J_inv=J_inv0,
-        stale=jnp.asarray(stale),
+        aux=aux_start,
+        given=jnp.asarray(inverse_jacobian is not None),
         fresh=jnp.asarray(False),
         damping=jnp.asarray(1.0),
         steps=jnp.asarray(0),
         jacobians=jnp.asarray(0),
     )
-    s = jax.lax.while_loop(keep_going, body, init)
-    return BroydenResult(s["z"], s["f"], s["aux"], s["steps"], s["jacobians"])
+    c = jax.lax.while_loop(more, epoch, init)
+    return BroydenResult(c["z"], c["f"], c["aux"], c["steps"], c["jacobians"])

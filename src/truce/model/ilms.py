@@ -247,21 +247,36 @@ class _State(eqx.Module):
     tau_hat: Array
 
 
-def _state(data: IlmsData, prm: Params, t_ji: Array, z: Array, rebate: str) -> _State:
+class _Wedges(eqx.Module):
+    """What the tariffs do to each cell, computed once per solve (not per iteration)."""
+
+    pull_ji: Array
+    """λ_ji (1 + t_ji)^(−ε φ_i): base shares scaled by the tariff's effect on demand."""
+    producer_ji: Array
+    """1 / (1 + t_ji): the exporter's share of the buyer's outlay."""
+    revenue_ji: Array
+    """t_ji / (1 + t_ji): the tariff's share of the buyer's outlay."""
+
+
+def _wedges(data: IlmsData, prm: Params, t_ji: Array) -> _Wedges:
+    return _Wedges(
+        pull_ji=data.lam_ji * jnp.exp(-prm.eps * prm.phi_i[None, :] * jnp.log1p(t_ji)),
+        producer_ji=1.0 / (1.0 + t_ji),
+        revenue_ji=t_ji / (1.0 + t_ji),
+    )
+
+
+def _state(data: IlmsData, prm: Params, wedges: _Wedges, z: Array, rebate: str) -> _State:
     n = data.E_i.shape[0]
     w, E_hat, L = jnp.exp(z[:n]), jnp.exp(z[n : 2 * n]), jnp.exp(z[2 * n :])
     log_cost = prm.psi * z[2 * n :] - z[:n]  # log(L̂^ψ / ŵ)
-    a = (
-        data.lam_ji
-        * jnp.exp(prm.eps * log_cost)[:, None]
-        * jnp.exp(-prm.eps * prm.phi_i[None, :] * jnp.log1p(t_ji))
-    )
+    a = wedges.pull_ji * jnp.exp(prm.eps * log_cost)[:, None]
     A = a.sum(axis=0)
     lam_new = a / A[None, :]
     P_hat = (E_hat / w) ** (1.0 - prm.phi_i) * A ** (-1.0 / prm.eps)
     E_new = data.E_i * E_hat
-    X_new = lam_new * E_new[None, :] / (1.0 + t_ji)
-    revenue = (lam_new * (t_ji / (1.0 + t_ji))).sum(axis=0) * E_new
+    X_new = lam_new * (E_new[None, :] * wedges.producer_ji)
+    revenue = (lam_new * wedges.revenue_ji).sum(axis=0) * E_new
     Y_new = w * L * data.Y_i
     if rebate == INCOME_TAX:
         tau = revenue / Y_new
@@ -288,7 +303,12 @@ def spending_gap(data: IlmsData, s: _State) -> Array:
 
 def _residual(data: IlmsData, prm: Params, t_ji: Array, z: Array, rebate: str) -> Array:
     """The 3N scaled conditions; the last wage equation is replaced by the numeraire."""
-    s = _state(data, prm, t_ji, z, rebate)
+    return _residual_at(data, prm, _wedges(data, prm, t_ji), z, rebate)
+
+
+def _residual_at(data: IlmsData, prm: Params, wedges: _Wedges, z: Array, rebate: str) -> Array:
+    """:func:`_residual` with the tariffs' wedges computed beforehand."""
+    s = _state(data, prm, wedges, z, rebate)
     n = data.E_i.shape[0]
     numeraire = (data.E_i * (s.P_hat - 1.0)).sum() / data.E_i.sum()
     wages = (wage_gap(data, s) / data.Y_i).at[n - 1].set(numeraire)
@@ -348,8 +368,9 @@ def _solve_z_primal(inputs: tuple) -> tuple[Array, Array]:
     """The forward solve: the bounded Newton–Broyden loop from z = 0 (no change)."""
     data, prm, t_ji, J_inv0, tol, max_steps, rebate, _ = inputs
     n = data.E_i.shape[0]
+    wedges = _wedges(data, prm, t_ji)
     result = newton_broyden(
-        lambda z, _: (_residual(data, prm, t_ji, z, rebate), None),
+        lambda z, _: (_residual_at(data, prm, wedges, z, rebate), None),
         jnp.zeros(3 * n),
         None,
         tol=tol,
@@ -407,8 +428,9 @@ def _solve(
 
     z, k = solve_z(data, prm, t_ji, J_inv0, tol, max_steps, rebate)
 
-    s = _state(data, prm, t_ji, z, rebate)
-    f = _residual(data, prm, t_ji, z, rebate)
+    wedges = _wedges(data, prm, t_ji)
+    s = _state(data, prm, wedges, z, rebate)
+    f = _residual_at(data, prm, wedges, z, rebate)
     dropped = jnp.abs(wage_gap(data, s)[n - 1] / data.Y_i[n - 1])
     residual = jnp.maximum(jnp.max(jnp.abs(f)), dropped)
     residual = jnp.where(jnp.isfinite(residual), residual, jnp.inf)
