@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import tomllib
+import weakref
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -83,11 +84,21 @@ class World:
         return getattr(self, name)
 
 
+#: Worlds that came out of :func:`check_world` or :func:`read_world`: checking them again
+#: returns them as they are (a world's tables are not to be changed in place).
+_CHECKED: weakref.WeakSet[World] = weakref.WeakSet()
+#: :func:`content_hash` of the worlds hashed so far.
+_HASHES: weakref.WeakKeyDictionary[World, str] = weakref.WeakKeyDictionary()
+
+
 def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
     """Check every table and identity of ``world``; return it with normalised tables.
 
+    A world this function (or :func:`read_world`) returned comes back unchanged at once.
     Raises :class:`~truce.errors.WorldError` naming the offending cells.
     """
+    if world in _CHECKED:
+        return world
     problems = Problems()
     meta: dict[str, object] = {k: getattr(world, k) for k in _META_TYPES}
     if isinstance(world.sources, tuple | list):
@@ -97,7 +108,7 @@ def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
     _check_meta(meta, "world", problems)
     problems.raise_if_any()
     tables = validate_tables({n: world.table(n) for n in TABLES}, labels or {})
-    return World(
+    checked = World(
         name=world.name,
         year=world.year,
         currency=world.currency,
@@ -107,6 +118,8 @@ def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
         path=world.path,
         **tables,  # type: ignore[arg-type]
     )
+    _CHECKED.add(checked)
+    return checked
 
 
 def _check_meta(meta: dict[str, object], label: str, problems: Problems) -> None:
@@ -172,7 +185,7 @@ def read_world(folder: str | os.PathLike[str]) -> World:
             problems.add(str(path), f"unknown table (known: {', '.join(TABLES)})")
     problems.raise_if_any()
     checked = validate_tables(tables, labels)
-    return World(
+    world = World(
         name=meta["name"],
         year=meta["year"],
         currency=meta["currency"],
@@ -182,6 +195,8 @@ def read_world(folder: str | os.PathLike[str]) -> World:
         path=folder,
         **checked,  # type: ignore[arg-type]
     )
+    _CHECKED.add(world)
+    return world
 
 
 def _read_table(path: Path, name: str, problems: Problems) -> pd.DataFrame | None:
@@ -302,6 +317,8 @@ def content_hash(world: World) -> str:
     empty ones.
     """
     world = check_world(world)
+    if world in _HASHES:
+        return _HASHES[world]
     h = hashlib.sha256()
     for name in TABLES:
         schema, df = SCHEMAS[name], world.table(name)
@@ -316,4 +333,5 @@ def content_hash(world: World) -> str:
         for c in schema.numbers:
             h.update(f"\x00{c}\x00".encode())
             h.update((df[c].to_numpy(dtype="<f8") + 0.0).tobytes())
-    return h.hexdigest()
+    _HASHES[world] = h.hexdigest()
+    return _HASHES[world]
