@@ -37,6 +37,8 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("truce.importers", "use-case"),
     # Solving with the ilms2025 model: a use-case module beside api.
     ("truce.run_ilms", "use-case"),
+    # Tariff wars and trade talks: a use-case module beside api.
+    ("truce.wars", "use-case"),
     # Framework documents: a use-case module at the api level (STYLE.md's api layer).
     ("truce.framework", "use-case"),
     # The run store: a use-case module at the api level that keeps results.
@@ -69,10 +71,18 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "truce.report",
     ),
     # everything except the front ends
-    "use-case": (*CORE, "truce.report", "truce.api", "truce.importers", "truce.run_ilms"),
+    "use-case": (
+        *CORE,
+        "truce.report",
+        "truce.api",
+        "truce.importers",
+        "truce.run_ilms",
+        "truce.wars",
+    ),
     # truce.framework counts as api: it is a use-case module at that level.
     "cli": (
         "truce.api",
+        "truce.wars",
         "truce.framework",
         "truce.store",
         "truce.report",

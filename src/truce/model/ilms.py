@@ -382,9 +382,15 @@ def _solve_z_primal(inputs: tuple) -> tuple[Array, Array]:
 
 
 def _solve_z_rewrite(z: Array, _steps: Array, inputs: tuple) -> Array:
-    """The conditions whose root the forward solve finds (for the implicit derivative)."""
-    data, prm, t_ji, _, _, _, rebate, _ = inputs
-    return _residual(data, prm, t_ji, z, rebate)
+    """The conditions whose root the forward solve finds (for the implicit derivative).
+
+    With the world's base inverse Jacobian ``H0`` at hand they are premultiplied by it:
+    ``H0 F`` has the same root and a Jacobian near the identity, which the iterative
+    linear solve of the implicit derivative needs few steps for.
+    """
+    data, prm, t_ji, J_inv0, _, _, rebate, _ = inputs
+    f = _residual(data, prm, t_ji, z, rebate)
+    return f if J_inv0 is None else jax.lax.stop_gradient(J_inv0) @ f
 
 
 # The derivative of the solution is taken at the root by the implicit function theorem,
@@ -392,6 +398,11 @@ def _solve_z_rewrite(z: Array, _steps: Array, inputs: tuple) -> Array:
 # forward mode (3N columns) and LU-factorised.  The tangent is linear in the input
 # tangents, so JAX transposes it for reverse mode (one solve with (∂F/∂z)ᵀ).
 _IMPLICIT = optx.ImplicitAdjoint(linear_solver=lx.LU())
+# With the base inverse Jacobian as a left preconditioner (see _solve_z_rewrite), GMRES
+# on Jacobian-vector products replaces materialising and factorising ∂F/∂z.
+_IMPLICIT_PRECONDITIONED = optx.ImplicitAdjoint(
+    linear_solver=lx.GMRES(rtol=1e-13, atol=1e-13, restart=60, stagnation_iters=60)
+)
 
 
 def solve_z(
@@ -411,7 +422,8 @@ def solve_z(
     step count carries no derivative.  Convergence is not checked here.
     """
     inputs = (data, prm, t_ji, J_inv0, tol, max_steps, rebate)
-    return _IMPLICIT.apply(_solve_z_primal, _solve_z_rewrite, inputs, frozenset())
+    adjoint = _IMPLICIT if J_inv0 is None else _IMPLICIT_PRECONDITIONED
+    return adjoint.apply(_solve_z_primal, _solve_z_rewrite, inputs, frozenset())
 
 
 @partial(jax.jit, static_argnames=("rebate", "max_steps"))

@@ -1,0 +1,167 @@
+"""``truce war`` and ``truce talks``: Nash tariffs and bargained ones."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from truce import wars
+from truce.cli._common import ModelOption, QuietOption, app, fail, signed, stderr, stdout, wrote
+from truce.errors import InputError, OutputError, TruceError
+from truce.report.result import write_atomically
+
+PlayersOption = Annotated[
+    str,
+    typer.Option(
+        "--players",
+        help="Comma-separated region codes of the players (others keep their tariffs).",
+    ),
+]
+GameWorldOption = Annotated[
+    str, typer.Option("--world", help="A built-in world name or a world folder.")
+]
+UniformOption = Annotated[
+    bool, typer.Option("--uniform", help="One rate per player for every sector and target.")
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write the tariffs found as a scenario file (YAML) here."),
+]
+#: The players when ``--players`` is not given.
+DEFAULT_PLAYERS = ",".join(wars.DEFAULT_PLAYERS)
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print the tariffs, welfare and solver statistics as JSON.")
+]
+
+
+def _players(text: str) -> list[str]:
+    players = [p.strip() for p in text.split(",") if p.strip()]
+    if not players:
+        raise InputError("--players names no region (give codes such as USA,CHN)")
+    return players
+
+
+def _write_scenario(path: Path | None, text: str) -> None:
+    if path is None:
+        return
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write the scenario file: {error}") from error
+
+
+@app.command()
+def war(
+    players: PlayersOption = DEFAULT_PLAYERS,
+    world: GameWorldOption = "default",
+    model: ModelOption = None,
+    uniform: UniformOption = False,
+    everyone: Annotated[
+        bool, typer.Option("--all", help="Every region plays (and taxes every other).")
+    ] = False,
+    start: Annotated[
+        float | None,
+        typer.Option("--start", help="Start every player's rates here instead of the base."),
+    ] = None,
+    out: OutOption = None,
+    as_json: JsonFlag = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Nash tariffs of a tariff war: no player gains by changing its tariffs alone."""
+    try:
+        chosen = _players(players) if not everyone else []
+
+        def progress(round_: int, moved: float) -> None:
+            if not quiet:
+                stderr.print(f"round {round_}: largest move {moved:.2e}", highlight=False)
+
+        if not quiet:
+            stderr.print(f"searching the Nash tariffs on {world} …", highlight=False)
+        result = wars.war(
+            world, chosen, model=model, uniform=uniform, everyone=everyone, start=start,
+            progress=progress,
+        )  # fmt: skip
+        _write_scenario(out, result.scenario)
+    except TruceError as error:
+        raise fail(error) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
+    elif not quiet:
+        stdout.print(_rates(result.rates, f"Nash tariffs on {result.world} ({result.model})"))
+        stdout.print(_welfare(result.welfare, result.players, result.deviation_gains))
+        stderr.print(
+            f"{result.rounds} rounds, {result.evaluations} equilibria, {result.seconds:.1f} s",
+            highlight=False,
+        )
+    if not quiet:
+        wrote(out)
+
+
+@app.command()
+def talks(
+    players: PlayersOption = DEFAULT_PLAYERS,
+    world: GameWorldOption = "default",
+    model: ModelOption = None,
+    uniform: UniformOption = False,
+    points: Annotated[
+        int, typer.Option("--points", min=1, help="Points of the efficient frontier to draw.")
+    ] = 5,
+    out: OutOption = None,
+    as_json: JsonFlag = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Trade talks: the efficient frontier between two players and their Nash bargain,
+    with their tariff war as the threat point."""
+    try:
+        if not quiet:
+            stderr.print(f"solving the war and the talks on {world} …", highlight=False)
+        result = wars.talks(world, _players(players), model=model, uniform=uniform, points=points)
+        _write_scenario(out, result.scenario)
+    except TruceError as error:
+        raise fail(error) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
+    elif not quiet:
+        a, b = result.war.players
+        stdout.print(_rates(result.rates, f"bargained tariffs on {result.war.world}"))
+        table = Table(title="welfare %: war (threat point) and bargain")
+        for column in ("", a, b):
+            table.add_column(column, justify="left" if not column else "right")
+        war_welfare = result.war.welfare.set_index("region")["welfare_pct"]
+        deal = result.welfare.set_index("region")["welfare_pct"]
+        table.add_row("war", signed(war_welfare[a]), signed(war_welfare[b]))
+        table.add_row("bargain", signed(deal[a]), signed(deal[b]))
+        stdout.print(table)
+        frontier = Table(title=f"efficient frontier (weight on {a})")
+        for column in ("weight", a, b):
+            frontier.add_column(column, justify="right")
+        for row in result.frontier.itertuples(index=False):
+            frontier.add_row(f"{row[0]:.2f}", signed(row[1]), signed(row[2]))
+        stdout.print(frontier)
+        stderr.print(f"{result.seconds:.1f} s", highlight=False)
+    if not quiet:
+        wrote(out)
+
+
+def _rates(rates, title: str) -> Table:
+    table = Table(title=title)
+    for column in ("player", "sector", "rate %", "base %"):
+        table.add_column(column, justify="left" if column in ("player", "sector") else "right")
+    for row in rates.itertuples(index=False):
+        table.add_row(row.player, row.sector, f"{100 * row.rate:.2f}", f"{100 * row.base_rate:.2f}")
+    return table
+
+
+def _welfare(welfare, players, gains) -> Table:
+    table = Table(title="players' welfare at the Nash tariffs")
+    for column in ("player", "welfare %", "gain from deviating"):
+        table.add_column(column, justify="left" if column == "player" else "right")
+    by_region = welfare.set_index("region")["welfare_pct"]
+    for p in players:
+        table.add_row(p, signed(by_region[p]), f"{gains[p]:.1e}")
+    return table

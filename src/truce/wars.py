@@ -1,0 +1,304 @@
+"""Use-cases: tariff wars and trade talks on a world (``truce war``, ``truce talks``).
+
+A war's answer is the Nash tariffs of the players (:func:`truce.games.nash`); talks add
+the efficient frontier between two players and the Nash bargain with the war as the
+threat point (:func:`truce.games.bargain`).  Each answer is also a scenario file (the
+tariffs found, ``mode: set``), so that it runs, reports and compares like any scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from truce.data.calibrate import world_to_baseline
+from truce.data.world import World, load_world
+from truce.errors import InputError
+from truce.games import Economy, NashOutcome, TariffPlan, bargain, cp_economy, ilms_economy
+from truce.games import frontier as efficient_frontier
+from truce.games import nash as nash_tariffs
+from truce.model.baseline import no_shock
+from truce.policy.groups import is_service
+from truce.policy.spec import MODELS
+from truce.run_ilms import prepared
+
+DEFAULT_PLAYERS: tuple[str, ...] = ("USA", "CHN")
+
+
+@dataclass(frozen=True)
+class Game:
+    """A world under a model, and who sets which tariffs."""
+
+    world: World
+    model: str
+    economy: Economy
+    plan: TariffPlan
+
+
+def game(
+    world: World | str | Path,
+    players: Sequence[str] = DEFAULT_PLAYERS,
+    *,
+    model: str | None = None,
+    uniform: bool = False,
+    everyone: bool = False,
+) -> Game:
+    """Set up a tariff game: ``players`` tax each other (``everyone``: every region is a
+    player and taxes every other) in every goods sector, one rate per sector or one
+    ``uniform`` rate.  Raises :class:`InputError` for unknown players or models."""
+    if not isinstance(world, World):
+        world = load_world(world)
+    model = model or world.model or MODELS[0]
+    if model not in MODELS:
+        raise InputError(f"unknown model {model!r}: the models are {', '.join(MODELS)}")
+    regions = tuple(world.regions["region"])
+    players = regions if everyone else tuple(players)
+    unknown = [p for p in players if p not in regions]
+    if unknown:
+        raise InputError(
+            f"players not in the world {world.name}: {', '.join(unknown)} "
+            f"(its regions: {', '.join(regions)})"
+        )
+    if len(set(players)) != len(players) or len(players) < 2:
+        raise InputError("a tariff game needs at least two distinct players")
+    if model == "ilms2025":
+        ready, _ = prepared(world, "income_tax")
+        economy = ilms_economy(
+            ready.arrays.regions,
+            ready.arrays.sector,
+            ready.data,
+            ready.params,
+            start_inverse=ready.inverse_jacobian,
+        )
+        goods = economy.sectors
+    else:
+        baseline = world_to_baseline(world)
+        economy = cp_economy(baseline, no_shock(baseline))
+        foreign = ~np.eye(len(regions), dtype=bool)
+        traded = (np.asarray(baseline.flow_sni) * foreign).sum(axis=(1, 2)) > 0
+        goods = tuple(
+            s for s, t in zip(baseline.sectors, traded, strict=True) if not is_service(s, t)
+        )
+    plan = TariffPlan.war(
+        regions, economy.sectors, players, goods, uniform=uniform, everyone=everyone
+    )
+    return Game(world, model, economy, plan)
+
+
+@dataclass(frozen=True)
+class WarResult:
+    """The Nash tariffs of a war and what they do."""
+
+    world: str
+    model: str
+    players: tuple[str, ...]
+    rates: pd.DataFrame
+    """One row per player and sector: ``player``, ``sector``, ``rate``, ``base_rate``."""
+    welfare: pd.DataFrame
+    """One row per region: ``region``, ``welfare_pct`` at the Nash tariffs."""
+    deviation_gains: dict[str, float]
+    rounds: int
+    evaluations: int
+    seconds: float
+    scenario: str = field(repr=False)
+    """The Nash tariffs as a scenario file."""
+
+    def to_dict(self) -> dict:
+        """The JSON document of ``--json``."""
+        return {
+            "world": self.world,
+            "model": self.model,
+            "players": list(self.players),
+            "tariffs": self.rates.to_dict(orient="records"),
+            "welfare": {p: float(w) for p, w in self._player_welfare().items()},
+            "regions": self.welfare.to_dict(orient="records"),
+            "deviation_gains": self.deviation_gains,
+            "solver": {
+                "rounds": self.rounds,
+                "evaluations": self.evaluations,
+                "seconds": self.seconds,
+            },
+        }
+
+    def _player_welfare(self) -> dict[str, float]:
+        by_region = self.welfare.set_index("region")["welfare_pct"]
+        return {p: float(by_region[p]) for p in self.players}
+
+
+def _rates_table(g: Game, rates: np.ndarray) -> pd.DataFrame:
+    base = g.plan.rates_of(g.economy.base_tariffs)
+    rows = []
+    for p, player in enumerate(g.plan.players):
+        sectors = ("*",) if g.plan.uniform else g.plan.choice_sectors
+        for k, sector in enumerate(sectors):
+            rows.append(
+                {
+                    "player": player,
+                    "sector": sector,
+                    "rate": float(rates[p, k]),
+                    "base_rate": float(base[p, k]),
+                }
+            )
+    return pd.DataFrame(rows, columns=["player", "sector", "rate", "base_rate"])
+
+
+def war(
+    world: World | str | Path,
+    players: Sequence[str] = DEFAULT_PLAYERS,
+    *,
+    model: str | None = None,
+    uniform: bool = False,
+    everyone: bool = False,
+    start: float | None = None,
+    progress: Callable[[int, float], None] | None = None,
+) -> WarResult:
+    """The Nash tariffs of ``players`` (others passive, or ``everyone`` playing), from
+    the base tariffs or from a uniform ``start`` rate.  Raises
+    :class:`~truce.errors.NonConvergenceError` when no equilibrium is found."""
+    began = time.perf_counter()
+    g = game(world, players, model=model, uniform=uniform, everyone=everyone)
+    initial = None
+    if start is not None:
+        initial = np.full((len(g.plan.players), g.plan.size()), float(start))
+    outcome = nash_tariffs(g.economy, g.plan, start=initial, progress=progress)
+    return _war_result(g, outcome, time.perf_counter() - began)
+
+
+def _war_result(g: Game, outcome: NashOutcome, seconds: float) -> WarResult:
+    welfare = pd.DataFrame({"region": list(g.plan.regions), "welfare_pct": outcome.welfare})
+    name = "war-" + "-".join(p.lower() for p in g.plan.players)
+    if len(g.plan.players) > 4:
+        name = "war-all"
+    return WarResult(
+        world=g.world.name,
+        model=g.model,
+        players=g.plan.players,
+        rates=_rates_table(g, outcome.rates),
+        welfare=welfare,
+        deviation_gains={
+            p: float(x) for p, x in zip(g.plan.players, outcome.deviation_gains, strict=True)
+        },
+        rounds=outcome.rounds,
+        evaluations=outcome.evaluations,
+        seconds=seconds,
+        scenario=scenario_text(
+            g,
+            outcome.rates,
+            name=name,
+            description=(
+                f"Nash tariffs of a tariff war between {', '.join(g.plan.players)} on the "
+                f"world {g.world.name} (model {g.model}), found by truce war: no player "
+                "gains by changing its tariffs alone."
+            ),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class TalksResult:
+    """Trade talks between two players: the war, the frontier and the bargain."""
+
+    war: WarResult
+    frontier: pd.DataFrame
+    """One row per weight: ``share`` (of the first player), each player's welfare."""
+    rates: pd.DataFrame
+    """The bargain's tariffs (as :attr:`WarResult.rates`)."""
+    welfare: pd.DataFrame
+    """Every region's welfare at the bargain."""
+    seconds: float
+    scenario: str = field(repr=False)
+
+    def to_dict(self) -> dict:
+        by_region = self.welfare.set_index("region")["welfare_pct"]
+        return {
+            "world": self.war.world,
+            "model": self.war.model,
+            "players": list(self.war.players),
+            "tariffs": self.rates.to_dict(orient="records"),
+            "welfare": {p: float(by_region[p]) for p in self.war.players},
+            "threat": self.war._player_welfare(),
+            "war": self.war.to_dict(),
+            "frontier": self.frontier.to_dict(orient="records"),
+            "regions": self.welfare.to_dict(orient="records"),
+            "solver": {"seconds": self.seconds},
+        }
+
+
+def talks(
+    world: World | str | Path,
+    players: Sequence[str] = DEFAULT_PLAYERS,
+    *,
+    model: str | None = None,
+    uniform: bool = False,
+    points: int = 5,
+) -> TalksResult:
+    """The war between two players (the threat point), ``points`` points of the
+    efficient frontier between them, and their Nash bargain."""
+    began = time.perf_counter()
+    g = game(world, players, model=model, uniform=uniform)
+    if len(g.plan.players) != 2:
+        raise InputError("trade talks are between exactly two players")
+    outcome = nash_tariffs(g.economy, g.plan)
+    war_result = _war_result(g, outcome, time.perf_counter() - began)
+    rates, welfare = bargain(g.economy, g.plan, outcome.welfare)
+    shares = np.linspace(0.0, 1.0, points) if points > 1 else np.array([0.5])
+    a, b = (g.plan.regions.index(p) for p in g.plan.players)
+    rows = [
+        {"share": share, g.plan.players[0]: float(w[a]), g.plan.players[1]: float(w[b])}
+        for share, _, w in efficient_frontier(g.economy, g.plan, shares)
+    ]
+    return TalksResult(
+        war=war_result,
+        frontier=pd.DataFrame(rows),
+        rates=_rates_table(g, rates),
+        welfare=pd.DataFrame({"region": list(g.plan.regions), "welfare_pct": welfare}),
+        seconds=time.perf_counter() - began,
+        scenario=scenario_text(
+            g,
+            rates,
+            name="talks-" + "-".join(p.lower() for p in g.plan.players),
+            description=(
+                f"The Nash bargain between {' and '.join(g.plan.players)} on the world "
+                f"{g.world.name} (model {g.model}), with their tariff war as the threat "
+                "point, found by truce talks."
+            ),
+        ),
+    )
+
+
+def scenario_text(g: Game, rates: np.ndarray, *, name: str, description: str) -> str:
+    """The tariffs ``rates`` (``[player, parameter]``) as a scenario file."""
+    lines = [
+        f"# {description}",
+        "# Rates at full precision; every other tariff stays at the world's.",
+        f"name: {name}",
+        f"description: {json.dumps(description)}",
+        f"world: {json.dumps(g.world.name)}",
+        "options:",
+        f"  model: {g.model}",
+        "measures:",
+    ]
+    for p, (player, targets) in enumerate(zip(g.plan.players, g.plan.targets, strict=True)):
+        on = targets[0] if len(targets) == 1 else "[" + ", ".join(targets) + "]"
+        groups = (
+            [(g.plan.choice_sectors, rates[p, 0])]
+            if g.plan.uniform
+            else [((s,), rates[p, k]) for k, s in enumerate(g.plan.choice_sectors)]
+        )
+        for sectors, rate in groups:
+            listed = sectors[0] if len(sectors) == 1 else "[" + ", ".join(sectors) + "]"
+            lines += [
+                "  - kind: tariff",
+                f"    by: {player}",
+                f"    on: {on}",
+                f"    sectors: {listed}",
+                f"    rate: {float(rate)!r}",
+                "    mode: set",
+            ]
+    return "\n".join(lines) + "\n"
