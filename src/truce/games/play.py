@@ -29,8 +29,13 @@ GRADIENT_TOL = 1e-6
 RATE_TOL = 1e-7
 MAX_ROUNDS = 100
 MAX_SEARCH_STEPS = 500
+#: Rates move in these units in a search (its first step is about one unit).
+STEP_SCALE = 0.05
 #: Fresh starts of a search that stops short of the tolerance.
 RESTARTS = 3
+#: Below this gain over the threat point (welfare points) the log of the Nash product is
+#: continued linearly.
+LOG_FLOOR = 1e-4
 #: ``which`` for a search over every player's rates at once.
 ALL = -1
 
@@ -62,29 +67,46 @@ class NashOutcome:
 
 
 class _Objective:
-    """A jitted value-and-gradient of weighted welfare in a block of the rates."""
+    """A jitted value-and-gradient of a welfare score in a block of the rates: the
+    weighted sum Σ_k w_k W_k, or with ``log_gains`` the weighted log-gains
+    Σ_k w_k log(W_k − d_k) over a threat point d (the Nash product's logarithm)."""
 
-    def __init__(self, economy: Economy, plan: TariffPlan) -> None:
+    def __init__(self, economy: Economy, plan: TariffPlan, *, log_gains: bool = False) -> None:
         self.economy, self.plan = economy, plan
         self.base = jnp.asarray(economy.base_tariffs)
         self.evaluations = 0
+        self.threat = jnp.zeros(len(plan.regions))
 
-        def weighted(free, fixed, which, weights):
+        def score(free, fixed, which, weights, threat):
             rates = free if which == ALL else fixed.at[which].set(free)
             welfare, converged, residual = economy.evaluate(plan.tariffs(self.base, rates))
-            return weights @ welfare, (welfare, converged, residual)
+            if log_gains:
+                # log, continued linearly below LOG_FLOOR so that a trial step that
+                # leaves a player worse off than the threat point is finite and steep.
+                gains = jnp.where(weights > 0, welfare - threat, 1.0)
+                safe = jnp.maximum(gains, LOG_FLOOR)
+                logs = jnp.where(
+                    gains > LOG_FLOOR,
+                    jnp.log(safe),
+                    jnp.log(LOG_FLOOR) + (gains - LOG_FLOOR) / LOG_FLOOR,
+                )
+                value = weights @ logs
+            else:
+                value = weights @ welfare
+            return value, (welfare, converged, residual)
 
-        self._value_grad = jax.jit(jax.value_and_grad(weighted, has_aux=True), static_argnums=2)
+        self._value_grad = jax.jit(jax.value_and_grad(score, has_aux=True), static_argnums=2)
 
     def __call__(self, free: np.ndarray, fixed: np.ndarray, which, weights: np.ndarray):
         self.evaluations += 1
         (value, (welfare, converged, residual)), grad = self._value_grad(
-            jnp.asarray(free), jnp.asarray(fixed), which, jnp.asarray(weights)
+            jnp.asarray(free), jnp.asarray(fixed), which, jnp.asarray(weights), self.threat
         )
         if not bool(converged):
             raise NonConvergenceError(
                 f"the {self.economy.model} equilibrium did not converge at tariffs "
                 f"{np.round(np.asarray(free), 6).tolist()} (residual {float(residual):.3g})",
+                iterations=0,
                 residual=float(residual),
             )
         return float(value), np.asarray(grad, dtype=np.float64), np.asarray(welfare)
@@ -103,10 +125,12 @@ def _maximise(
     shape = np.shape(start)
     seen: dict[str, np.ndarray] = {}
 
-    def negative(x):
-        value, grad, welfare = objective(x.reshape(shape), fixed, which, weights)
+    # The search runs in units of STEP_SCALE, so that its first step (of unit length
+    # along the gradient) moves rates by a few points, not to a bound.
+    def negative(y):
+        value, grad, welfare = objective((y * STEP_SCALE).reshape(shape), fixed, which, weights)
         seen["welfare"] = welfare
-        return -value, -grad.ravel()
+        return -value, -grad.ravel() * STEP_SCALE
 
     lower, upper = 0.0, MAX_TARIFF
     x = np.clip(np.ravel(start), lower, upper)
@@ -115,13 +139,13 @@ def _maximise(
     for _ in range(RESTARTS + 1):
         result = minimize(
             negative,
-            x,
+            x / STEP_SCALE,
             jac=True,
             method="L-BFGS-B",
-            bounds=[(lower, upper)] * int(np.size(start)),
-            options={"maxiter": MAX_SEARCH_STEPS, "ftol": 0.0, "gtol": tol * 1e-2},
+            bounds=[(lower / STEP_SCALE, upper / STEP_SCALE)] * int(np.size(start)),
+            options={"maxiter": MAX_SEARCH_STEPS, "ftol": 0.0, "gtol": tol * 1e-2 * STEP_SCALE},
         )
-        x = result.x
+        x = np.clip(result.x * STEP_SCALE, lower, upper)
         _, grad, welfare = objective(x.reshape(shape), fixed, which, weights)
         step = np.clip(x + grad.ravel(), lower, upper) - x  # projected gradient (ascent)
         gap = float(np.max(np.abs(step))) if step.size else 0.0
@@ -251,36 +275,40 @@ def bargain(
     tol: float = GRADIENT_TOL,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The Nash bargaining solution between two players with ``threat`` (each region's
-    welfare, %, in the war) as the threat point: the rates that maximise
-    (W_a − d_a)(W_b − d_b) over the tariffs both set, among those that leave both better
-    off than the war.  Searched from ``start`` (default free trade between them).
+    welfare, %, in the war) as the threat point: the rates of both that maximise
+    (W_a − d_a)(W_b − d_b) among those that leave both better off than the war.
 
-    Solved as the point of the efficient frontier where the weights equal the
-    bargaining solution's: at the optimum of the product, λ/(1 − λ) = (W_b − d_b) /
-    (W_a − d_a), so λ is updated to that ratio and the weighted problem solved again
-    until λ settles (each weighted problem is smooth and bounded, unlike the product).
+    The product's logarithm is maximised from the first of these that leaves both
+    better off: ``start``, the maximum of W_a + W_b, free trade between them.  Raises
+    :class:`NonConvergenceError` when none does.
     """
     if len(plan.players) != 2:
         raise ValueError("a bargain is struck between exactly two players")
-    objective = _Objective(economy, plan)
     a, b = (plan.regions.index(p) for p in plan.players)
-    rates = np.zeros((2, plan.size())) if start is None else np.array(start, dtype=float)
-    share = 0.5
-    for _ in range(MAX_ROUNDS):
-        weights = np.zeros(len(plan.regions))
-        weights[a], weights[b] = share, 1.0 - share
-        rates, welfare, _ = _maximise(objective, rates, rates, ALL, weights, tol, "the bargain")
-        gain_a, gain_b = welfare[a] - threat[a], welfare[b] - threat[b]
-        if gain_a <= 0 or gain_b <= 0:
-            raise NonConvergenceError(
-                "no bargain leaves both players better off than the war "
-                f"(gains {gain_a:.3g} and {gain_b:.3g} welfare points at weight {share:.3g})"
+    weights = np.zeros(len(plan.regions))
+    weights[a] = weights[b] = 1.0
+    free_trade = np.zeros((2, plan.size()))
+    joint = _Objective(economy, plan)
+    candidates = [] if start is None else [np.array(start, dtype=float)]
+    candidates.append(
+        _maximise(joint, free_trade, free_trade, ALL, weights, tol, "the joint optimum")[0]
+    )
+    candidates.append(free_trade)
+    product = _Objective(economy, plan, log_gains=True)
+    product.threat = jnp.asarray(threat)
+    for candidate in candidates:
+        _, _, welfare = joint(candidate, candidate, ALL, weights)
+        if welfare[a] > threat[a] and welfare[b] > threat[b]:
+            rates, welfare, _ = _maximise(
+                product, candidate, candidate, ALL, weights, tol, "the Nash bargain"
             )
-        new_share = gain_b / (gain_a + gain_b)
-        if abs(new_share - share) <= 1e-10:
             return rates, welfare
-        share = new_share
-    raise NonConvergenceError(f"the bargaining weight did not settle (last {share:.6g})")
+    raise NonConvergenceError(
+        "no bargain found that leaves both players better off than the war "
+        "(tried the joint optimum and free trade between them)",
+        iterations=0,
+        residual=0.0,
+    )
 
 
 __all__ = [

@@ -1,0 +1,183 @@
+"""Tariff games (issue: optimal, Nash and bargained tariffs with exact gradients).
+
+Where the expected numbers come from:
+
+- The optimal uniform tariff of the ``ilms2025`` model, t* = 1/((1 + δ ε) φ − 1) with
+  δ = Σ_n (1 − ν_n) X_in (1 − λ_in) / ((1 − ν_i) Σ_n X_ni) (MODELS.md §2; the paper's
+  Proposition 2), evaluated at the optimum's own equilibrium: a closed form.  It is the
+  exact optimum of the model when labour supply is inelastic (κ = 0) and there are two
+  countries; with elastic labour (κ > 0) or more countries the formula leaves out
+  margins the model has, and the tests check optimality directly instead (the gradient
+  vanishes, and the optimum beats the formula's rate).
+- Symmetry: in a world of two identical countries the Nash tariffs are equal and, with
+  no tax distortion left for tariffs to correct (revenue rebated lump-sum), free trade is
+  the efficient and symmetric bargain.
+- Nash equilibrium: no player gains by deviating alone (searched afresh), and the same
+  tariffs are found from different starting points.
+- The written scenario, run by ``truce run``, gives the welfare the game found.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from truce import api, wars
+from truce.cli.main import app
+from truce.data.world import World, write_world
+from truce.games import TariffPlan, bargain, best_response, ilms_economy, nash
+from truce.model import ilms
+from truce.policy.parse import parse_scenario
+
+
+def two_countries(flows: np.ndarray, nu: float = 0.0, kappa: float = 0.5, rebate=ilms.LUMP_SUM):
+    data = ilms.data_from_flows(jnp.asarray(flows), jnp.full(2, nu))
+    params = ilms.default_params(data)
+    params = type(params)(
+        eps=params.eps, kappa=jnp.asarray(kappa), psi=params.psi, phi_i=params.phi_i
+    )
+    economy = ilms_economy(("A", "B"), "G", data, params, rebate=rebate)
+    plan = TariffPlan.war(("A", "B"), ("G",), ("A", "B"), ("G",), uniform=True)
+    return data, params, economy, plan
+
+
+SYMMETRIC = np.array([[80.0, 20.0], [20.0, 80.0]])
+
+
+def closed_form_at(data, params, economy, rates, country: int) -> float:
+    """1/((1 + δ ε) φ − 1) with δ from the equilibrium at ``rates``."""
+    n = data.E_i.shape[0]
+    t_ji = np.zeros((n, n))
+    t_ji[:, country] = rates
+    t_ji[country, country] = 0.0
+    eq = ilms.outcomes(data, jnp.asarray(t_ji), params, rebate=ilms.LUMP_SUM, tol=1e-13)
+    X = np.asarray(eq.X_ji)
+    spending = (X * (1.0 + t_ji)).sum(axis=0)
+    lam = X * (1.0 + t_ji) / spending[None, :]
+    nu = np.asarray(data.nu_i)
+    foreign = ~np.eye(n, dtype=bool)
+    exports = (X[country] * (1.0 - nu) * (1.0 - lam[country]))[foreign[country]].sum()
+    imports = X[:, country][foreign[:, country]].sum()
+    delta = exports / ((1.0 - nu[country]) * imports)
+    phi = float(ilms.phi_for(nu[country], float(params.eps)))
+    return 1.0 / ((1.0 + delta * float(params.eps)) * phi - 1.0)
+
+
+@pytest.mark.parametrize("nu", [0.0, 0.12])
+def test_optimal_uniform_tariff_is_the_closed_form(nu) -> None:
+    flows = np.array([[70.0, 20.0], [20.0, 120.0]])  # balanced, countries of unequal size
+    data, params, economy, plan = two_countries(flows, nu=nu, kappa=0.0)
+    assert np.abs(np.asarray(data.T_i)).max() < 1e-12
+    response = best_response(economy, plan, np.zeros((2, 1)), 0)
+    found = float(response.rates[0])
+    assert found == pytest.approx(closed_form_at(data, params, economy, found, 0), abs=1e-6)
+    assert response.gradient <= 1e-6
+
+
+def test_us_optimal_uniform_tariff_on_baci2023() -> None:
+    g = wars.game("baci2023", ["USA", "CHN"], uniform=True)
+    plan = TariffPlan.war(
+        g.plan.regions, g.plan.sectors, ["USA", "CHN"], g.plan.choice_sectors, uniform=True,
+        everyone=True,
+    )  # fmt: skip
+    response = best_response(g.economy, plan, np.zeros((2, 1)), 0)
+    us = plan.regions.index("USA")
+    # Optimality: the gradient vanishes and the optimum beats the formula's rate at the
+    # base data (21.8%, the ld-optimal-us-tariff scenario).
+    assert response.gradient <= 1e-6
+    ready_data = api.run(g.world, "ld-optimal-us-tariff").regions.set_index("region")
+    assert response.welfare[us] > ready_data.loc["USA", "welfare_pct"]
+    assert 0.2 < float(response.rates[0]) < 0.3
+
+
+@pytest.mark.parametrize("rebate", [ilms.LUMP_SUM, ilms.INCOME_TAX])
+def test_nash_of_identical_countries_is_symmetric_and_found_from_two_starts(rebate) -> None:
+    _, _, economy, plan = two_countries(SYMMETRIC, rebate=rebate)
+    first = nash(economy, plan)
+    second = nash(economy, plan, start=np.array([[1.5], [0.0]]))
+    assert first.rates[0, 0] == pytest.approx(first.rates[1, 0], abs=1e-7)
+    assert first.rates[0, 0] > 0.05  # a war: tariffs well above free trade
+    np.testing.assert_allclose(second.rates, first.rates, atol=1e-6)
+    assert np.all(first.deviation_gains <= 1e-9)
+    # Rates agree to 1e-7; welfare moves about 10 points per unit of the other's rate.
+    assert first.welfare[0] == pytest.approx(first.welfare[1], abs=1e-5)
+
+
+def test_bargain_between_identical_countries_is_free_trade() -> None:
+    _, _, economy, plan = two_countries(SYMMETRIC)
+    war_outcome = nash(economy, plan)
+    rates, welfare = bargain(economy, plan, war_outcome.welfare)
+    np.testing.assert_allclose(rates, 0.0, atol=1e-7)
+    np.testing.assert_allclose(welfare, 0.0, atol=1e-8)  # the base is free trade
+    assert np.all(welfare > war_outcome.welfare)
+
+
+def test_a_tariff_cut_is_jointly_efficient_only_without_rebate_distortions() -> None:
+    # With revenue cutting a distorting income tax, some tariff is jointly efficient:
+    # the bargain is positive (and still symmetric).
+    _, _, economy, plan = two_countries(SYMMETRIC, rebate=ilms.INCOME_TAX)
+    rates, _ = bargain(economy, plan, nash(economy, plan).welfare)
+    assert rates[0, 0] == pytest.approx(rates[1, 0], abs=1e-7) and rates[0, 0] > 1e-3
+
+
+def small_world(tmp_path: Path, model: str | None) -> Path:
+    regions = ["A", "B", "C"]
+    flows = np.array([[60.0, 12.0, 8.0], [10.0, 70.0, 9.0], [7.0, 11.0, 50.0]])
+    rows = [
+        {"exporter": e, "importer": i, "sector": "G", "value": flows[a, b], "tariff": 0.0}
+        for a, e in enumerate(regions)
+        for b, i in enumerate(regions)
+    ]
+    world = World(
+        name="three",
+        year=2023,
+        currency="USD",
+        description="Three countries, one sector, no tariffs.",
+        sources=("made up for the tests",),
+        model=model,
+        regions=pd.DataFrame({"region": regions, "name": regions}),
+        sectors=pd.DataFrame({"sector": ["G"], "name": ["goods"], "theta": [4.0]}),
+        trade=pd.DataFrame(rows),
+        value_added=pd.DataFrame({"region": regions, "sector": "G", "value": flows.sum(axis=1)}),
+    )
+    folder = tmp_path / "three"
+    write_world(world, folder)
+    return folder
+
+
+def test_war_scenario_reproduces_the_games_welfare(tmp_path) -> None:
+    folder = small_world(tmp_path, "ilms2025")
+    result = wars.war(folder, ["A", "B"])
+    scenario = parse_scenario(result.scenario.replace('world: "three"', f"world: {folder}"))
+    ran = api.run(folder, scenario).regions.set_index("region")["welfare_pct"]
+    found = result.welfare.set_index("region")["welfare_pct"]
+    np.testing.assert_allclose(ran.to_numpy(), found.loc[ran.index].to_numpy(), atol=1e-8)
+    assert set(result.rates["player"]) == {"A", "B"} and (result.rates["rate"] > 0).all()
+
+
+def test_cli_war_and_talks(tmp_path) -> None:
+    folder = small_world(tmp_path, "ilms2025")
+    out = tmp_path / "war.yaml"
+    ran = CliRunner().invoke(
+        app, ["war", "--players", "A,B", "--world", str(folder), "--json", "--out", str(out)]
+    )
+    assert ran.exit_code == 0, ran.output
+    document = json.loads(ran.stdout[ran.stdout.index("{") :])
+    assert document["players"] == ["A", "B"] and set(document["welfare"]) == {"A", "B"}
+    assert document["solver"]["rounds"] >= 1 and out.is_file()
+    talks = CliRunner().invoke(
+        app, ["talks", "--players", "A,B", "--world", str(folder), "--points", "3", "--json"]
+    )
+    assert talks.exit_code == 0, talks.output
+    deal = json.loads(talks.stdout[talks.stdout.index("{") :])
+    for p in ("A", "B"):
+        assert deal["welfare"][p] >= deal["threat"][p] - 1e-9
+    assert len(deal["frontier"]) == 3
+    bad = CliRunner().invoke(app, ["war", "--players", "A,ZZZ", "--world", str(folder)])
+    assert bad.exit_code == 2 and "ZZZ" in bad.output
