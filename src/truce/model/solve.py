@@ -15,15 +15,35 @@ solutions as warm starts, so late outer steps cost a few inner passes each.
 
 The outcome (converged, iterations, residual) is part of the returned value; the
 Python wrapper raises :class:`~truce.errors.NonConvergenceError` when asked to.
+
+Derivatives.  The solution map is differentiable, in forward and reverse mode and to
+second order, with respect to the shock's floating-point fields (tariffs, trade costs,
+deficits, export taxes, cap shares and floor values) and the baseline's, by implicit
+differentiation: the loop itself is never differentiated.  The outer unknowns z solve
+F(z, θ) = 0 with the inner fixed points eliminated, so dz = −(∂F/∂z)⁻¹ ∂F/∂θ dθ at the
+root (one dense LU of the m × m Jacobian, as in :func:`truce.model.ilms.solve_z`); ∂F is
+taken through the inner fixed points, whose own derivatives are implicit too
+(:mod:`truce.model.fixed_point`).  The returned price indices and spending carry the
+implicit derivatives of their fixed points at the solution, so every field computed from
+the solution (wages, prices, shares, flows, incomes, revenues, constraint equivalents)
+is differentiable; the solver statistics carry no derivative, and a warm start
+contributes none.  At a kink of a constraint (a cap or floor exactly at its bound with a
+zero equivalent) there is no derivative; the one returned follows
+:func:`~truce.model.equations.fischer_burmeister`'s convention.  Use
+:func:`solve_differentiable` under ``jax.grad``/``jax.jit`` (it checks nothing in
+Python), or :func:`solve` with ``throw=False``.
 """
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import lineax as lx
+import optimistix as optx
 from jaxtyping import Array, Bool, Float, Int
 
 from truce.errors import NonConvergenceError
@@ -167,6 +187,72 @@ def _max_abs(x):
     return jnp.max(jnp.abs(x))
 
 
+_IMPLICIT = optx.ImplicitAdjoint(linear_solver=lx.LU())
+
+
+def _outer_primal(inputs: tuple) -> tuple[Array, tuple]:
+    """The Newton–Broyden solve of the outer unknowns (never differentiated itself)."""
+    baseline, shock, numeraire_n, start, tol, max_steps, _ = inputs
+
+    def residual(z, inner):
+        point = _evaluate(baseline, shock, z, *inner)
+        return _conditions(baseline, shock, numeraire_n, z, point), (point.log_P, point.X)
+
+    z0, log_P0, X0 = start
+    s = newton_broyden(
+        residual, z0, (log_P0, X0), tol=tol, max_steps=max_steps, max_step=MAX_LOG_STEP
+    )
+    return s.z, (s.aux, s.steps, s.jacobians)
+
+
+def _outer_rewrite(z: Array, residual: tuple, inputs: tuple) -> Array:
+    """F(z, θ): the outer conditions with the inner fixed points solved (warm-started
+    from the solution's, so one pass each), zero at the root."""
+    baseline, shock, numeraire_n = inputs[:3]
+    (log_P, X), _, _ = residual
+    return _conditions(baseline, shock, numeraire_n, z, _evaluate(baseline, shock, z, log_P, X))
+
+
+def _solve_outer(
+    baseline: Baseline,
+    shock: Shock,
+    numeraire_n: Array,
+    start: tuple[Array, Array, Array],
+    tol: float | Array,
+    max_steps: int,
+) -> tuple[Array, tuple]:
+    """The root z with its implicit derivative, and the loop's (inner solutions, steps,
+    Jacobians), which carry none."""
+    inputs = (baseline, shock, numeraire_n, start, tol, max_steps)
+    return _IMPLICIT.apply(_outer_primal, _outer_rewrite, inputs, frozenset())
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _held(fn: Any, value: Array, params: Any) -> Array:
+    """``value`` (already equal to ``fn(params)`` up to the solver's tolerance), with the
+    derivative of ``fn`` at ``params``: the primal never evaluates ``fn``."""
+    return value
+
+
+@_held.defjvp
+def _held_jvp(fn, primals, tangents):
+    value, params = primals
+    _, dparams = tangents
+    again, dvalue = jax.jvp(fn, (params,), (dparams,))
+    # ``value`` exactly, with the derivatives of ``fn`` under higher-order differentiation.
+    return value + (again - jax.lax.stop_gradient(again)), dvalue
+
+
+def _prices_from(params):
+    baseline, A_sni, log_w, log_P0 = params
+    return solve_prices(baseline, A_sni, log_w, jax.lax.stop_gradient(log_P0))
+
+
+def _spending_from(params):
+    baseline, shock, wedges, w, pi, X0 = params
+    return solve_spending(baseline, shock, wedges, w, pi, jax.lax.stop_gradient(X0))
+
+
 @partial(jax.jit, static_argnames=("max_steps",))
 def _solve(
     baseline: Baseline,
@@ -176,26 +262,22 @@ def _solve(
     tol: float,
     max_steps: int,
 ) -> Equilibrium:
-    def residual(z, inner):
-        point = _evaluate(baseline, shock, z, *inner)
-        return _conditions(baseline, shock, numeraire_n, z, point), (point.log_P, point.X)
-
-    z0, log_P0, X0 = start
-    s = newton_broyden(
-        residual, z0, (log_P0, X0), tol=tol, max_steps=max_steps, max_step=MAX_LOG_STEP
+    z, ((log_P_loop, X_loop), steps, jacobians) = _solve_outer(
+        baseline, shock, numeraire_n, start, tol, max_steps
     )
 
     # Evaluate every condition at the returned point, independently of the loop's test:
-    # one more pass of each inner map must leave its solution where it is.
-    z = s.z
+    # one more pass of each inner map must leave its solution where it is.  The inner
+    # solutions are the loop's, with their fixed points' implicit derivatives attached.
     n = baseline.va_n.shape[0]
     log_w, u_cap, v_floor = _split(shock, z, n)
     wedges = policy_wedges(baseline, shock, u_cap, v_floor)
     A_sni = weighted_shares_sni(baseline, wedges)
-    log_P, X = s.aux
+    log_P = _held(_prices_from, log_P_loop, (baseline, A_sni, log_w, log_P_loop))
     w = jnp.exp(log_w)
     log_c = log_unit_cost_sn(baseline, log_w, log_P)
     pi = trade_shares_sni(baseline, A_sni, log_c, log_P)
+    X = _held(_spending_from, X_loop, (baseline, shock, wedges, w, pi, X_loop))
     f = flows(shock, wedges, pi, X)
     point = _Point(log_w, wedges, log_P, log_c, pi, X, f)
     price_gap = _max_abs(log_price_index_sn(baseline, A_sni, log_c) - log_P)
@@ -205,7 +287,9 @@ def _solve(
     )
     outer_gap = _max_abs(_conditions(baseline, shock, numeraire_n, z, point))
     residual_value = jnp.max(jnp.stack([price_gap, spending_gap, outer_gap]))
-    residual_value = jnp.where(jnp.isfinite(residual_value), residual_value, jnp.inf)
+    residual_value = jax.lax.stop_gradient(
+        jnp.where(jnp.isfinite(residual_value), residual_value, jnp.inf)
+    )
 
     c_hat = jnp.exp(log_c)
     caps = cap_quantity_k(baseline, shock, f, c_hat) if shock.n_caps else jnp.zeros(0)
@@ -227,11 +311,44 @@ def _solve(
         floor_rate_f=-jnp.expm1(-v_floor),
         floor_value_f=floors,
         log_unknowns=z,
-        converged=(residual_value <= 10.0 * tol) & (s.steps < max_steps),
-        iterations=s.steps,
-        jacobians=s.jacobians,
+        converged=(residual_value <= 10.0 * tol) & (steps < max_steps),
+        iterations=steps,
+        jacobians=jacobians,
         residual=residual_value,
     )
+
+
+def _start(
+    baseline: Baseline, shock: Shock, initial: Equilibrium | None
+) -> tuple[Array, Array, Array]:
+    """The solver's starting point: ``initial``'s solution where it fits, else no change."""
+    m = baseline.va_n.shape[0] + shock.n_caps + shock.n_floors
+    if initial is not None and initial.log_unknowns.shape == (m,):
+        return (initial.log_unknowns, jnp.log(initial.P_hat_sn), initial.X_sn)
+    return (jnp.zeros(m), jnp.zeros_like(baseline.X_sn), baseline.X_sn)
+
+
+def solve_differentiable(
+    baseline: Baseline,
+    shock: Shock,
+    *,
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    numeraire_n: Array | None = None,
+    initial: Equilibrium | None = None,
+) -> Equilibrium:
+    """Solve as :func:`solve` does, without any check in Python: traceable under
+    ``jax.jit``, ``jax.grad``, ``jax.jvp``, ``jax.jacfwd`` and ``jax.vmap``.
+
+    The returned fields are differentiable with respect to ``shock`` and ``baseline`` by
+    implicit differentiation at the solution (see the module docstring); the caller
+    reads ``converged`` (a derivative at an unconverged point is meaningless).  The
+    warm start ``initial`` changes neither the solution, beyond the tolerance, nor its
+    derivative.
+    """
+    weights = baseline.va_n if numeraire_n is None else jnp.asarray(numeraire_n)
+    start = _start(baseline, shock, initial)
+    return _solve(baseline, shock, weights, start, tol, max_steps)
 
 
 def solve(
@@ -252,15 +369,12 @@ def solve(
     constraints (a timeline's previous phase).  Returns the :class:`Equilibrium` with
     its solver statistics.  With ``throw=True`` (the default) a solve that hits
     ``max_steps``, stalls, or leaves any equilibrium condition violated by more than ten
-    times ``tol`` raises :class:`~truce.errors.NonConvergenceError` instead.
+    times ``tol`` raises :class:`~truce.errors.NonConvergenceError` instead (use
+    ``throw=False``, or :func:`solve_differentiable`, under JAX transformations).
     """
-    weights = baseline.va_n if numeraire_n is None else jnp.asarray(numeraire_n)
-    m = baseline.va_n.shape[0] + shock.n_caps + shock.n_floors
-    if initial is not None and initial.log_unknowns.shape == (m,):
-        start = (initial.log_unknowns, jnp.log(initial.P_hat_sn), initial.X_sn)
-    else:
-        start = (jnp.zeros(m), jnp.zeros_like(baseline.X_sn), baseline.X_sn)
-    eq = _solve(baseline, shock, weights, start, tol, max_steps)
+    eq = solve_differentiable(
+        baseline, shock, tol=tol, max_steps=max_steps, numeraire_n=numeraire_n, initial=initial
+    )
     if throw and not bool(eq.converged):
         raise NonConvergenceError(
             f"the equilibrium solver did not converge: {int(eq.iterations)} iterations "
