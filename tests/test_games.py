@@ -74,10 +74,10 @@ def test_optimal_uniform_tariff_is_the_closed_form(nu) -> None:
     flows = np.array([[70.0, 20.0], [20.0, 120.0]])  # balanced, countries of unequal size
     data, params, economy, plan = two_countries(flows, nu=nu, kappa=0.0)
     assert np.abs(np.asarray(data.T_i)).max() < 1e-12
-    response = best_response(economy, plan, np.zeros((2, 1)), 0)
+    response = best_response(economy, plan, np.zeros((2, 1)), 0, tol=1e-8)
     found = float(response.rates[0])
     assert found == pytest.approx(closed_form_at(data, params, economy, found, 0), abs=1e-6)
-    assert response.gradient <= 1e-6
+    assert response.gradient <= 1e-8
 
 
 def test_us_optimal_uniform_tariff_on_baci2023() -> None:
@@ -90,7 +90,7 @@ def test_us_optimal_uniform_tariff_on_baci2023() -> None:
     us = plan.regions.index("USA")
     # Optimality: the gradient vanishes and the optimum beats the formula's rate at the
     # base data (21.8%, the ld-optimal-us-tariff scenario).
-    assert response.gradient <= 1e-6
+    assert response.gradient <= 1e-5
     ready_data = api.run(g.world, "ld-optimal-us-tariff").regions.set_index("region")
     assert response.welfare[us] > ready_data.loc["USA", "welfare_pct"]
     assert 0.2 < float(response.rates[0]) < 0.3
@@ -104,7 +104,7 @@ def test_nash_of_identical_countries_is_symmetric_and_found_from_two_starts(reba
     assert first.rates[0, 0] == pytest.approx(first.rates[1, 0], abs=1e-7)
     assert first.rates[0, 0] > 0.05  # a war: tariffs well above free trade
     np.testing.assert_allclose(second.rates, first.rates, atol=1e-6)
-    assert np.all(first.deviation_gains <= 1e-9)
+    assert np.all(first.deviation_gains <= 1e-8)  # welfare points; none worth having
     # Rates agree to 1e-7; welfare moves about 10 points per unit of the other's rate.
     assert first.welfare[0] == pytest.approx(first.welfare[1], abs=1e-5)
 

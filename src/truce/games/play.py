@@ -24,7 +24,7 @@ from truce.games.economy import Economy
 from truce.games.plan import MAX_TARIFF, TariffPlan
 
 #: A search stops when the projected gradient is below this (welfare % per unit tariff).
-GRADIENT_TOL = 1e-6
+GRADIENT_TOL = 1e-5
 #: A Nash war stops when no player's rates move by more than this in a round.
 RATE_TOL = 1e-7
 MAX_ROUNDS = 100
@@ -63,7 +63,9 @@ class NashOutcome:
     evaluations: int
     deviation_gains: np.ndarray
     """What each player gains (welfare points) by its best deviation from the Nash
-    tariffs, the others' held: zero up to the search's tolerance."""
+    tariffs, the others' held, searched from its Nash rates and from free trade: at most
+    zero up to the search's tolerance (negative when the search from free trade ends at
+    a worse optimum)."""
 
 
 class _Objective:
@@ -143,7 +145,7 @@ def _maximise(
             jac=True,
             method="L-BFGS-B",
             bounds=[(lower / STEP_SCALE, upper / STEP_SCALE)] * int(np.size(start)),
-            options={"maxiter": MAX_SEARCH_STEPS, "ftol": 0.0, "gtol": tol * 1e-2 * STEP_SCALE},
+            options={"maxiter": MAX_SEARCH_STEPS, "ftol": 0.0, "gtol": tol * 0.5 * STEP_SCALE},
         )
         x = np.clip(result.x * STEP_SCALE, lower, upper)
         _, grad, welfare = objective(x.reshape(shape), fixed, which, weights)
@@ -206,7 +208,8 @@ def nash(
 ) -> NashOutcome:
     """Nash tariffs by best responses in turn (Gauss–Seidel) from ``start`` (default:
     the base rates), until no rate moves by more than ``rate_tol`` in a round; then each
-    player's best deviation is searched afresh from its Nash rates and reported.
+    player's best deviation is searched afresh, from its Nash rates and from free trade,
+    and its gain reported.
 
     ``progress(round, largest move)`` is called after each round.  Raises
     :class:`NonConvergenceError` when ``max_rounds`` pass first.
@@ -231,11 +234,14 @@ def nash(
             residual=moved,
         )
     _, _, welfare = objective(rates, rates, ALL, np.zeros(len(plan.regions)))
-    gains = np.zeros(len(plan.players))
+    gains = np.full(len(plan.players), -np.inf)
     for p in range(len(plan.players)):
         k = plan.regions.index(plan.players[p])
-        deviation = _best_response(objective, rates, p, tol)
-        gains[p] = deviation.welfare[k] - welfare[k]
+        # A deviation is searched from the Nash rates and, to look beyond the nearest
+        # optimum, from free trade.
+        for origin in (rates[p], np.zeros_like(rates[p])):
+            deviation = _best_response(objective, rates, p, tol, start=origin)
+            gains[p] = max(gains[p], deviation.welfare[k] - welfare[k])
     return NashOutcome(rates, welfare, round_, objective.evaluations, gains)
 
 
