@@ -181,3 +181,67 @@ def test_cli_war_and_talks(tmp_path) -> None:
     assert len(deal["frontier"]) == 3
     bad = CliRunner().invoke(app, ["war", "--players", "A,ZZZ", "--world", str(folder)])
     assert bad.exit_code == 2 and "ZZZ" in bad.output
+
+
+# ---------------------------------------------------------- the caliendo-parro model
+
+
+def identical_pair(tmp_path: Path) -> Path:
+    """Two identical countries, one sector, Caliendo–Parro (no distribution, no io)."""
+    regions = ["A", "B"]
+    rows = [
+        {"exporter": e, "importer": i, "sector": "GOODS", "value": 80.0 if e == i else 20.0,
+         "tariff": 0.0}
+        for e in regions
+        for i in regions
+    ]  # fmt: skip
+    world = World(
+        name="pair",
+        year=2023,
+        currency="USD",
+        description="Two identical countries, one sector, no tariffs.",
+        sources=("made up for the tests",),
+        regions=pd.DataFrame({"region": regions, "name": regions}),
+        sectors=pd.DataFrame({"sector": ["GOODS"], "name": ["goods"], "theta": [4.0]}),
+        trade=pd.DataFrame(rows),
+        value_added=pd.DataFrame({"region": regions, "sector": "GOODS", "value": [100.0, 100.0]}),
+    )
+    folder = tmp_path / "pair"
+    write_world(world, folder)
+    return folder
+
+
+def test_cp_identical_countries_nash_is_symmetric_and_bargain_is_free_trade(tmp_path) -> None:
+    g = wars.game(identical_pair(tmp_path), ["A", "B"])
+    assert g.model == "caliendo-parro"
+    first = nash(g.economy, g.plan)
+    second = nash(g.economy, g.plan, start=np.array([[0.9], [0.05]]))
+    assert first.rates[0, 0] == pytest.approx(first.rates[1, 0], abs=1e-6)
+    assert first.rates[0, 0] > 0.05
+    np.testing.assert_allclose(second.rates, first.rates, atol=1e-5)
+    assert np.all(first.deviation_gains <= 1e-8)
+    rates, welfare = bargain(g.economy, g.plan, first.welfare)
+    np.testing.assert_allclose(rates, 0.0, atol=1e-6)
+    np.testing.assert_allclose(welfare, 0.0, atol=1e-8)
+
+
+def test_cp_welfare_gradient_in_the_plans_rates_matches_finite_differences() -> None:
+    import jax
+
+    g = wars.game("default", ["USA", "CHN"])
+    base = jnp.asarray(g.economy.base_tariffs)
+    us = g.plan.regions.index("USA")
+    rates = jnp.asarray(g.plan.rates_of(g.economy.base_tariffs))
+
+    def us_welfare(r):
+        return g.economy.evaluate(g.plan.tariffs(base, r))[0][us]
+
+    grad = np.asarray(jax.grad(us_welfare)(rates))
+    # Central differences with h = 1e-5: truncation ~1e-10, and the solve's rounding
+    # (tolerance 1e-12 of world income) divided by 2h stays below 1e-6.
+    h = 1e-5
+    for player, k in ((0, 0), (0, 17), (1, 5)):  # the US's own rates and one of China's
+        up = rates.at[player, k].add(h)
+        down = rates.at[player, k].add(-h)
+        difference = (float(us_welfare(up)) - float(us_welfare(down))) / (2 * h)
+        assert grad[player, k] == pytest.approx(difference, rel=1e-4, abs=1e-6)

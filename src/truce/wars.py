@@ -85,6 +85,8 @@ def game(
         goods = tuple(
             s for s, t in zip(baseline.sectors, traded, strict=True) if not is_service(s, t)
         )
+    if not goods:
+        raise InputError(f"the world {world.name} has no goods sector for tariffs to be set on")
     plan = TariffPlan.war(
         regions, economy.sectors, players, goods, uniform=uniform, everyone=everyone
     )
