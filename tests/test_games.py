@@ -245,3 +245,34 @@ def test_cp_welfare_gradient_in_the_plans_rates_matches_finite_differences() -> 
         down = rates.at[player, k].add(-h)
         difference = (float(us_welfare(up)) - float(us_welfare(down))) / (2 * h)
         assert grad[player, k] == pytest.approx(difference, rel=1e-4, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("uniform", "by_partner", "size"), [(True, False, 1), (False, False, 2), (False, True, 4)]
+)
+def test_plan_places_each_rate_on_its_cells(uniform, by_partner, size) -> None:
+    regions, sectors = ("A", "B", "C"), ("S1", "S2", "SVC")
+    plan = TariffPlan.war(
+        regions, sectors, ["A", "B"], ["S1", "S2"], uniform=uniform, by_partner=by_partner,
+        everyone=True,
+    )  # fmt: skip
+    assert plan.size() == size
+    base = np.full((3, 3, 3), 0.5)
+    rates = np.arange(1.0, 1.0 + 2 * size).reshape(2, size)
+    tau = np.asarray(plan.tariffs(jnp.asarray(base), jnp.asarray(rates)))
+    index = plan.parameter_index()
+    for p, player in enumerate(plan.players):
+        n = regions.index(player)
+        for k, (target, sector) in enumerate(plan.labels(p)):
+            cells = index[p] == k
+            assert np.all(tau[cells] == rates[p, k])
+            # Each parameter covers exactly the cells its label names.
+            on = [regions.index(t) for t in (plan.targets[p] if target == "*" else [target])]
+            named = ["S1", "S2"] if sector == "*" else [sector]
+            expected = np.zeros_like(cells)
+            for s in named:
+                expected[sectors.index(s), n, on] = True
+            np.testing.assert_array_equal(cells, expected)
+    untouched = (index < 0).all(axis=0)
+    assert np.all(tau[untouched] == 0.5)  # services, C's own tariffs, domestic cells
+    np.testing.assert_array_equal(plan.rates_of(base), np.full((2, size), 0.5))

@@ -47,11 +47,13 @@ def game(
     *,
     model: str | None = None,
     uniform: bool = False,
+    by_partner: bool = False,
     everyone: bool = False,
 ) -> Game:
     """Set up a tariff game: ``players`` tax each other (``everyone``: every region is a
-    player and taxes every other) in every goods sector, one rate per sector or one
-    ``uniform`` rate.  Raises :class:`InputError` for unknown players or models."""
+    player and taxes every other) in every goods sector, one rate per sector, one per
+    target and sector (``by_partner``) or one ``uniform`` rate.  Raises
+    :class:`InputError` for unknown players or models."""
     if not isinstance(world, World):
         world = load_world(world)
     model = model or world.model or MODELS[0]
@@ -87,8 +89,16 @@ def game(
         )
     if not goods:
         raise InputError(f"the world {world.name} has no goods sector for tariffs to be set on")
+    if uniform and by_partner:
+        raise InputError("choose a uniform rate or rates by partner, not both")
     plan = TariffPlan.war(
-        regions, economy.sectors, players, goods, uniform=uniform, everyone=everyone
+        regions,
+        economy.sectors,
+        players,
+        goods,
+        uniform=uniform,
+        by_partner=by_partner,
+        everyone=everyone,
     )
     return Game(world, model, economy, plan)
 
@@ -134,20 +144,21 @@ class WarResult:
 
 
 def _rates_table(g: Game, rates: np.ndarray) -> pd.DataFrame:
+    """One row per player and parameter: ``player``, ``target`` and ``sector`` (``*``:
+    all of them), ``rate``, and ``base_rate`` (the mean base rate of its cells)."""
     base = g.plan.rates_of(g.economy.base_tariffs)
-    rows = []
-    for p, player in enumerate(g.plan.players):
-        sectors = ("*",) if g.plan.uniform else g.plan.choice_sectors
-        for k, sector in enumerate(sectors):
-            rows.append(
-                {
-                    "player": player,
-                    "sector": sector,
-                    "rate": float(rates[p, k]),
-                    "base_rate": float(base[p, k]),
-                }
-            )
-    return pd.DataFrame(rows, columns=["player", "sector", "rate", "base_rate"])
+    rows = [
+        {
+            "player": player,
+            "target": target,
+            "sector": sector,
+            "rate": float(rates[p, k]),
+            "base_rate": float(base[p, k]),
+        }
+        for p, player in enumerate(g.plan.players)
+        for k, (target, sector) in enumerate(g.plan.labels(p))
+    ]
+    return pd.DataFrame(rows, columns=["player", "target", "sector", "rate", "base_rate"])
 
 
 def war(
@@ -156,6 +167,7 @@ def war(
     *,
     model: str | None = None,
     uniform: bool = False,
+    by_partner: bool = False,
     everyone: bool = False,
     start: float | None = None,
     progress: Callable[[int, float], None] | None = None,
@@ -164,7 +176,7 @@ def war(
     the base tariffs or from a uniform ``start`` rate.  Raises
     :class:`~truce.errors.NonConvergenceError` when no equilibrium is found."""
     began = time.perf_counter()
-    g = game(world, players, model=model, uniform=uniform, everyone=everyone)
+    g = game(world, players, model=model, uniform=uniform, by_partner=by_partner, everyone=everyone)
     initial = None
     if start is not None:
         initial = np.full((len(g.plan.players), g.plan.size()), float(start))
@@ -286,21 +298,18 @@ def scenario_text(g: Game, rates: np.ndarray, *, name: str, description: str) ->
         f"  model: {g.model}",
         "measures:",
     ]
+
+    def listed(codes: Sequence[str]) -> str:
+        return codes[0] if len(codes) == 1 else "[" + ", ".join(codes) + "]"
+
     for p, (player, targets) in enumerate(zip(g.plan.players, g.plan.targets, strict=True)):
-        on = targets[0] if len(targets) == 1 else "[" + ", ".join(targets) + "]"
-        groups = (
-            [(g.plan.choice_sectors, rates[p, 0])]
-            if g.plan.uniform
-            else [((s,), rates[p, k]) for k, s in enumerate(g.plan.choice_sectors)]
-        )
-        for sectors, rate in groups:
-            listed = sectors[0] if len(sectors) == 1 else "[" + ", ".join(sectors) + "]"
+        for k, (target, sector) in enumerate(g.plan.labels(p)):
             lines += [
                 "  - kind: tariff",
                 f"    by: {player}",
-                f"    on: {on}",
-                f"    sectors: {listed}",
-                f"    rate: {float(rate)!r}",
+                f"    on: {listed(targets if target == '*' else [target])}",
+                f"    sectors: {listed(g.plan.choice_sectors if sector == '*' else [sector])}",
+                f"    rate: {float(rates[p, k])!r}",
                 "    mode: set",
             ]
     return "\n".join(lines) + "\n"

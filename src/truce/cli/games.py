@@ -61,6 +61,9 @@ def war(
     world: GameWorldOption = "default",
     model: ModelOption = None,
     uniform: UniformOption = False,
+    by_partner: Annotated[
+        bool, typer.Option("--by-partner", help="One rate per target and sector.")
+    ] = False,
     everyone: Annotated[
         bool, typer.Option("--all", help="Every region plays (and taxes every other).")
     ] = False,
@@ -83,8 +86,8 @@ def war(
         if not quiet:
             stderr.print(f"searching the Nash tariffs on {world} …", highlight=False)
         result = wars.war(
-            world, chosen, model=model, uniform=uniform, everyone=everyone, start=start,
-            progress=progress,
+            world, chosen, model=model, uniform=uniform, by_partner=by_partner,
+            everyone=everyone, start=start, progress=progress,
         )  # fmt: skip
         _write_scenario(out, result.scenario)
     except TruceError as error:
@@ -150,10 +153,16 @@ def talks(
 
 def _rates(rates, title: str) -> Table:
     table = Table(title=title)
-    for column in ("player", "sector", "rate %", "base %"):
-        table.add_column(column, justify="left" if column in ("player", "sector") else "right")
+    for column in ("player", "on", "sector", "rate %", "base %"):
+        table.add_column(column, justify="right" if "%" in column else "left")
     for row in rates.itertuples(index=False):
-        table.add_row(row.player, row.sector, f"{100 * row.rate:.2f}", f"{100 * row.base_rate:.2f}")
+        table.add_row(
+            row.player,
+            row.target,
+            row.sector,
+            f"{100 * row.rate:.2f}",
+            f"{100 * row.base_rate:.2f}",
+        )
     return table
 
 

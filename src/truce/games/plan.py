@@ -20,8 +20,9 @@ class TariffPlan:
     """The players' tariff instruments on a world's cells ``[sector, importer, exporter]``.
 
     Player ``p`` sets the tariffs of its imports from each of its ``targets`` in each of
-    the ``choice_sectors``: one rate per sector (the same on every target), or one rate
-    for all of them when ``uniform``.  Every other tariff stays at its base level.
+    the ``choice_sectors``: one rate per sector (the same on every target), one rate per
+    target and sector (``by_partner``), or one rate for all of them (``uniform``).  Every
+    other tariff stays at its base level.
     """
 
     regions: tuple[str, ...]
@@ -30,7 +31,8 @@ class TariffPlan:
     targets: tuple[tuple[str, ...], ...]
     """The partners each player taxes, in the order of ``players``."""
     choice_sectors: tuple[str, ...]
-    uniform: bool
+    uniform: bool = False
+    by_partner: bool = False
 
     @classmethod
     def war(
@@ -41,6 +43,7 @@ class TariffPlan:
         choice_sectors: Sequence[str],
         *,
         uniform: bool = False,
+        by_partner: bool = False,
         everyone: bool = False,
     ) -> TariffPlan:
         """Each player taxes the other players (or, with ``everyone``, every other region)."""
@@ -50,48 +53,70 @@ class TariffPlan:
             raise ValueError(f"players not in the world: {', '.join(unknown)}")
         if len(set(players)) != len(players) or len(players) < 1:
             raise ValueError("players must be distinct and at least one")
+        if uniform and by_partner:
+            raise ValueError("a plan is uniform or by partner, not both")
         pool = regions if everyone else players
         targets = tuple(tuple(r for r in pool if r != p) for p in players)
-        return cls(regions, tuple(sectors), players, targets, tuple(choice_sectors), uniform)
+        return cls(
+            regions, tuple(sectors), players, targets, tuple(choice_sectors), uniform, by_partner
+        )
 
     def size(self) -> int:
-        """Parameters per player."""
-        return 1 if self.uniform else len(self.choice_sectors)
+        """Parameters per player (the most any player has; players with fewer targets
+        leave the rest unused)."""
+        if self.uniform:
+            return 1
+        if self.by_partner:
+            return max(len(t) for t in self.targets) * len(self.choice_sectors)
+        return len(self.choice_sectors)
 
-    def masks(self) -> np.ndarray:
-        """``[player, sector, importer, exporter]``: the cells each player sets."""
+    def labels(self, player: int) -> list[tuple[str, str]]:
+        """``(target, sector)`` of each of a player's parameters (``"*"`` for all)."""
+        if self.uniform:
+            return [("*", "*")]
+        if self.by_partner:
+            return [(t, s) for t in self.targets[player] for s in self.choice_sectors]
+        return [("*", s) for s in self.choice_sectors]
+
+    def parameter_index(self) -> np.ndarray:
+        """``[player, sector, importer, exporter]``: the parameter that sets each cell's
+        tariff, −1 where the player sets none."""
         S, N = len(self.sectors), len(self.regions)
-        out = np.zeros((len(self.players), S, N, N), dtype=bool)
-        s_idx = [self.sectors.index(s) for s in self.choice_sectors]
-        for k, (p, targets) in enumerate(zip(self.players, self.targets, strict=True)):
-            n = self.regions.index(p)
-            for t in targets:
-                out[k, s_idx, n, self.regions.index(t)] = True
-        return out
-
-    def sector_map(self) -> np.ndarray:
-        """``[sector, parameter]``: which parameter sets each sector's rate (0/1)."""
-        out = np.zeros((len(self.sectors), self.size()))
-        for k, s in enumerate(self.choice_sectors):
-            out[self.sectors.index(s), 0 if self.uniform else k] = 1.0
+        out = np.full((len(self.players), S, N, N), -1, dtype=np.int64)
+        for p, (player, targets) in enumerate(zip(self.players, self.targets, strict=True)):
+            n = self.regions.index(player)
+            for t_k, target in enumerate(targets):
+                i = self.regions.index(target)
+                for s_k, sector in enumerate(self.choice_sectors):
+                    if self.uniform:
+                        k = 0
+                    elif self.by_partner:
+                        k = t_k * len(self.choice_sectors) + s_k
+                    else:
+                        k = s_k
+                    out[p, self.sectors.index(sector), n, i] = k
         return out
 
     def tariffs(
         self, base_sni: Float[Array, "s n i"], rates: Float[Array, "p k"]
     ) -> Float[Array, "s n i"]:
         """The tariffs when player ``p`` chooses ``rates[p]`` (differentiable in ``rates``)."""
-        masks = jnp.asarray(self.masks(), dtype=base_sni.dtype)
-        by_sector = jnp.asarray(self.sector_map()) @ rates.T  # [sector, player]
-        chosen = jnp.einsum("psni,sp->sni", masks, by_sector)
-        return base_sni * (1.0 - masks.max(axis=0)) + chosen
+        index = self.parameter_index()
+        out = base_sni
+        for p in range(len(self.players)):
+            chosen = index[p] >= 0
+            if chosen.any():
+                values = jnp.asarray(rates[p])[jnp.asarray(np.maximum(index[p], 0))]
+                out = jnp.where(jnp.asarray(chosen), values, out)
+        return out
 
     def rates_of(self, base_sni: np.ndarray) -> np.ndarray:
-        """``[player, parameter]``: each player's base rates (trade-weighted where a
-        parameter covers several cells, by cell count here: the mean of its cells)."""
-        masks, smap = self.masks(), self.sector_map()
+        """``[player, parameter]``: each player's base rates (the mean over the cells a
+        parameter sets; 0 for unused parameters)."""
+        index = self.parameter_index()
         out = np.zeros((len(self.players), self.size()))
         for p in range(len(self.players)):
             for k in range(self.size()):
-                cells = masks[p] & (smap[:, k] > 0)[:, None, None]
+                cells = index[p] == k
                 out[p, k] = float(base_sni[cells].mean()) if cells.any() else 0.0
         return out
