@@ -276,3 +276,13 @@ def test_plan_places_each_rate_on_its_cells(uniform, by_partner, size) -> None:
     untouched = (index < 0).all(axis=0)
     assert np.all(tau[untouched] == 0.5)  # services, C's own tariffs, domestic cells
     np.testing.assert_array_equal(plan.rates_of(base), np.full((2, size), 0.5))
+
+
+def test_one_player_war_is_its_optimal_tariff(tmp_path) -> None:
+    folder = small_world(tmp_path, "ilms2025")
+    result = wars.war(folder, ["A"], uniform=True)
+    g = wars.game(folder, ["A"], uniform=True)
+    assert g.plan.targets == (("B", "C"),)
+    direct = best_response(g.economy, g.plan, np.zeros((1, 1)), 0)
+    assert float(result.rates["rate"].iat[0]) == pytest.approx(float(direct.rates[0]), abs=1e-6)
+    assert result.rates["rate"].iat[0] > 0.05

@@ -50,10 +50,11 @@ def game(
     by_partner: bool = False,
     everyone: bool = False,
 ) -> Game:
-    """Set up a tariff game: ``players`` tax each other (``everyone``: every region is a
-    player and taxes every other) in every goods sector, one rate per sector, one per
-    target and sector (``by_partner``) or one ``uniform`` rate.  Raises
-    :class:`InputError` for unknown players or models."""
+    """Set up a tariff game: ``players`` tax each other in every goods sector, with one
+    rate per sector, one per target and sector (``by_partner``) or one ``uniform``
+    rate.  With ``everyone`` every region plays and taxes every other; a single player
+    taxes every other region, and its "war" is its optimal tariffs against a world that
+    does not answer.  Raises :class:`InputError` for unknown players or models."""
     if not isinstance(world, World):
         world = load_world(world)
     model = model or world.model or MODELS[0]
@@ -67,8 +68,8 @@ def game(
             f"players not in the world {world.name}: {', '.join(unknown)} "
             f"(its regions: {', '.join(regions)})"
         )
-    if len(set(players)) != len(players) or len(players) < 2:
-        raise InputError("a tariff game needs at least two distinct players")
+    if len(set(players)) != len(players) or not players:
+        raise InputError("the players must be distinct region codes, at least one")
     if model == "ilms2025":
         ready, _ = prepared(world, "income_tax")
         economy = ilms_economy(

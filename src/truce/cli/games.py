@@ -75,7 +75,11 @@ def war(
     as_json: JsonFlag = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Nash tariffs of a tariff war: no player gains by changing its tariffs alone."""
+    """Nash tariffs of a tariff war: no player gains by changing its tariffs alone.
+
+    With one player (``--players USA``), its optimal tariffs on every other region,
+    which keep theirs.
+    """
     try:
         chosen = _players(players) if not everyone else []
 

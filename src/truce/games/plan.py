@@ -46,7 +46,8 @@ class TariffPlan:
         by_partner: bool = False,
         everyone: bool = False,
     ) -> TariffPlan:
-        """Each player taxes the other players (or, with ``everyone``, every other region)."""
+        """Each player taxes the other players (or, with ``everyone`` or a single player,
+        every other region)."""
         regions, players = tuple(regions), tuple(players)
         unknown = [p for p in players if p not in regions]
         if unknown:
@@ -55,7 +56,7 @@ class TariffPlan:
             raise ValueError("players must be distinct and at least one")
         if uniform and by_partner:
             raise ValueError("a plan is uniform or by partner, not both")
-        pool = regions if everyone else players
+        pool = regions if everyone or len(players) == 1 else players
         targets = tuple(tuple(r for r in pool if r != p) for p in players)
         return cls(
             regions, tuple(sectors), players, targets, tuple(choice_sectors), uniform, by_partner
