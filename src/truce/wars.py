@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from truce.data.calibrate import world_to_baseline
-from truce.data.world import World, load_world
+from truce.data.world import World, content_hash, load_world
 from truce.errors import InputError
 from truce.games import Economy, NashOutcome, TariffPlan, bargain, cp_economy, ilms_economy
 from truce.games import frontier as efficient_frontier
@@ -57,6 +58,30 @@ def game(
     does not answer.  Raises :class:`InputError` for unknown players or models."""
     if not isinstance(world, World):
         world = load_world(world)
+    key = (content_hash(world), model, tuple(players), uniform, by_partner, everyone)
+    if key in _GAMES:
+        _GAMES.move_to_end(key)
+        return _GAMES[key]
+    made = _game(world, players, model, uniform, by_partner, everyone)
+    _GAMES[key] = made
+    while len(_GAMES) > GAME_CACHE:
+        _GAMES.popitem(last=False)
+    return made
+
+
+#: Games kept (with their compiled searches) for later calls on the same world.
+GAME_CACHE = 4
+_GAMES: OrderedDict[tuple, Game] = OrderedDict()
+
+
+def _game(
+    world: World,
+    players: Sequence[str],
+    model: str | None,
+    uniform: bool,
+    by_partner: bool,
+    everyone: bool,
+) -> Game:
     model = model or world.model or MODELS[0]
     if model not in MODELS:
         raise InputError(f"unknown model {model!r}: the models are {', '.join(MODELS)}")

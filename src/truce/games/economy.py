@@ -16,7 +16,7 @@ Evaluate = Callable[[Array], tuple[Array, Array, Array]]
 ``tau_sni`` (through the implicit derivative of the model's solve) and jit-compatible."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Economy:
     """A world under one model, seen as the map from tariffs to each region's welfare."""
 

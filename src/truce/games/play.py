@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jax
 import jax.numpy as jnp
@@ -25,14 +26,19 @@ from truce.games.plan import MAX_TARIFF, TariffPlan
 
 #: A search stops when the projected gradient is below this (welfare % per unit tariff).
 GRADIENT_TOL = 1e-5
+#: The first round's search tolerance, and each later round's share of the last move.
+LOOSE_TOL = 1e-2
+LOOSE_SHARE = 1e-2
 #: A Nash war stops when no player's rates move by more than this in a round.
 RATE_TOL = 1e-7
 MAX_ROUNDS = 100
 MAX_SEARCH_STEPS = 500
 #: Rates move in these units in a search (its first step is about one unit).
 STEP_SCALE = 0.05
-#: Fresh starts of a search that stops short of the tolerance.
+#: Searches (each ended by gradient-only steps if short of the tolerance) before giving up.
 RESTARTS = 3
+#: Gradient-only steps that end a search.
+POLISH_STEPS = 30
 #: Below this gain over the threat point (welfare points) the log of the Nash product is
 #: continued linearly.
 LOG_FLOOR = 1e-4
@@ -71,16 +77,20 @@ class NashOutcome:
 class _Objective:
     """A jitted value-and-gradient of a welfare score in a block of the rates: the
     weighted sum Σ_k w_k W_k, or with ``log_gains`` the weighted log-gains
-    Σ_k w_k log(W_k − d_k) over a threat point d (the Nash product's logarithm)."""
+    Σ_k w_k log(W_k − d_k) over a threat point d (the Nash product's logarithm).
+
+    One compiled function serves every player (its index is an argument, not a
+    constant) and one all players at once; :func:`_objective` keeps them per economy and
+    plan, so later searches on the same game compile nothing.  ``evaluations`` counts
+    the calls.
+    """
 
     def __init__(self, economy: Economy, plan: TariffPlan, *, log_gains: bool = False) -> None:
         self.economy, self.plan = economy, plan
         self.base = jnp.asarray(economy.base_tariffs)
         self.evaluations = 0
-        self.threat = jnp.zeros(len(plan.regions))
 
-        def score(free, fixed, which, weights, threat):
-            rates = free if which == ALL else fixed.at[which].set(free)
+        def score(rates, weights, threat):
             welfare, converged, residual = economy.evaluate(plan.tariffs(self.base, rates))
             if log_gains:
                 # log, continued linearly below LOG_FLOOR so that a trial step that
@@ -97,13 +107,33 @@ class _Objective:
                 value = weights @ welfare
             return value, (welfare, converged, residual)
 
-        self._value_grad = jax.jit(jax.value_and_grad(score, has_aux=True), static_argnums=2)
+        def one(free, fixed, which, weights, threat):
+            return score(fixed.at[which].set(free), weights, threat)
 
-    def __call__(self, free: np.ndarray, fixed: np.ndarray, which, weights: np.ndarray):
+        def every(free, weights, threat):
+            return score(free, weights, threat)
+
+        self._one = jax.jit(jax.value_and_grad(one, has_aux=True))
+        self._every = jax.jit(jax.value_and_grad(every, has_aux=True))
+
+    def __call__(
+        self,
+        free: np.ndarray,
+        fixed: np.ndarray,
+        which: int,
+        weights: np.ndarray,
+        threat: np.ndarray | None = None,
+    ):
         self.evaluations += 1
-        (value, (welfare, converged, residual)), grad = self._value_grad(
-            jnp.asarray(free), jnp.asarray(fixed), which, jnp.asarray(weights), self.threat
-        )
+        threat = jnp.zeros(len(self.plan.regions)) if threat is None else jnp.asarray(threat)
+        if which == ALL:
+            out = self._every(jnp.asarray(free), jnp.asarray(weights), threat)
+        else:
+            out = self._one(
+                jnp.asarray(free), jnp.asarray(fixed), jnp.asarray(which), jnp.asarray(weights),
+                threat,
+            )  # fmt: skip
+        (value, (welfare, converged, residual)), grad = out
         if not bool(converged):
             raise NonConvergenceError(
                 f"the {self.economy.model} equilibrium did not converge at tariffs "
@@ -114,6 +144,12 @@ class _Objective:
         return float(value), np.asarray(grad, dtype=np.float64), np.asarray(welfare)
 
 
+@lru_cache(maxsize=8)
+def _objective(economy: Economy, plan: TariffPlan, log_gains: bool = False) -> _Objective:
+    """The compiled objective of a game (kept for the game's later searches)."""
+    return _Objective(economy, plan, log_gains=log_gains)
+
+
 def _maximise(
     objective: _Objective,
     start: np.ndarray,
@@ -122,15 +158,19 @@ def _maximise(
     weights: np.ndarray,
     tol: float,
     what: str,
+    threat: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Maximise ``weights @ welfare`` over the rates ``fixed[which]``, from ``start``."""
+    """Maximise the objective's score (``weights`` and ``threat``) over the rates
+    ``fixed[which]`` (all of them for :data:`ALL`), from ``start``."""
     shape = np.shape(start)
     seen: dict[str, np.ndarray] = {}
 
     # The search runs in units of STEP_SCALE, so that its first step (of unit length
     # along the gradient) moves rates by a few points, not to a bound.
     def negative(y):
-        value, grad, welfare = objective((y * STEP_SCALE).reshape(shape), fixed, which, weights)
+        value, grad, welfare = objective(
+            (y * STEP_SCALE).reshape(shape), fixed, which, weights, threat
+        )
         seen["welfare"] = welfare
         return -value, -grad.ravel() * STEP_SCALE
 
@@ -138,7 +178,7 @@ def _maximise(
     x = np.clip(np.ravel(start), lower, upper)
     # A line search can end early on the welfare's rounding; a fresh start from where it
     # stopped (new curvature memory) then finishes the search.
-    for _ in range(RESTARTS + 1):
+    for _ in range(RESTARTS):
         result = minimize(
             negative,
             x / STEP_SCALE,
@@ -148,9 +188,16 @@ def _maximise(
             options={"maxiter": MAX_SEARCH_STEPS, "ftol": 0.0, "gtol": tol * 0.5 * STEP_SCALE},
         )
         x = np.clip(result.x * STEP_SCALE, lower, upper)
-        _, grad, welfare = objective(x.reshape(shape), fixed, which, weights)
+        _, grad, welfare = objective(x.reshape(shape), fixed, which, weights, threat)
         step = np.clip(x + grad.ravel(), lower, upper) - x  # projected gradient (ascent)
         gap = float(np.max(np.abs(step))) if step.size else 0.0
+        if gap <= tol:
+            break
+        # Near the optimum welfare differences fall below its rounding and the line
+        # search stalls, while the gradient stays exact: finish with gradient-only steps.
+        x, grad, welfare, gap = _polish(
+            objective, x, grad, shape, (fixed, which, weights, threat), tol
+        )
         if gap <= tol:
             break
     if not gap <= tol:
@@ -161,6 +208,28 @@ def _maximise(
             residual=gap,
         )
     return x.reshape(shape), welfare, gap
+
+
+def _polish(objective, x, grad, shape, call, tol):
+    """Projected Barzilai–Borwein ascent on the gradient alone, from ``x`` (gradient
+    ``grad``), until the projected gradient is below ``tol`` or :data:`POLISH_STEPS`."""
+    lower, upper = 0.0, MAX_TARIFF
+    alpha = STEP_SCALE / max(float(np.max(np.abs(grad))), 1.0)
+    welfare = None
+    for _ in range(POLISH_STEPS):
+        new_x = np.clip(x + alpha * grad, lower, upper)
+        _, new_grad, welfare = objective(new_x.reshape(shape), *call)
+        new_grad = new_grad.ravel()
+        gap = float(np.max(np.abs(np.clip(new_x + new_grad, lower, upper) - new_x)))
+        s, y = new_x - x, new_grad - grad
+        x, grad = new_x, new_grad
+        if gap <= tol:
+            break
+        curvature = float(s @ y)
+        alpha = float(s @ s) / -curvature if curvature < 0 else 2.0 * alpha
+    else:
+        gap = float(np.max(np.abs(np.clip(x + grad, lower, upper) - x)))
+    return x, grad, welfare, gap
 
 
 def best_response(
@@ -174,7 +243,7 @@ def best_response(
 ) -> Response:
     """Player ``player``'s optimal rates when the others keep ``rates`` (``[player,
     parameter]``), searched from ``start`` (default: its current rates)."""
-    objective = _Objective(economy, plan)
+    objective = _objective(economy, plan)
     return _best_response(objective, rates, player, tol, start)
 
 
@@ -214,18 +283,25 @@ def nash(
     ``progress(round, largest move)`` is called after each round.  Raises
     :class:`NonConvergenceError` when ``max_rounds`` pass first.
     """
-    objective = _Objective(economy, plan)
+    objective = _objective(economy, plan)
+    counted = objective.evaluations
     rates = plan.rates_of(economy.base_tariffs) if start is None else np.array(start, dtype=float)
+    # Early rounds move rates a lot, so their best responses need not be exact: each
+    # round's tolerance follows the last round's largest move, down to ``tol``; the
+    # war ends only after a round at ``tol`` that moves nothing.
+    loose = LOOSE_TOL
     for round_ in range(1, max_rounds + 1):
         moved = 0.0
+        round_tol = max(tol, loose)
         for p in range(len(plan.players)):
-            response = _best_response(objective, rates, p, tol)
+            response = _best_response(objective, rates, p, round_tol)
             moved = max(moved, float(np.max(np.abs(response.rates - rates[p]))))
             rates[p] = response.rates
         if progress is not None:
             progress(round_, moved)
-        if moved <= rate_tol:
+        if moved <= rate_tol and round_tol <= tol:
             break
+        loose = min(loose, LOOSE_SHARE * moved)
     else:
         raise NonConvergenceError(
             f"no Nash equilibrium after {max_rounds} rounds of best responses "
@@ -242,7 +318,7 @@ def nash(
         for origin in (rates[p], np.zeros_like(rates[p])):
             deviation = _best_response(objective, rates, p, tol, start=origin)
             gains[p] = max(gains[p], deviation.welfare[k] - welfare[k])
-    return NashOutcome(rates, welfare, round_, objective.evaluations, gains)
+    return NashOutcome(rates, welfare, round_, objective.evaluations - counted, gains)
 
 
 def frontier(
@@ -258,7 +334,7 @@ def frontier(
     welfare)`` per share."""
     if len(plan.players) != 2:
         raise ValueError("the frontier is drawn between exactly two players")
-    objective = _Objective(economy, plan)
+    objective = _objective(economy, plan)
     a, b = (plan.regions.index(p) for p in plan.players)
     rates = np.zeros((2, plan.size())) if start is None else np.array(start, dtype=float)
     points = []
@@ -294,19 +370,18 @@ def bargain(
     weights = np.zeros(len(plan.regions))
     weights[a] = weights[b] = 1.0
     free_trade = np.zeros((2, plan.size()))
-    joint = _Objective(economy, plan)
+    joint = _objective(economy, plan)
     candidates = [] if start is None else [np.array(start, dtype=float)]
     candidates.append(
         _maximise(joint, free_trade, free_trade, ALL, weights, tol, "the joint optimum")[0]
     )
     candidates.append(free_trade)
-    product = _Objective(economy, plan, log_gains=True)
-    product.threat = jnp.asarray(threat)
+    product = _objective(economy, plan, log_gains=True)
     for candidate in candidates:
         _, _, welfare = joint(candidate, candidate, ALL, weights)
         if welfare[a] > threat[a] and welfare[b] > threat[b]:
             rates, welfare, _ = _maximise(
-                product, candidate, candidate, ALL, weights, tol, "the Nash bargain"
+                product, candidate, candidate, ALL, weights, tol, "the Nash bargain", threat
             )
             return rates, welfare
     raise NonConvergenceError(
