@@ -12,6 +12,7 @@ to the world's, as in the paper's tables.
 
 from __future__ import annotations
 
+import datetime
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -65,7 +66,7 @@ def prepared(world: World, rebate: str) -> tuple[PreparedWorld, bool]:
     return ready, True
 
 
-def check_measures(scenario: Scenario, date) -> None:
+def check_measures(scenario: Scenario, date: datetime.date | None) -> None:
     """Raise :class:`ScenarioError` at the first measure in force the model lacks."""
     for measure in in_force(scenario, date):
         if measure.kind not in SUPPORTED_KINDS:
