@@ -39,9 +39,8 @@ STEP_SCALE = 0.05
 RESTARTS = 3
 #: Gradient-only steps that end a search.
 POLISH_STEPS = 30
-#: Below this gain over the threat point (welfare points) the log of the Nash product is
-#: continued linearly.
-LOG_FLOOR = 1e-4
+#: The bargaining weight is found to this precision.
+SHARE_TOL = 1e-7
 #: ``which`` for a search over every player's rates at once.
 ALL = -1
 
@@ -75,9 +74,7 @@ class NashOutcome:
 
 
 class _Objective:
-    """A jitted value-and-gradient of a welfare score in a block of the rates: the
-    weighted sum Σ_k w_k W_k, or with ``log_gains`` the weighted log-gains
-    Σ_k w_k log(W_k − d_k) over a threat point d (the Nash product's logarithm).
+    """A jitted value-and-gradient of weighted welfare Σ_k w_k W_k in a block of the rates.
 
     One compiled function serves every player (its index is an argument, not a
     constant) and one all players at once; :func:`_objective` keeps them per economy and
@@ -85,54 +82,29 @@ class _Objective:
     the calls.
     """
 
-    def __init__(self, economy: Economy, plan: TariffPlan, *, log_gains: bool = False) -> None:
+    def __init__(self, economy: Economy, plan: TariffPlan) -> None:
         self.economy, self.plan = economy, plan
         self.base = jnp.asarray(economy.base_tariffs)
         self.evaluations = 0
 
-        def score(rates, weights, threat):
+        def score(rates, weights):
             welfare, converged, residual = economy.evaluate(plan.tariffs(self.base, rates))
-            if log_gains:
-                # log, continued linearly below LOG_FLOOR so that a trial step that
-                # leaves a player worse off than the threat point is finite and steep.
-                gains = jnp.where(weights > 0, welfare - threat, 1.0)
-                safe = jnp.maximum(gains, LOG_FLOOR)
-                logs = jnp.where(
-                    gains > LOG_FLOOR,
-                    jnp.log(safe),
-                    jnp.log(LOG_FLOOR) + (gains - LOG_FLOOR) / LOG_FLOOR,
-                )
-                value = weights @ logs
-            else:
-                value = weights @ welfare
-            return value, (welfare, converged, residual)
+            return weights @ welfare, (welfare, converged, residual)
 
-        def one(free, fixed, which, weights, threat):
-            return score(fixed.at[which].set(free), weights, threat)
-
-        def every(free, weights, threat):
-            return score(free, weights, threat)
+        def one(free, fixed, which, weights):
+            return score(fixed.at[which].set(free), weights)
 
         self._one = jax.jit(jax.value_and_grad(one, has_aux=True))
-        self._every = jax.jit(jax.value_and_grad(every, has_aux=True))
+        self._every = jax.jit(jax.value_and_grad(score, has_aux=True))
 
-    def __call__(
-        self,
-        free: np.ndarray,
-        fixed: np.ndarray,
-        which: int,
-        weights: np.ndarray,
-        threat: np.ndarray | None = None,
-    ):
+    def __call__(self, free: np.ndarray, fixed: np.ndarray, which: int, weights: np.ndarray):
         self.evaluations += 1
-        threat = jnp.zeros(len(self.plan.regions)) if threat is None else jnp.asarray(threat)
         if which == ALL:
-            out = self._every(jnp.asarray(free), jnp.asarray(weights), threat)
+            out = self._every(jnp.asarray(free), jnp.asarray(weights))
         else:
             out = self._one(
-                jnp.asarray(free), jnp.asarray(fixed), jnp.asarray(which), jnp.asarray(weights),
-                threat,
-            )  # fmt: skip
+                jnp.asarray(free), jnp.asarray(fixed), jnp.asarray(which), jnp.asarray(weights)
+            )
         (value, (welfare, converged, residual)), grad = out
         if not bool(converged):
             raise NonConvergenceError(
@@ -145,9 +117,9 @@ class _Objective:
 
 
 @lru_cache(maxsize=8)
-def _objective(economy: Economy, plan: TariffPlan, log_gains: bool = False) -> _Objective:
+def _objective(economy: Economy, plan: TariffPlan) -> _Objective:
     """The compiled objective of a game (kept for the game's later searches)."""
-    return _Objective(economy, plan, log_gains=log_gains)
+    return _Objective(economy, plan)
 
 
 def _maximise(
@@ -158,19 +130,16 @@ def _maximise(
     weights: np.ndarray,
     tol: float,
     what: str,
-    threat: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Maximise the objective's score (``weights`` and ``threat``) over the rates
-    ``fixed[which]`` (all of them for :data:`ALL`), from ``start``."""
+    """Maximise ``weights @ welfare`` over the rates ``fixed[which]`` (all of them for
+    :data:`ALL`), from ``start``."""
     shape = np.shape(start)
     seen: dict[str, np.ndarray] = {}
 
     # The search runs in units of STEP_SCALE, so that its first step (of unit length
     # along the gradient) moves rates by a few points, not to a bound.
     def negative(y):
-        value, grad, welfare = objective(
-            (y * STEP_SCALE).reshape(shape), fixed, which, weights, threat
-        )
+        value, grad, welfare = objective((y * STEP_SCALE).reshape(shape), fixed, which, weights)
         seen["welfare"] = welfare
         return -value, -grad.ravel() * STEP_SCALE
 
@@ -188,16 +157,14 @@ def _maximise(
             options={"maxiter": MAX_SEARCH_STEPS, "ftol": 0.0, "gtol": tol * 0.5 * STEP_SCALE},
         )
         x = np.clip(result.x * STEP_SCALE, lower, upper)
-        _, grad, welfare = objective(x.reshape(shape), fixed, which, weights, threat)
+        _, grad, welfare = objective(x.reshape(shape), fixed, which, weights)
         step = np.clip(x + grad.ravel(), lower, upper) - x  # projected gradient (ascent)
         gap = float(np.max(np.abs(step))) if step.size else 0.0
         if gap <= tol:
             break
         # Near the optimum welfare differences fall below its rounding and the line
         # search stalls, while the gradient stays exact: finish with gradient-only steps.
-        x, grad, welfare, gap = _polish(
-            objective, x, grad, shape, (fixed, which, weights, threat), tol
-        )
+        x, grad, welfare, gap = _polish(objective, x, grad, shape, (fixed, which, weights), tol)
         if gap <= tol:
             break
     if not gap <= tol:
@@ -214,6 +181,7 @@ def _polish(objective, x, grad, shape, call, tol):
     """Projected Barzilai–Borwein ascent on the gradient alone, from ``x`` (gradient
     ``grad``), until the projected gradient is below ``tol`` or :data:`POLISH_STEPS`."""
     lower, upper = 0.0, MAX_TARIFF
+    x, grad = np.ravel(x), np.ravel(grad)
     alpha = STEP_SCALE / max(float(np.max(np.abs(grad))), 1.0)
     welfare = None
     for _ in range(POLISH_STEPS):
@@ -360,36 +328,42 @@ def bargain(
     welfare, %, in the war) as the threat point: the rates of both that maximise
     (W_a − d_a)(W_b − d_b) among those that leave both better off than the war.
 
-    The product's logarithm is maximised from the first of these that leaves both
-    better off: ``start``, the maximum of W_a + W_b, free trade between them.  Raises
-    :class:`NonConvergenceError` when none does.
+    It is the point of the efficient frontier (the maximum of λ W_a + (1 − λ) W_b) whose
+    weight satisfies λ (W_a − d_a) = (1 − λ)(W_b − d_b), the first-order condition of the
+    product; that difference grows with λ, so λ is found by bisection, each point of the
+    frontier searched from the last (``start``, default free trade between them, for
+    the first).  Points off the frontier's concave hull are not reached.  Raises
+    :class:`NonConvergenceError` when the bargain leaves a player no better off than
+    the war.
     """
     if len(plan.players) != 2:
         raise ValueError("a bargain is struck between exactly two players")
     a, b = (plan.regions.index(p) for p in plan.players)
-    weights = np.zeros(len(plan.regions))
-    weights[a] = weights[b] = 1.0
-    free_trade = np.zeros((2, plan.size()))
     joint = _objective(economy, plan)
-    candidates = [] if start is None else [np.array(start, dtype=float)]
-    candidates.append(
-        _maximise(joint, free_trade, free_trade, ALL, weights, tol, "the joint optimum")[0]
-    )
-    candidates.append(free_trade)
-    product = _objective(economy, plan, log_gains=True)
-    for candidate in candidates:
-        _, _, welfare = joint(candidate, candidate, ALL, weights)
-        if welfare[a] > threat[a] and welfare[b] > threat[b]:
-            rates, welfare, _ = _maximise(
-                product, candidate, candidate, ALL, weights, tol, "the Nash bargain", threat
-            )
-            return rates, welfare
-    raise NonConvergenceError(
-        "no bargain found that leaves both players better off than the war "
-        "(tried the joint optimum and free trade between them)",
-        iterations=0,
-        residual=0.0,
-    )
+    rates = np.zeros((2, plan.size())) if start is None else np.array(start, dtype=float)
+    low, high = 0.0, 1.0
+    welfare = np.asarray(threat, dtype=float)
+    while high - low > SHARE_TOL:
+        share = 0.5 * (low + high)
+        weights = np.zeros(len(plan.regions))
+        weights[a], weights[b] = share, 1.0 - share
+        rates, welfare, _ = _maximise(
+            joint, rates, rates, ALL, weights, tol, f"the frontier at weight {share:.6g}"
+        )
+        gap = share * (welfare[a] - threat[a]) - (1.0 - share) * (welfare[b] - threat[b])
+        if gap > 0:
+            high = share
+        else:
+            low = share
+    gains = (welfare[a] - threat[a], welfare[b] - threat[b])
+    if min(gains) <= 0:
+        raise NonConvergenceError(
+            "no bargain leaves both players better off than the war (gains "
+            f"{gains[0]:.3g} and {gains[1]:.3g} welfare points at the bargaining weight)",
+            iterations=0,
+            residual=float(min(gains)),
+        )
+    return rates, welfare
 
 
 __all__ = [

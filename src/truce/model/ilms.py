@@ -401,7 +401,7 @@ _IMPLICIT = optx.ImplicitAdjoint(linear_solver=lx.LU())
 # With the base inverse Jacobian as a left preconditioner (see _solve_z_rewrite), GMRES
 # on Jacobian-vector products replaces materialising and factorising ∂F/∂z.
 _IMPLICIT_PRECONDITIONED = optx.ImplicitAdjoint(
-    linear_solver=lx.GMRES(rtol=1e-13, atol=1e-13, restart=60, stagnation_iters=60)
+    linear_solver=lx.GMRES(rtol=1e-11, atol=1e-11, restart=100, stagnation_iters=100)
 )
 
 
