@@ -99,12 +99,21 @@ class _Objective:
 
     def __call__(self, free: np.ndarray, fixed: np.ndarray, which: int, weights: np.ndarray):
         self.evaluations += 1
-        if which == ALL:
-            out = self._every(jnp.asarray(free), jnp.asarray(weights))
-        else:
-            out = self._one(
-                jnp.asarray(free), jnp.asarray(fixed), jnp.asarray(which), jnp.asarray(weights)
-            )
+        try:
+            if which == ALL:
+                out = self._every(jnp.asarray(free), jnp.asarray(weights))
+            else:
+                out = self._one(
+                    jnp.asarray(free), jnp.asarray(fixed), jnp.asarray(which), jnp.asarray(weights)
+                )
+        except (ValueError, RuntimeError) as error:  # a failed solve inside the derivative
+            reason = next((line for line in str(error).splitlines() if "solve" in line), "")
+            raise NonConvergenceError(
+                f"the {self.economy.model} equilibrium or its derivative failed at tariffs "
+                f"{np.round(np.asarray(free), 6).tolist()}: {reason.strip() or error}",
+                iterations=0,
+                residual=float("nan"),
+            ) from None
         (value, (welfare, converged, residual)), grad = out
         if not bool(converged):
             raise NonConvergenceError(
