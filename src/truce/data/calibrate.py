@@ -127,7 +127,8 @@ def world_to_one_sector(world: World, model: str = "ilms2025") -> OneSectorWorld
     if len(world.sectors) != 1:
         raise WorldError(
             f"{where}: the {model} model needs a one-sector world; this one has "
-            f"{len(world.sectors)} sectors"
+            f"{len(world.sectors)} sectors (solve it with another model, e.g. "
+            "--model caliendo-parro)"
         )
     if world.io is not None and len(world.io) and (world.io["value"] != 0).any():
         raise WorldError(f"{where}: the {model} model has no input-output linkages (io table)")
