@@ -494,10 +494,15 @@ def solve(
     ``throw=True`` a solve that hits ``max_steps``, stalls, or leaves a condition violated
     by more than ten times ``tol`` raises :class:`~truce.errors.NonConvergenceError`.
     """
-    prm = default_params(data) if params is None else params
-    t_ji = jnp.asarray(t_ji, dtype=jnp.float64)
-    J_inv0 = None if start_inverse is None else jnp.asarray(start_inverse)
-    eq = _solve(data, prm, t_ji, J_inv0, tol, max_steps, rebate)
+    eq = outcomes(
+        data,
+        t_ji,
+        params,
+        rebate=rebate,
+        tol=tol,
+        max_steps=max_steps,
+        start_inverse=start_inverse,
+    )
     if throw and not bool(eq.converged):
         raise NonConvergenceError(
             f"the ilms2025 solver did not converge: {int(eq.iterations)} iterations "
