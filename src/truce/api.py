@@ -249,7 +249,8 @@ def _solve_one(
     scenario, base = p.scenario, p.base
     if p.model != MODEL_NAME:
         check_measures(scenario, date)
-        compiled = compile_scenario_full(scenario, base, date=date)
+    compiled = compile_scenario_full(scenario, base, date=date)
+    if p.model != MODEL_NAME:
         rebate = scenario.options.rebate or "income_tax"
         run = solve_compiled(p.world, compiled, rebate=rebate, max_steps=max_steps)
         return _Solved(
@@ -262,7 +263,6 @@ def _solve_one(
             run.jacobians,
             None,
         )
-    compiled = compile_scenario_full(scenario, base, date=date)
     shock = compiled.shock
     eq = solve(base, shock, max_steps=max_steps, initial=initial)
     return _Solved(
