@@ -14,11 +14,12 @@ import pandas as pd
 
 from truce.data.calibrate import world_to_baseline
 from truce.data.catalogue import CATALOGUE, products_for
+from truce.data.elasticities import read_theta_se, theta_spread, with_theta_se
 from truce.data.products import split_products
 from truce.data.sources.icio2022 import DEFAULT_ELASTICITIES, ELASTICITY_SOURCES
 from truce.data.summary import WorldSummary, summarize_world
 from truce.data.world import World, builtin_worlds, load_world
-from truce.errors import ScenarioError
+from truce.errors import InputError, ScenarioError
 from truce.importers import build_world, import_world
 from truce.model.baseline import Baseline, Shock
 from truce.model.solve import DEFAULT_MAX_STEPS, Equilibrium, solve
@@ -40,6 +41,7 @@ from truce.report.timeline import (
     goods_sectors,
     timeline_table,
 )
+from truce.run_draws import DrawProgress, solve_with_draws
 from truce.run_ilms import check_measures, solve_compiled
 from truce.timeline.calendar import Phase, phases
 from truce.timeline.path import Progress, solve_path
@@ -141,15 +143,20 @@ def with_products(world: World, scenario: Scenario) -> World:
     return split_products(world, products)
 
 
-def _zero_deficit_base(
-    baseline: Baseline, max_steps: int = DEFAULT_MAX_STEPS
-) -> tuple[Baseline, Equilibrium]:
-    """The baseline re-solved with every deficit closed, as CP2015 do for Table 2."""
-    closing = Shock(
+def _closing_shock(baseline: Baseline) -> Shock:
+    """The shock that closes every deficit and changes nothing else."""
+    return Shock(
         tau_sni=baseline.tau_sni,
         cost_sni=jnp.ones_like(baseline.tau_sni),
         deficit_n=jnp.zeros_like(baseline.deficit_n),
     )
+
+
+def _zero_deficit_base(
+    baseline: Baseline, max_steps: int = DEFAULT_MAX_STEPS
+) -> tuple[Baseline, Equilibrium]:
+    """The baseline re-solved with every deficit closed, as CP2015 do for Table 2."""
+    closing = _closing_shock(baseline)
     eq = solve(baseline, closing, max_steps=max_steps)
     return rebase(baseline, closing, eq), eq
 
@@ -196,12 +203,17 @@ def _prepare(
     scenario: Scenario | str | Path,
     max_steps: int,
     model: str | None = None,
+    theta_se: pd.DataFrame | str | Path | None = None,
 ) -> _Prepared:
-    """Load what is named, split the scenario's products, solve the base if needed."""
+    """Load what is named, attach a standard-error table, split the scenario's products,
+    solve the base if needed."""
     if not isinstance(world, World):
         world = load_world(world)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    if theta_se is not None:
+        table = theta_se if isinstance(theta_se, pd.DataFrame) else read_theta_se(theta_se, world)
+        world = with_theta_se(world, table)
     model = model_for(world, scenario, model)
     world = with_products(world, scenario)
     world_baseline = world_to_baseline(world)
@@ -284,6 +296,10 @@ def run(
     date: Date | None = None,
     max_steps: int = DEFAULT_MAX_STEPS,
     model: str | None = None,
+    draws: int = 0,
+    seed: int = 0,
+    theta_se: pd.DataFrame | str | Path | None = None,
+    progress: DrawProgress | None = None,
 ) -> Result:
     """Solve ``scenario`` on ``world`` and return its results.
 
@@ -291,12 +307,28 @@ def run(
     solver's outer iterations (each solve's).  ``model`` overrides the scenario's and the
     world's choice (see :func:`model_for`).  When measures name products, the world is
     first split into the catalogue's products (:func:`with_products`), and results carry
-    the sub-sector codes (``A01.soybeans``).  Raises :class:`~truce.errors.ScenarioError`
-    for a scenario that does not fit the world or the model and
-    :class:`~truce.errors.NonConvergenceError` when the solver fails.
+    the sub-sector codes (``A01.soybeans``).
+
+    ``draws`` > 0 also solves the scenario under that many draws of the sector trade
+    elasticities (reproducible from ``seed``; see :mod:`truce.run_draws`) and adds a
+    5th, 50th and 95th percentile column after every numeric result field, and a
+    ``draws`` entry to the results JSON.  The standard errors are the world's
+    ``theta_se`` table, or ``theta_se`` (a CSV path with columns ``sector``, ``se`` and
+    optionally ``estimate``, or such a table), which replaces it.  ``progress(done,
+    total)`` is called as batches of draws finish.
+
+    Raises :class:`~truce.errors.ScenarioError` for a scenario that does not fit the
+    world or the model, :class:`~truce.errors.InputError` for draws without standard
+    errors, and :class:`~truce.errors.NonConvergenceError` when the solver fails (for any
+    draw).
     """
-    p = _prepare(world, scenario, max_steps, model)
+    if draws < 0:
+        raise InputError(f"draws must be 0 or more, not {draws}")
+    p = _prepare(world, scenario, max_steps, model, theta_se)
     solved = _solve_one(p, date, max_steps)
+    extra: dict[str, object] = {}
+    if draws:
+        solved, extra["draws"] = _with_draws(p, solved, date, draws, seed, max_steps, progress)
     return Result(
         scenario=p.scenario.name,
         world=p.world.name,
@@ -312,7 +344,57 @@ def run(
         regions=solved.regions,
         trade=solved.trade,
         measures=solved.measures,
+        extra=extra,
     )
+
+
+def _with_draws(
+    p: _Prepared,
+    solved: _Solved,
+    date: Date | None,
+    draws: int,
+    seed: int,
+    max_steps: int,
+    progress: DrawProgress | None,
+) -> tuple[_Solved, dict[str, object]]:
+    """The point result ``solved`` with its percentile columns, and the draws' summary."""
+    spread = theta_spread(p.world)
+    if spread is None:
+        raise InputError(
+            f"world {p.world.name} has no standard errors for its trade elasticities (no "
+            "theta_se table): give a file of them (columns sector, se) with --theta-se"
+        )
+    if p.model != MODEL_NAME:
+        raise InputError(
+            f"elasticity draws are solved with the {MODEL_NAME} model; the {p.model} model "
+            f"has none yet (run with --model {MODEL_NAME})"
+        )
+    compiled = compile_scenario_full(p.scenario, p.base, date=date)
+    closing = _closing_shock(p.world_baseline) if p.zero_deficits else None
+    drawn = solve_with_draws(
+        spread=spread,
+        base=p.base,
+        world_baseline=p.world_baseline,
+        shock=compiled.shock,
+        closing=closing,
+        point=(solved.regions, solved.trade, solved.measures),
+        measures_of=lambda eq: _measure_table(p.scenario, date, compiled, eq),
+        draws=draws,
+        seed=seed,
+        max_steps=max_steps,
+        progress=progress,
+    )
+    banded = _Solved(
+        drawn.regions,
+        drawn.trade,
+        drawn.measures,
+        solved.converged,
+        solved.iterations,
+        solved.residual,
+        solved.jacobians,
+        solved.equilibrium,
+    )
+    return banded, drawn.info
 
 
 def timeline(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date as date_type
 from pathlib import Path
 from typing import Annotated
 
@@ -51,6 +52,48 @@ from truce.report.result import Result
 from truce.report.timeline import PhaseResult, TimelineResult
 
 
+def _solve_run(
+    world: api.World,
+    spec: api.Scenario,
+    on_date: date_type | None,
+    max_iterations: int,
+    model: str | None,
+    draws: int,
+    seed: int,
+    theta_se: Path | None,
+    quiet: bool,
+) -> Result:
+    """``api.run``, with a progress bar on stderr while elasticity draws are solved."""
+    if not draws:
+        return api.run(world, spec, date=on_date, max_steps=max_iterations, model=model)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=quiet,
+    )
+    with bar:
+        task = bar.add_task("elasticity draws", total=draws)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return api.run(
+            world,
+            spec,
+            date=on_date,
+            max_steps=max_iterations,
+            model=model,
+            draws=draws,
+            seed=seed,
+            theta_se=theta_se,
+            progress=progress,
+        )
+
+
 @app.command()
 def run(
     scenario: ScenarioArgument,
@@ -70,6 +113,24 @@ def run(
     max_iterations: MaxIterationsOption = DEFAULT_MAX_STEPS,
     store: StoreOption = None,
     no_store: NoStoreOption = False,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            min=0,
+            help="Also solve under N draws of the trade elasticities and report the median "
+            "and a 90% band of every result (columns *_p05, *_p50, *_p95).",
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the elasticity draws.")] = 0,
+    theta_se: Annotated[
+        Path | None,
+        typer.Option(
+            "--theta-se",
+            help="CSV of the elasticities' standard errors (columns sector, se and "
+            "optionally estimate), instead of the world's own.",
+        ),
+    ] = None,
 ) -> None:
     """Solve a scenario and print welfare, wages and prices by region.
 
@@ -82,7 +143,9 @@ def run(
         world_data = api.load_world(world_name(spec, world))
         if not quiet:
             stderr.print(f"solving {spec.name} on {world_data.name} …", highlight=False)
-        result = api.run(world_data, spec, date=on_date, max_steps=max_iterations, model=model)
+        result = _solve_run(
+            world_data, spec, on_date, max_iterations, model, draws, seed, theta_se, quiet
+        )
         if json_path is not None:
             result.to_json(json_path)
         if report_path is not None:
@@ -104,6 +167,14 @@ def run(
         f"{solver.seconds:.2f} s",
         highlight=False,
     )
+    if "draws" in result.extra:
+        info = result.extra["draws"]
+        fixed = ", ".join(info["fixed_sectors"]) or "none"
+        stderr.print(
+            f"{info['count']} elasticity draws (seed {info['seed']}) in "
+            f"{info['seconds']:.1f} s; sectors held fixed: {fixed}",
+            highlight=False,
+        )
     if output is not OutputFormat.table:
         _write_plain(output, result.to_dict(), result.regions)
     else:

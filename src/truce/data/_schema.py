@@ -1,9 +1,11 @@
 """The tables of a world folder: their columns, keys and how problems are reported.
 
-One :class:`TableSchema` per table of CONTRACTS §1, plus two optional ones:
-``final_demand`` and ``distribution`` (local-distribution shares, see
-:mod:`truce.data._checks`).  :class:`Problems` collects offending cells across checks and
-raises one :class:`~truce.errors.WorldError` that lists at most :data:`MAX_LISTED` of them.
+One :class:`TableSchema` per table of CONTRACTS §1, plus three optional ones:
+``final_demand``, ``distribution`` (local-distribution shares, see
+:mod:`truce.data._checks`) and ``theta_se`` (the standard errors of the sector
+elasticities, see :mod:`truce.data.elasticities`).  :class:`Problems` collects offending
+cells across checks and raises one :class:`~truce.errors.WorldError` that lists at most
+:data:`MAX_LISTED` of them.
 """
 
 from __future__ import annotations
@@ -86,6 +88,14 @@ SCHEMAS: dict[str, TableSchema] = {
             ("share",),
             required=False,
             codes=(("region", "regions"),),
+        ),
+        TableSchema(
+            "theta_se",
+            ("sector", "estimate"),
+            ("sector", "estimate"),
+            ("se",),
+            required=False,
+            codes=(("sector", "sectors"),),
         ),
     )
 }

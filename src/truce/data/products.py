@@ -4,12 +4,13 @@ Some measures target a product, not a sector: rare earths sit inside mining and 
 soybeans inside crops.  A product is a stated share of its parent sector's bilateral
 flows (by exporter and importer, with defaults).  Splitting a world moves that share of
 each of the parent's trade cells into a sub-sector coded ``SECTOR.PRODUCT`` with the
-parent's technology: the same trade elasticity, value-added share and input cost shares
-(its value added and input purchases are the parent's scaled by the product's share of
-the region's gross output), and the same share of every buyer's intermediate and final
-use of the parent good as the product has of the region's absorption.  The split world
-meets every accounting identity the parent world met, and every flow, tariff and
-aggregate of the parent is unchanged when the parent and its product are added up.
+parent's technology: the same trade elasticity (drawn with its parent's in elasticity
+draws), value-added share and input cost shares (its value added and input purchases are
+the parent's scaled by the product's share of the region's gross output), and the same
+share of every buyer's intermediate and final use of the parent good as the product has
+of the region's absorption.  The split world meets every accounting identity the parent
+world met, and every flow, tariff and aggregate of the parent is unchanged when the
+parent and its product are added up.
 """
 
 from __future__ import annotations
@@ -107,6 +108,10 @@ def _split_one(world: World, product: Product) -> World:
     new_fd = world.final_demand
     if new_fd is not None:
         new_fd = _divide(new_fd, "sector", parent, sub, a, value="share")
+    new_se = world.theta_se
+    if new_se is not None:  # the sub-sector's elasticity is its parent's, draw for draw
+        parent_rows = new_se[new_se["sector"] == parent]
+        new_se = pd.concat([new_se, parent_rows.assign(sector=sub)], ignore_index=True)
 
     position = int(np.flatnonzero(sectors["sector"].to_numpy() == parent)[0])
     theta = float(sectors["theta"].iloc[position])
@@ -125,6 +130,7 @@ def _split_one(world: World, product: Product) -> World:
         value_added=new_va,
         io=new_io,
         final_demand=new_fd,
+        theta_se=new_se,
         description=world.description
         + f"\n\nProduct split: {product.sub_sector} ({product.name}) out of {parent}. "
         + product.source,

@@ -71,6 +71,10 @@ class World:
     distribution: pd.DataFrame | None = None
     """Columns ``region``, ``share``: the share ν of the value of goods a region buys
     that accrues to its own factors (local distribution), when given."""
+    theta_se: pd.DataFrame | None = None
+    """Columns ``sector``, ``estimate``, ``se``: how much of the standard error of
+    ``estimate`` enters the sector's elasticity (see :mod:`truce.data.elasticities`),
+    when given; a sector without rows has a fixed elasticity."""
     model: str | None = None
     """The model the world is calibrated for (``world.toml`` key ``model``); ``None``
     means the default, ``caliendo-parro``."""

@@ -1,10 +1,15 @@
 """Many equilibria at once: the same scenario under drawn trade elasticities.
 
-Trade elasticities are estimates with standard errors.  :func:`draw_thetas` draws sector
-elasticities from normal sampling distributions truncated below at
-:data:`THETA_FLOOR` (an elasticity must stay positive), and :func:`solve_draws` solves
-the scenario for every draw in one batched (vmapped) computation: each draw's solve is
-the ordinary one, iterated to its own tolerance, with its own convergence flag.
+Trade elasticities are estimates with standard errors.  A world's sector elasticities
+θ_s may rest on a few underlying estimates b_k (one sector's θ may be the mean of two
+estimates, and two sectors may share one), so the sampling law is written with a
+loading matrix L (sectors × estimates): θ = θ̄ + L z, z standard normal, each column of
+L an estimate's standard error spread over the sectors that use it.  Sectors sharing an
+estimate move together.  :func:`draw_thetas` draws from this law conditioned on every
+θ_s ≥ :data:`THETA_FLOOR` (an elasticity must stay positive; rejection sampling), and
+:func:`solve_draws` solves the scenario for every draw in one batched (vmapped)
+computation: each draw's solve is the ordinary one, iterated to its own tolerance,
+with its own convergence flag.
 """
 
 from __future__ import annotations
@@ -12,45 +17,84 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
+from truce.errors import ModelError
 from truce.model.baseline import Baseline, Shock
 from truce.model.solve import DEFAULT_MAX_STEPS, DEFAULT_TOL, Equilibrium, solve_differentiable
-from truce.model.welfare import RegionOutcomes, region_outcomes
+from truce.model.welfare import RegionOutcomes, rebase, region_outcomes
 
 #: Drawn elasticities are kept at or above this.
 THETA_FLOOR = 0.1
 
+#: Rejection sampling gives up when fewer than this share of candidate draws is kept.
+MIN_ACCEPTANCE = 1e-3
+
 
 def draw_thetas(
-    theta_s: Float[Array, " s"], se_s: Float[Array, " s"], draws: int, seed: int
+    theta_s: Float[Array, " s"], loading_sk: Float[Array, "s k"], draws: int, seed: int
 ) -> Float[Array, "d s"]:
-    """``draws`` sector elasticities, each sector's from N(θ_s, se_s²) truncated below at
-    :data:`THETA_FLOOR`; reproducible from ``seed``.  A zero standard error gives θ_s in
-    every draw."""
-    theta_s = jnp.asarray(theta_s, dtype=jnp.float64)
-    se_s = jnp.asarray(se_s, dtype=jnp.float64)
-    safe = jnp.where(se_s > 0, se_s, 1.0)
-    shape = (draws, theta_s.shape[0])
-    lower = jnp.broadcast_to((THETA_FLOOR - theta_s) / safe, shape)
-    z = jax.random.truncated_normal(jax.random.PRNGKey(seed), lower, jnp.inf, shape, jnp.float64)
-    centre, spread = jnp.broadcast_to(theta_s, shape), jnp.broadcast_to(safe, shape)
-    return jnp.where(jnp.broadcast_to(se_s > 0, shape), centre + spread * z, centre)
+    """``draws`` vectors of sector elasticities θ̄ + L z (z standard normal over the
+    ``k`` estimates), conditioned on every sector's θ ≥ :data:`THETA_FLOOR`;
+    reproducible from ``seed``.  A sector whose row of L is zero keeps θ̄ in every draw.
+
+    ``loading_sk`` may also be a vector of per-sector standard errors (independent
+    estimates, L diagonal).  Raises :class:`~truce.errors.ModelError` when the floor
+    rejects nearly every draw (standard errors far larger than the elasticities).
+    """
+    theta = np.asarray(theta_s, dtype=np.float64)
+    loading = np.asarray(loading_sk, dtype=np.float64)
+    if loading.ndim == 1:
+        loading = np.diag(loading)
+    if draws < 1:
+        raise ValueError(f"draws must be at least 1, not {draws}")
+    if not np.any(loading):
+        return jnp.tile(jnp.asarray(theta), (draws, 1))
+    key = jax.random.PRNGKey(seed)
+    kept: list[np.ndarray] = []
+    tried = have = 0
+    while have < draws:
+        key, sub = jax.random.split(key)
+        batch = max(2 * (draws - have), 64)
+        z = np.asarray(jax.random.normal(sub, (batch, loading.shape[1]), jnp.float64))
+        candidate = theta + z @ loading.T
+        ok = candidate[np.all(candidate >= THETA_FLOOR, axis=1)]
+        kept.append(ok)
+        tried, have = tried + batch, have + len(ok)
+        if have < draws and tried >= 64 / MIN_ACCEPTANCE:
+            raise ModelError(
+                f"the elasticities' standard errors are too large: only {have} of {tried} "
+                f"draws keep every elasticity at or above {THETA_FLOOR}"
+            )
+    return jnp.asarray(np.concatenate(kept)[:draws])
 
 
 class DrawOutcomes(eqx.Module):
-    """Each draw's equilibrium and region outcomes (a leading draw axis on every field)."""
+    """Each draw's base, equilibrium and region outcomes (a leading draw axis on every
+    field).  ``base`` is the baseline with the draw's elasticities, re-solved with every
+    deficit closed when the draws were solved from the zero-deficit base;
+    ``base_converged`` says whether that base solve converged (True when there was
+    none)."""
 
+    base: Baseline
+    base_converged: Array
     equilibrium: Equilibrium
     outcomes: RegionOutcomes
 
 
 @eqx.filter_jit
-def _solve_batch(baseline: Baseline, shock: Shock, theta_ds, tol, max_steps) -> DrawOutcomes:
+def _solve_batch(
+    baseline: Baseline, shock: Shock, closing: Shock | None, theta_ds, tol, max_steps
+) -> DrawOutcomes:
     def one(theta_s):
         drawn = eqx.tree_at(lambda b: b.theta_s, baseline, theta_s)
+        base_converged = jnp.asarray(True)
+        if closing is not None:
+            eq0 = solve_differentiable(drawn, closing, tol=tol, max_steps=max_steps)
+            drawn, base_converged = rebase(drawn, closing, eq0), eq0.converged
         eq = solve_differentiable(drawn, shock, tol=tol, max_steps=max_steps)
-        return DrawOutcomes(eq, region_outcomes(drawn, shock, eq))
+        return DrawOutcomes(drawn, base_converged, eq, region_outcomes(drawn, shock, eq))
 
     return jax.vmap(one)(theta_ds)
 
@@ -60,10 +104,14 @@ def solve_draws(
     shock: Shock,
     theta_ds: Float[Array, "d s"],
     *,
+    closing: Shock | None = None,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
 ) -> DrawOutcomes:
     """Solve ``shock`` on ``baseline`` once per row of ``theta_ds`` (sector elasticities),
-    all draws in one batched computation.  Convergence is per draw
-    (``result.equilibrium.converged``); the caller decides what a failed draw means."""
-    return _solve_batch(baseline, shock, jnp.asarray(theta_ds, dtype=jnp.float64), tol, max_steps)
+    all draws in one batched computation.  With ``closing`` (the shock that closes every
+    deficit) each draw is solved from its own zero-deficit base, as a point run under
+    ``deficits: zero`` is.  Convergence is per draw (``result.equilibrium.converged``,
+    ``result.base_converged``); the caller decides what a failed draw means."""
+    thetas = jnp.asarray(theta_ds, dtype=jnp.float64)
+    return _solve_batch(baseline, shock, closing, thetas, tol, max_steps)

@@ -91,16 +91,61 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     return fig
 
 
+#: Title words of a chart whose results carry elasticity-draw bands.
+BAND_NOTE = " (whiskers: median and 90% band over elasticity draws)"
+
+
+def has_band(frame: pd.DataFrame, column: str) -> bool:
+    """Whether ``frame`` has the percentile columns of ``column`` (``--draws``)."""
+    return all(f"{column}_{p}" in frame.columns for p in ("p05", "p50", "p95"))
+
+
+def _band_plotly(frame: pd.DataFrame, column: str, x: list[str], name: str) -> go.Scatter:
+    """Median markers with whiskers from the 5th to the 95th percentile of ``column``."""
+    mid = frame[f"{column}_p50"].to_numpy(dtype=np.float64)
+    return go.Scatter(
+        x=x,
+        y=list(mid),
+        mode="markers",
+        name=name,
+        marker={"color": "black", "size": 6, "symbol": "line-ew-open"},
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": list(frame[f"{column}_p95"].to_numpy(dtype=np.float64) - mid),
+            "arrayminus": list(mid - frame[f"{column}_p05"].to_numpy(dtype=np.float64)),
+            "color": "black",
+            "thickness": 1.2,
+        },
+        hovertemplate="%{x}: median %{y:+.3f}<extra>90% band</extra>",
+    )
+
+
+def _band_matplotlib(ax, x: np.ndarray, frame: pd.DataFrame, column: str) -> None:
+    """Median markers with whiskers from the 5th to the 95th percentile of ``column``."""
+    mid = frame[f"{column}_p50"].to_numpy(dtype=np.float64)
+    low = mid - frame[f"{column}_p05"].to_numpy(dtype=np.float64)
+    high = frame[f"{column}_p95"].to_numpy(dtype=np.float64) - mid
+    ax.errorbar(x, mid, yerr=[low, high], fmt="_", color="black", capsize=2, linewidth=1)
+
+
 def welfare_plotly(regions: pd.DataFrame, note: str = "") -> go.Figure:
-    """Welfare change by region, %: one bar per region (``note`` ends the title)."""
+    """Welfare change by region, %: one bar per region (``note`` ends the title); with
+    elasticity draws, whiskers show the median and the 90% band."""
+    x = list(regions["region"])
     fig = go.Figure(
         go.Bar(
-            x=list(regions["region"]),
+            x=x,
             y=list(regions["welfare_pct"]),
             marker_color=_signs(regions["welfare_pct"]),
+            name="point estimate",
             hovertemplate="%{x}: %{y:+.3f}%<extra></extra>",
         )
     )
+    if has_band(regions, "welfare_pct"):
+        fig.add_trace(_band_plotly(regions, "welfare_pct", x, "median, 90% band"))
+        note = BAND_NOTE + note
+    fig.update_layout(showlegend=False)
     fig.update_yaxes(title_text="welfare change, %")
     return _layout(fig, "Welfare by region" + note)
 
@@ -176,10 +221,17 @@ def prices_plotly(regions: pd.DataFrame, note: str = "") -> go.Figure:
                 y=list(regions[column]),
                 name=name,
                 marker_color=color,
+                offsetgroup=column,
                 hovertemplate="%{x}: %{y:+.3f}%<extra>" + name + "</extra>",
             )
         )
-    fig.update_layout(barmode="group")
+        if has_band(regions, column):
+            band = _band_plotly(regions, column, list(regions["region"]), name + " band")
+            band.update(offsetgroup=column, showlegend=False)
+            fig.add_trace(band)
+    if has_band(regions, "real_wage_pct"):
+        note = BAND_NOTE + note
+    fig.update_layout(barmode="group", scattermode="group")
     fig.update_yaxes(title_text="change, %")
     return _layout(fig, "Prices and real wages by region" + note)
 
@@ -308,10 +360,14 @@ def _figure(width: float = 8.0, height: float = 4.5) -> Figure:
 
 
 def welfare_matplotlib(regions: pd.DataFrame, note: str = "") -> Figure:
-    """Welfare change by region, %: one bar per region."""
+    """Welfare change by region, %: one bar per region; with elasticity draws, whiskers
+    show the median and the 90% band."""
     fig = _figure()
     ax = fig.add_subplot()
     ax.bar(list(regions["region"]), regions["welfare_pct"], color=_signs(regions["welfare_pct"]))
+    if has_band(regions, "welfare_pct"):
+        _band_matplotlib(ax, np.arange(len(regions)), regions, "welfare_pct")
+        note = BAND_NOTE + note
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_ylabel("welfare change, %")
     ax.set_title("Welfare by region" + note)
@@ -375,6 +431,11 @@ def prices_matplotlib(regions: pd.DataFrame, note: str = "") -> Figure:
     x = np.arange(len(regions))
     ax.bar(x - 0.2, regions["price_index_pct"], width=0.4, color=_LOSS, label="consumer prices")
     ax.bar(x + 0.2, regions["real_wage_pct"], width=0.4, color=_GAIN, label="real wage")
+    for column, shift in (("price_index_pct", -0.2), ("real_wage_pct", 0.2)):
+        if has_band(regions, column):
+            _band_matplotlib(ax, x + shift, regions, column)
+    if has_band(regions, "real_wage_pct"):
+        note = BAND_NOTE + note
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xticks(x, list(regions["region"]), rotation=45)
     ax.set_ylabel("change, %")

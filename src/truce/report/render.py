@@ -322,6 +322,15 @@ def _run_headline(result: Result, currency: str) -> str:
         f"The solver {state} in {solver.iterations} iterations (residual "
         f"{solver.residual:.1e}). Changes are percentages from the base."
     )
+    draws = result.extra.get("draws")
+    if draws:
+        fixed = ", ".join(draws["fixed_sectors"]) or "none"
+        text += (
+            f" Bands: the scenario was also solved under {draws['count']} draws of the "
+            f"trade elasticities from their estimates' sampling distributions (seed "
+            f"{draws['seed']}; sectors held fixed: {fixed}); the charts' whiskers give the "
+            "median and the 5th-95th percentile range, the bars the point estimate."
+        )
     parts = [_para(text, "lead")]
     if charts.has_pair(result.regions):
         change = bilateral_change(result.trade, list(result.regions["region"]))

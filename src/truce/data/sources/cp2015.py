@@ -1,13 +1,14 @@
 """Caliendo & Parro (2015) NAFTA data (1993) → the built-in world ``cp2015``.
 
-Source files (``shared/data/cp2015_nafta_1993``, see PROVENANCE.md §2): ``countries.csv``,
-``sectors.csv``, ``trade_tariffs.csv`` (thousands of US$, percent tariffs),
-``gross_output_va_share.csv`` (US$) and ``io_coefficients.csv``.  The construction
-follows the authors' ``script.m``: trade at world prices net of tariffs; domestic sales
-are gross output minus exports, gross output being raised to exports where it is
-smaller; value added = VA share × gross output; purchases of input k by sector s =
-io share × (1 − VA share of s) × gross output of s.  The world is then balanced so that
-it meets its own identities exactly (see :func:`cp2015_world`).
+Source files (``shared/data/cp2015_nafta_1993``, see PROVENANCE.md §2):
+``countries.csv``, ``sectors.csv``, ``trade_tariffs.csv`` (thousands of US$, percent
+tariffs), ``gross_output_va_share.csv`` (US$), ``io_coefficients.csv`` and
+``elasticity_estimates_table1.csv`` (the estimates behind CP Table 1, with standard
+errors).  The construction follows the authors' ``script.m``: trade at world prices net
+of tariffs; domestic sales are gross output minus exports, gross output being raised to
+exports where it is smaller; value added = VA share × gross output; purchases of input k
+by sector s = io share × (1 − VA share of s) × gross output of s.  The world is then
+balanced so that it meets its own identities exactly (see :func:`cp2015_world`).
 
 The built-in files are made by ``truce world import cp2015 SRC src/truce/worlds/cp2015``
 (which solves the model, see :mod:`truce.importers`) and by writing
@@ -46,6 +47,38 @@ SOURCES: tuple[str, ...] = (
 
 _MILLION = 1e6
 
+TABLE1_FILE = "elasticity_estimates_table1.csv"
+"""The regression output behind CP Table 1 (20 tradable sectors)."""
+TABLE1_SAMPLE = "99"
+"""The sample of Table 1 whose estimates the authors' counterfactuals use (99%)."""
+TABLE1_MATCH = 0.01
+"""A sector's elasticity is Table 1's estimate when they differ by less than this."""
+
+
+def read_table1(src: Path) -> pd.DataFrame:
+    """CP Table 1 for the 99% sample: columns ``name`` (the paper's sector), ``theta``
+    (= minus the tariff coefficient) and ``se`` (its standard error), in the paper's
+    order."""
+    path = Path(src) / TABLE1_FILE
+    if not path.is_file():
+        raise WorldError(f"{path}: missing (expected beside the Caliendo-Parro data)")
+    raw = pd.read_csv(path).sort_values("sector_idx")
+    columns = ("sector", f"c_{TABLE1_SAMPLE}", f"se_{TABLE1_SAMPLE}")
+    if any(c not in raw.columns for c in columns):
+        raise WorldError(f"{path}: expected columns {', '.join(columns)}")
+    return pd.DataFrame(
+        {
+            "name": raw["sector"].astype(str).to_numpy(),
+            "theta": -raw[f"c_{TABLE1_SAMPLE}"].to_numpy(dtype=np.float64),
+            "se": raw[f"se_{TABLE1_SAMPLE}"].to_numpy(dtype=np.float64),
+        }
+    )
+
+
+def table1_estimate(name: str) -> str:
+    """The ``estimate`` label of a Table 1 sector in ``theta_se`` tables."""
+    return f"CP2015 Table 1: {name}"
+
 
 def _read(src: Path) -> dict[str, pd.DataFrame]:
     names = ("countries", "sectors", "trade_tariffs", "gross_output_va_share", "io_coefficients")
@@ -76,6 +109,8 @@ class Cp2015Source:
     region_names: tuple[str, ...]
     sector_names: tuple[str, ...]
     theta_s: np.ndarray
+    se_s: np.ndarray
+    """Table 1's standard error where θ_s is Table 1's estimate, else 0."""
     tradable_s: np.ndarray
     flow_sni: np.ndarray
     """[sector, importer, exporter] at world prices; diagonal = domestic sales."""
@@ -152,6 +187,13 @@ def read_cp2015(src: Path) -> Cp2015Source:
         if negative[:, n].any()
     }
     final = np.where(negative, 0.0, final)
+    theta_s = sectors["theta"].to_numpy(dtype=np.float64)
+    table1 = read_table1(Path(src))
+    se_s = np.zeros(n_s)
+    for k, name in enumerate(sectors["sector"].astype(str)):
+        row = table1[table1["name"] == name]
+        if len(row) and abs(float(row["theta"].iat[0]) - theta_s[k]) < TABLE1_MATCH:
+            se_s[k] = float(row["se"].iat[0])
     return Cp2015Source(
         regions=regions,
         region_names=tuple(
@@ -159,7 +201,8 @@ def read_cp2015(src: Path) -> Cp2015Source:
             for c, x in zip(regions, countries["name"], strict=True)
         ),
         sector_names=tuple(str(x) for x in sectors["sector"]),
-        theta_s=sectors["theta"].to_numpy(dtype=np.float64),
+        theta_s=theta_s,
+        se_s=se_s,
         tradable_s=sectors["tradable"].to_numpy() == 1,
         flow_sni=flow,
         tau_sni=tau,
@@ -190,7 +233,9 @@ def cp2015_world(
             "is solved with the 1993 policy and the observed trade deficits, and that "
             "equilibrium is the world (the authors' script does the same before their "
             "counterfactuals). Trade elasticities as in the authors' counterfactuals (8.22 "
-            "for Auto, Other Transport and services)."
+            "for Auto, Other Transport and services); their standard errors (theta_se) "
+            "are Table 1's (99% sample) where the elasticity is Table 1's estimate, and "
+            "the other elasticities are held fixed in elasticity draws."
         )
         + "\n\nAdjustments to the source data (sizes relative to world gross output):\n"
         + "\n".join(_para(item, "- ") for item in source.notes[:-1])
@@ -207,6 +252,17 @@ def cp2015_world(
         regions=pd.DataFrame({"region": source.regions, "name": source.region_names}),
         sectors=pd.DataFrame(
             {"sector": SECTOR_CODES, "name": source.sector_names, "theta": source.theta_s}
+        ),
+        theta_se=pd.DataFrame(
+            {
+                "sector": [c for c, se in zip(SECTOR_CODES, source.se_s, strict=True) if se > 0],
+                "estimate": [
+                    table1_estimate(n)
+                    for n, se in zip(source.sector_names, source.se_s, strict=True)
+                    if se > 0
+                ],
+                "se": source.se_s[source.se_s > 0],
+            }
         ),
         **_long_tables(
             source.regions, source.tradable_s, flow_sni, source.tau_sni, va_sn, purchases_nks

@@ -39,6 +39,7 @@ from typing import Literal, Protocol, TypeAlias, get_args
 import numpy as np
 import pandas as pd
 
+from truce.data.sources.cp2015 import TABLE1_MATCH, read_table1, table1_estimate
 from truce.data.sources.trade_war import add_trade_war_tariffs
 from truce.data.world import World, check_world
 from truce.errors import InputError, WorldError
@@ -83,6 +84,30 @@ SECTORS: tuple[tuple[str, str], ...] = (
 """The 28 ICIO-2022 sectors in source order (OECD ICIO 2023 edition titles)."""
 
 SECTOR_CODES: tuple[str, ...] = tuple(code for code, _ in SECTORS)
+
+CP_TABLE1_FOLDER = Path("cp2015_nafta_1993")
+"""Where the estimates behind Caliendo-Parro Table 1 are, under the data folder."""
+
+CP_TABLE1_SECTORS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("A01", "A02", "A03"), ("Agriculture",)),
+    **dict.fromkeys(("B05", "B06", "B07", "B08", "B09"), ("Mining",)),
+    "C10T12": ("Food",),
+    "C13T15": ("Textile",),
+    **dict.fromkeys(("C16", "C17_18"), ("Wood", "Paper")),
+    "C19": ("Petroleum",),
+    **dict.fromkeys(("C20", "C21"), ("Chemicals",)),
+    **dict.fromkeys(("C22", "C23"), ("Plastic", "Minerals")),
+    **dict.fromkeys(("C24A", "C24B"), ("Basic metals",)),
+    "C25": ("Metal products",),
+    "C26": ("Office", "Communication", "Medical"),
+    "C27": ("Electrical",),
+    "C28": ("Machinery n.e.c.",),
+    **dict.fromkeys(("C29", "C301", "C302T309"), ("Auto", "Other Transport")),
+    "C31T33": ("Other", "Medical"),
+}
+"""ICIO sector → the Table 1 sectors whose mean estimate is its ``cp`` elasticity, as
+the tariffwar package maps them (checked against the package's numbers when a world is
+built); the services aggregate has no Table 1 estimate."""
 FOOD = "C10T12"
 
 IO_CONCORDANCE: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -764,9 +789,37 @@ def icio2022_world(
         sectors=pd.DataFrame(
             {"sector": SECTOR_CODES, "name": [n for _, n in SECTORS], "theta": source.theta_s}
         ),
+        theta_se=cp_theta_se(Path(data_dir), source.theta_s) if elasticities == "cp" else None,
         **_long_tables(mapping.regions, regional.flow_rqs, regional.tariff_rqs, va, purchases),
     )
     return check_world(world)
+
+
+def cp_theta_se(data_dir: Path, theta_s: np.ndarray) -> pd.DataFrame:
+    """The ``theta_se`` table of the ``cp`` elasticities (see :mod:`truce.data.elasticities`).
+
+    Each ICIO sector's elasticity is the mean of the Table 1 estimates listed in
+    :data:`CP_TABLE1_SECTORS`; an estimate of weight 1/m in that mean enters with se/m,
+    and sectors sharing an estimate move together.  Raises
+    :class:`~truce.errors.WorldError` when a mean differs from the sector's elasticity
+    by more than :data:`~truce.data.sources.cp2015.TABLE1_MATCH` (the concordance would
+    be wrong).
+    """
+    table1 = read_table1(data_dir / CP_TABLE1_FOLDER).set_index("name")
+    rows: list[tuple[str, str, float]] = []
+    for k, code in enumerate(SECTOR_CODES):
+        names = CP_TABLE1_SECTORS.get(code)
+        if names is None:
+            continue
+        mean = float(table1.loc[list(names), "theta"].mean())
+        if abs(mean - theta_s[k]) > TABLE1_MATCH:
+            raise WorldError(
+                f"{data_dir / CP_TABLE1_FOLDER}: sector {code}: the mean of the Table 1 "
+                f"estimates for {', '.join(names)} is {mean:.4f}, not its elasticity "
+                f"{theta_s[k]:.4f}"
+            )
+        rows += [(code, table1_estimate(n), float(table1.at[n, "se"]) / len(names)) for n in names]
+    return pd.DataFrame(rows, columns=["sector", "estimate", "se"])
 
 
 def _long_tables(
@@ -831,6 +884,13 @@ def _description(source: Icio2022Source, mapping: RegionMapping, notes: Sequence
         f"Trade elasticities (theta): {source.elasticities} = "
         f"{ELASTICITY_SOURCES[source.elasticities][1]}, as mapped to ICIO sectors by the "
         "tariffwar package (uncovered sectors 4)."
+        + (
+            " Their standard errors (theta_se) are Table 1's (99% sample), an estimate "
+            "entering a mean of m estimates with se/m; services are held fixed in "
+            "elasticity draws."
+            if source.elasticities == "cp"
+            else " No standard errors (elasticity draws need a --theta-se file)."
+        )
     )
     regions = _para(f"Regions: {mapping.label}.")
     steps = "\n".join(_para(n, "- ") for n in notes)

@@ -1,0 +1,176 @@
+"""Elasticity draws: a scenario's result with a 90% band on every result field.
+
+The world's sector elasticities are drawn from their estimates' sampling law (the
+``theta_se`` table, see :mod:`truce.data.elasticities`), the scenario is solved once per
+draw in batched (vmapped) computations of :data:`CHUNK` draws, and every numeric result
+field gets three more columns: its 5th, 50th and 95th percentile over the draws
+(``welfare_pct_p05``, ``welfare_pct_p50``, ``welfare_pct_p95``).  The point result (the
+world's own elasticities) stays in the field itself.  A draw that does not converge is
+an error, as a point solve that does not converge is: no band is computed from the draws
+that happened to converge.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from truce.data.elasticities import ThetaSpread
+from truce.errors import NonConvergenceError
+from truce.model.baseline import Baseline, Shock
+from truce.model.draws import draw_thetas, solve_draws
+from truce.model.solve import Equilibrium
+from truce.report.tables import region_table, trade_table
+
+#: Draws solved in one batched computation (the last batch is padded to this size, so
+#: every batch reuses one compiled solve).
+CHUNK = 250
+
+#: The percentiles reported, with the suffix of their columns.
+PERCENTILES: tuple[tuple[str, float], ...] = (("p05", 5.0), ("p50", 50.0), ("p95", 95.0))
+
+#: Result columns that are inputs or identifiers, never banded.
+UNBANDED: dict[str, tuple[str, ...]] = {
+    "regions": ("region",),
+    "trade": ("exporter", "importer", "sector", "baseline"),
+    "measures": ("index", "kind", "binding", "in_force", "cells"),
+}
+
+#: ``progress(done, total)``: called as batches of draws finish.
+DrawProgress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class DrawnTables:
+    """The three result tables with their percentile columns, and what was drawn."""
+
+    regions: pd.DataFrame
+    trade: pd.DataFrame
+    measures: pd.DataFrame
+    info: dict[str, Any]
+    """The ``draws`` entry of the results JSON: count, seed, fixed sectors, timing."""
+
+
+def banded(point: pd.DataFrame, draws: dict[str, np.ndarray], table: str) -> pd.DataFrame:
+    """``point`` with ``FIELD_p05``, ``FIELD_p50``, ``FIELD_p95`` after each field that
+    ``draws`` (field → draws × rows) has; a field whose every draw is missing (a rate
+    not defined) gets missing percentiles."""
+    out: dict[str, Any] = {}
+    for column in point.columns:
+        out[column] = point[column]
+        if column in UNBANDED[table] or column not in draws:
+            continue
+        values = draws[column]
+        defined = ~np.all(np.isnan(values), axis=0)
+        for suffix, q in PERCENTILES:
+            result = np.full(values.shape[1], np.nan)
+            if defined.any():
+                result[defined] = np.nanpercentile(values[:, defined], q, axis=0)
+            out[f"{column}_{suffix}"] = result
+    return pd.DataFrame(out, index=point.index)
+
+
+def _numeric(frame: pd.DataFrame, table: str) -> dict[str, np.ndarray]:
+    """The bandable columns of one draw's table as float arrays (None → NaN)."""
+    return {
+        c: pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64)
+        for c in frame.columns
+        if c not in UNBANDED[table]
+    }
+
+
+def solve_with_draws(
+    *,
+    spread: ThetaSpread,
+    base: Baseline,
+    world_baseline: Baseline,
+    shock: Shock,
+    closing: Shock | None,
+    point: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    measures_of: Callable[[Equilibrium], pd.DataFrame],
+    draws: int,
+    seed: int,
+    max_steps: int,
+    progress: DrawProgress | None = None,
+) -> DrawnTables:
+    """Solve ``shock`` under ``draws`` drawn elasticity vectors and band the point tables.
+
+    ``base`` is what the point run solved from (the world's baseline, or its zero-deficit
+    equilibrium, in which case ``closing`` closes the deficits again for each draw from
+    ``world_baseline`` with the draw's elasticities); ``point`` the point result's
+    regions, trade and measures tables; ``measures_of(eq)`` a draw's measures table.
+    Raises :class:`~truce.errors.NonConvergenceError` when any draw fails to converge.
+    """
+    started = time.perf_counter()
+    thetas = np.asarray(draw_thetas(spread.theta_s, spread.loading_sk, draws, seed))
+    start = world_baseline if closing is not None else base
+    collected: dict[str, dict[str, list[np.ndarray]]] = {t: {} for t in UNBANDED}
+    failed: list[int] = []
+    worst = 0.0
+    if progress is not None:
+        progress(0, draws)
+    for first in range(0, draws, CHUNK):
+        chunk = thetas[first : first + CHUNK]
+        padded = np.concatenate([chunk, np.repeat(chunk[-1:], CHUNK - len(chunk), axis=0)])
+        batch = jax.device_get(
+            solve_draws(start, shock, jnp.asarray(padded), closing=closing, max_steps=max_steps)
+        )
+        for k in range(len(chunk)):
+            one = jax.tree.map(lambda x, k=k: x[k], batch)
+            eq = one.equilibrium
+            if not (bool(eq.converged) and bool(one.base_converged)):
+                failed.append(first + k)
+                worst = max(worst, float(eq.residual))
+                continue
+            tables = {
+                "regions": region_table(one.base, one.outcomes),
+                "trade": trade_table(world_baseline, eq, one.base if closing else None),
+                "measures": measures_of(eq),
+            }
+            for name, frame in tables.items():
+                if len(frame) != len(point[list(UNBANDED).index(name)]):
+                    raise AssertionError(f"a draw's {name} table has other rows than the point's")
+                for column, values in _numeric(frame, name).items():
+                    collected[name].setdefault(column, []).append(values)
+        if progress is not None:
+            progress(min(first + CHUNK, draws), draws)
+    if failed:
+        shown = ", ".join(f"#{d} (theta {_describe(thetas[d], spread)})" for d in failed[:3])
+        raise NonConvergenceError(
+            f"{len(failed)} of {draws} elasticity draws did not converge (seed {seed}; "
+            f"first: {shown}); no band is reported from the rest",
+            iterations=max_steps,
+            residual=worst,
+        )
+    stacked = {t: {c: np.stack(v) for c, v in cols.items()} for t, cols in collected.items()}
+    regions, trade, measures = (
+        banded(frame, stacked[name], name) for frame, name in zip(point, UNBANDED, strict=True)
+    )
+    info = {
+        "count": draws,
+        "seed": seed,
+        "percentiles": [q for _, q in PERCENTILES],
+        "estimates": len(spread.estimates),
+        "fixed_sectors": list(spread.fixed),
+        "theta_p05": dict(
+            zip(spread.sectors, np.percentile(thetas, 5, axis=0).tolist(), strict=True)
+        ),
+        "theta_p95": dict(
+            zip(spread.sectors, np.percentile(thetas, 95, axis=0).tolist(), strict=True)
+        ),
+        "seconds": time.perf_counter() - started,
+    }
+    return DrawnTables(regions, trade, measures, info)
+
+
+def _describe(theta: np.ndarray, spread: ThetaSpread) -> str:
+    """The lowest drawn elasticities of a draw, ``C29=0.12, C301=0.3``."""
+    low = np.argsort(theta)[:2]
+    return ", ".join(f"{spread.sectors[i]}={theta[i]:.3g}" for i in low)
