@@ -37,12 +37,17 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("truce.importers", "use-case"),
     # Solving with the ilms2025 model: a use-case module beside api.
     ("truce.run_ilms", "use-case"),
+    # Solving under drawn trade elasticities: a use-case module beside api.
+    ("truce.run_draws", "use-case"),
     # Tariff wars and trade talks: a use-case module beside api.
     ("truce.wars", "use-case"),
     # Framework documents: a use-case module at the api level (STYLE.md's api layer).
     ("truce.framework", "use-case"),
     # The run store: a use-case module at the api level that keeps results.
     ("truce.store", "use-case"),
+    # Sweeps over grids or lists of scenarios: a use-case module that solves on Dask
+    # workers through api and keeps each point in the run store.
+    ("truce.sweeps", "use-case"),
     ("truce.cli", "cli"),
     ("truce.web", "web"),
 )
@@ -77,7 +82,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "truce.api",
         "truce.importers",
         "truce.run_ilms",
+        "truce.run_draws",
         "truce.wars",
+        "truce.store",
     ),
     # truce.framework counts as api: it is a use-case module at that level.
     "cli": (
@@ -85,6 +92,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "truce.wars",
         "truce.framework",
         "truce.store",
+        "truce.sweeps",
         "truce.report",
         "truce.errors",
         "truce.config",
@@ -104,7 +112,15 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 
 # Only these may import truce.report (STYLE.md: "Nothing imports report except
 # api/cli/web"), besides the package root, which re-exports Result.
-REPORT_IMPORTERS = ("truce.api", "truce.store", "truce.cli", "truce.web", "truce.report")
+REPORT_IMPORTERS = (
+    "truce.api",
+    "truce.run_draws",
+    "truce.store",
+    "truce.sweeps",
+    "truce.cli",
+    "truce.web",
+    "truce.report",
+)
 
 # Third-party and standard-library modules (top-level names) a layer must not import.
 FILE_IO = ("pathlib", "os", "io", "shutil", "tempfile", "glob", "pickle", "json", "csv", "tomllib")

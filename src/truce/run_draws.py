@@ -2,7 +2,7 @@
 
 The world's sector elasticities are drawn from their estimates' sampling law (the
 ``theta_se`` table, see :mod:`truce.data.elasticities`), the scenario is solved once per
-draw in batched (vmapped) computations of :data:`CHUNK` draws, and every numeric result
+draw in batched (vmapped) computations of up to :data:`CHUNK` draws, and every numeric result
 field gets three more columns: its 5th, 50th and 95th percentile over the draws
 (``welfare_pct_p05``, ``welfare_pct_p50``, ``welfare_pct_p95``).  The point result (the
 world's own elasticities) stays in the field itself.  A draw that does not converge is
@@ -116,9 +116,10 @@ def solve_with_draws(
     worst = 0.0
     if progress is not None:
         progress(0, draws)
-    for first in range(0, draws, CHUNK):
-        chunk = thetas[first : first + CHUNK]
-        padded = np.concatenate([chunk, np.repeat(chunk[-1:], CHUNK - len(chunk), axis=0)])
+    size = min(CHUNK, draws)
+    for first in range(0, draws, size):
+        chunk = thetas[first : first + size]
+        padded = np.concatenate([chunk, np.repeat(chunk[-1:], size - len(chunk), axis=0)])
         batch = jax.device_get(
             solve_draws(start, shock, jnp.asarray(padded), closing=closing, max_steps=max_steps)
         )
@@ -140,7 +141,7 @@ def solve_with_draws(
                 for column, values in _numeric(frame, name).items():
                     collected[name].setdefault(column, []).append(values)
         if progress is not None:
-            progress(min(first + CHUNK, draws), draws)
+            progress(min(first + size, draws), draws)
     if failed:
         shown = ", ".join(f"#{d} (theta {_describe(thetas[d], spread)})" for d in failed[:3])
         raise NonConvergenceError(
