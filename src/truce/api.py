@@ -377,6 +377,7 @@ def _with_draws(
         world_baseline=p.world_baseline,
         shock=compiled.shock,
         closing=closing,
+        initial=solved.equilibrium,
         point=(solved.regions, solved.trade, solved.measures),
         measures_of=lambda eq: _measure_table(p.scenario, date, compiled, eq),
         draws=draws,

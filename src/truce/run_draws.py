@@ -68,11 +68,14 @@ def banded(point: pd.DataFrame, draws: dict[str, np.ndarray], table: str) -> pd.
         if column in UNBANDED[table] or column not in draws:
             continue
         values = draws[column]
-        defined = ~np.all(np.isnan(values), axis=0)
+        missing = np.isnan(values)
+        # np.percentile where no draw is missing (fast); nanpercentile where some are.
+        whole, partial = ~missing.any(axis=0), missing.any(axis=0) & ~missing.all(axis=0)
         for suffix, q in PERCENTILES:
             result = np.full(values.shape[1], np.nan)
-            if defined.any():
-                result[defined] = np.nanpercentile(values[:, defined], q, axis=0)
+            result[whole] = np.percentile(values[:, whole], q, axis=0)
+            if partial.any():
+                result[partial] = np.nanpercentile(values[:, partial], q, axis=0)
             out[f"{column}_{suffix}"] = result
     return pd.DataFrame(out, index=point.index)
 
@@ -93,6 +96,7 @@ def solve_with_draws(
     world_baseline: Baseline,
     shock: Shock,
     closing: Shock | None,
+    initial: Equilibrium | None,
     point: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     measures_of: Callable[[Equilibrium], pd.DataFrame],
     draws: int,
@@ -105,7 +109,8 @@ def solve_with_draws(
     ``base`` is what the point run solved from (the world's baseline, or its zero-deficit
     equilibrium, in which case ``closing`` closes the deficits again for each draw from
     ``world_baseline`` with the draw's elasticities); ``point`` the point result's
-    regions, trade and measures tables; ``measures_of(eq)`` a draw's measures table.
+    regions, trade and measures tables, ``initial`` its equilibrium (every draw's solve
+    starts there); ``measures_of(eq)`` a draw's measures table.
     Raises :class:`~truce.errors.NonConvergenceError` when any draw fails to converge.
     """
     started = time.perf_counter()
@@ -121,7 +126,14 @@ def solve_with_draws(
         chunk = thetas[first : first + size]
         padded = np.concatenate([chunk, np.repeat(chunk[-1:], size - len(chunk), axis=0)])
         batch = jax.device_get(
-            solve_draws(start, shock, jnp.asarray(padded), closing=closing, max_steps=max_steps)
+            solve_draws(
+                start,
+                shock,
+                jnp.asarray(padded),
+                closing=closing,
+                initial=initial,
+                max_steps=max_steps,
+            )
         )
         for k in range(len(chunk)):
             one = jax.tree.map(lambda x, k=k: x[k], batch)

@@ -51,13 +51,12 @@ def draw_thetas(
         raise ValueError(f"draws must be at least 1, not {draws}")
     if not np.any(loading):
         return jnp.tile(jnp.asarray(theta), (draws, 1))
-    key = jax.random.PRNGKey(seed)
+    rng = np.random.default_rng(seed)
     kept: list[np.ndarray] = []
     tried = have = 0
     while have < draws:
-        key, sub = jax.random.split(key)
         batch = max(2 * (draws - have), 64)
-        z = np.asarray(jax.random.normal(sub, (batch, loading.shape[1]), jnp.float64))
+        z = rng.standard_normal((batch, loading.shape[1]))
         candidate = theta + z @ loading.T
         ok = candidate[np.all(candidate >= THETA_FLOOR, axis=1)]
         kept.append(ok)
@@ -85,7 +84,13 @@ class DrawOutcomes(eqx.Module):
 
 @eqx.filter_jit
 def _solve_batch(
-    baseline: Baseline, shock: Shock, closing: Shock | None, theta_ds, tol, max_steps
+    baseline: Baseline,
+    shock: Shock,
+    closing: Shock | None,
+    initial: Equilibrium | None,
+    theta_ds,
+    tol,
+    max_steps,
 ) -> DrawOutcomes:
     def one(theta_s):
         drawn = eqx.tree_at(lambda b: b.theta_s, baseline, theta_s)
@@ -93,7 +98,7 @@ def _solve_batch(
         if closing is not None:
             eq0 = solve_differentiable(drawn, closing, tol=tol, max_steps=max_steps)
             drawn, base_converged = rebase(drawn, closing, eq0), eq0.converged
-        eq = solve_differentiable(drawn, shock, tol=tol, max_steps=max_steps)
+        eq = solve_differentiable(drawn, shock, tol=tol, max_steps=max_steps, initial=initial)
         return DrawOutcomes(drawn, base_converged, eq, region_outcomes(drawn, shock, eq))
 
     return jax.vmap(one)(theta_ds)
@@ -105,13 +110,16 @@ def solve_draws(
     theta_ds: Float[Array, "d s"],
     *,
     closing: Shock | None = None,
+    initial: Equilibrium | None = None,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
 ) -> DrawOutcomes:
     """Solve ``shock`` on ``baseline`` once per row of ``theta_ds`` (sector elasticities),
     all draws in one batched computation.  With ``closing`` (the shock that closes every
     deficit) each draw is solved from its own zero-deficit base, as a point run under
-    ``deficits: zero`` is.  Convergence is per draw (``result.equilibrium.converged``,
-    ``result.base_converged``); the caller decides what a failed draw means."""
+    ``deficits: zero`` is.  ``initial`` (the point equilibrium, say) warm-starts every
+    draw's scenario solve; it changes no answer beyond the tolerance.  Convergence is
+    per draw (``result.equilibrium.converged``, ``result.base_converged``); the caller
+    decides what a failed draw means."""
     thetas = jnp.asarray(theta_ds, dtype=jnp.float64)
-    return _solve_batch(baseline, shock, closing, thetas, tol, max_steps)
+    return _solve_batch(baseline, shock, closing, initial, thetas, tol, max_steps)

@@ -1,0 +1,92 @@
+"""Speed of elasticity draws on the built-in world ``default`` (a benchmark, not a test).
+
+Measures, on this machine, for the scenario ``truce-collapse``:
+  1. ``truce.run(..., draws=N)`` whole (draws, batched solves, percentile tables), warm:
+     after a first run has compiled the batched solve;
+  2. the peer, measured in the same run: the same draws solved one after another with
+     the ordinary (warm, jitted) point solve, started like the batched one from the point
+     equilibrium, and the same result tables, on a subset of ``--peer`` draws, scaled to N.
+
+Target (the project's issue): 1,000 draws under 60 s on this machine.  Prints each time,
+its ratio to the target and the speed-up of the batched path over the peer.
+
+Usage: python benchmarks/bench_draws.py [--draws 1000] [--peer 100] [--scenario truce-collapse]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import truce
+from truce.data.calibrate import world_to_baseline
+from truce.data.elasticities import theta_spread
+from truce.model.draws import draw_thetas
+from truce.model.solve import solve
+from truce.model.welfare import region_outcomes
+from truce.policy.compile import compile_scenario_full
+from truce.report.tables import region_table, trade_table
+
+TARGET = 60.0  # s for 1,000 draws
+
+
+def _peer(world: truce.World, scenario: truce.Scenario, count: int, seed: int) -> float:
+    """Seconds to solve ``count`` draws one at a time with the point solver (warm)."""
+    baseline = world_to_baseline(world)
+    spread = theta_spread(world)
+    assert spread is not None
+    thetas = np.asarray(draw_thetas(spread.theta_s, spread.loading_sk, count, seed))
+    shock = compile_scenario_full(scenario, baseline).shock
+    point = solve(baseline, shock)
+
+    def one(theta: np.ndarray) -> None:
+        drawn = baseline.__class__(**{**baseline.__dict__, "theta_s": theta})
+        eq = solve(drawn, shock, initial=point)
+        region_table(drawn, region_outcomes(drawn, shock, eq))
+        trade_table(baseline, eq)
+
+    one(thetas[0])  # compile
+    start = time.perf_counter()
+    for theta in thetas:
+        one(theta)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--peer", type=int, default=100)
+    parser.add_argument("--scenario", default="truce-collapse")
+    args = parser.parse_args()
+
+    world = truce.load_world("default")
+    scenario = truce.load_scenario(args.scenario)
+    start = time.perf_counter()
+    truce.run(world, scenario, draws=min(args.draws, 250), seed=99)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    result = truce.run(world, scenario, draws=args.draws, seed=1)
+    batched = time.perf_counter() - start
+    peer = _peer(world, scenario, args.peer, seed=1) * args.draws / args.peer
+
+    usa = result.regions.set_index("region").loc["USA"]
+    print(f"default world, {args.scenario}, {args.draws} elasticity draws")
+    print(f"  first run (compiles the batched solve): {first:8.2f} s")
+    print(
+        f"  truce.run(draws={args.draws}), warm:      {batched:8.2f} s   "
+        f"({batched / TARGET * 1000 / args.draws:.2f} of the 60 s per 1,000 draws target)"
+    )
+    print(
+        f"  peer, one solve per draw ({args.peer} timed, scaled): {peer:8.2f} s   "
+        f"batched is {peer / batched:.1f}x faster"
+    )
+    print(
+        f"  US welfare: point {usa['welfare_pct']:+.3f}%, median {usa['welfare_pct_p50']:+.3f}%, "
+        f"90% band [{usa['welfare_pct_p05']:+.3f}, {usa['welfare_pct_p95']:+.3f}]%"
+    )
+
+
+if __name__ == "__main__":
+    main()
