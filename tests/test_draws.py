@@ -225,13 +225,33 @@ def test_a_standard_error_file(tmp_path: Path) -> None:
     assert f"{bad}:4: column se: '-1'" in message
 
 
-def test_draws_need_standard_errors_and_the_caliendo_parro_model() -> None:
+def test_draws_need_standard_errors() -> None:
     world = truce.load_world("default")
     bare = replace(world, theta_se=None)
     with pytest.raises(InputError, match="no standard errors"):
         truce.run(bare, "truce-collapse", draws=2)
-    with pytest.raises(InputError, match="ilms2025 model has none"):
-        truce.run("baci2023", "ld-case1", draws=2, theta_se=_zero_se(truce.load_world("baci2023")))
+
+
+def test_ilms2025_draws() -> None:
+    # The one-sector model: ε drawn from a user's standard error.  With se = 0 every
+    # percentile is the point (identity); with se > 0 the batch equals the same ε solved
+    # one at a time through the point path (an independent path).
+    world = truce.load_world("baci2023")
+    zero = truce.run(world, "ld-case1", draws=2, theta_se=_zero_se(world))
+    np.testing.assert_allclose(
+        zero.regions["welfare_pct_p95"], zero.regions["welfare_pct"], atol=1e-9
+    )
+    spread = pd.DataFrame({"sector": world.sectors["sector"], "estimate": "eps", "se": [0.5]})
+    drawn = truce.run(world, "ld-case1", draws=5, seed=2, theta_se=spread)
+    eps = draw_thetas(world.sectors["theta"].to_numpy(), np.array([0.5]), 5, seed=2)
+    one_by_one = []
+    for value in np.asarray(eps)[:, 0]:
+        sectors = world.sectors.assign(theta=value)
+        alone = truce.run(replace(world, sectors=sectors, theta_se=None), "ld-case1")
+        one_by_one.append(alone.regions["welfare_pct"].to_numpy())
+    np.testing.assert_allclose(
+        drawn.regions["welfare_pct_p50"], np.median(np.stack(one_by_one), axis=0), atol=1e-8
+    )
 
 
 def test_cli_draws(tmp_path: Path) -> None:

@@ -41,8 +41,8 @@ from truce.report.timeline import (
     goods_sectors,
     timeline_table,
 )
-from truce.run_draws import DrawProgress, solve_with_draws
-from truce.run_ilms import check_measures, solve_compiled
+from truce.run_draws import DrawProgress, band_draws, cp_chunk_solver
+from truce.run_ilms import check_measures, ilms_chunk_solver, solve_compiled
 from truce.timeline.calendar import Phase, phases
 from truce.timeline.path import Progress, solve_path
 
@@ -364,22 +364,27 @@ def _with_draws(
             f"world {p.world.name} has no standard errors for its trade elasticities (no "
             "theta_se table): give a file of them (columns sector, se) with --theta-se"
         )
-    if p.model != MODEL_NAME:
-        raise InputError(
-            f"elasticity draws are solved with the {MODEL_NAME} model; the {p.model} model "
-            f"has none yet (run with --model {MODEL_NAME})"
-        )
     compiled = compile_scenario_full(p.scenario, p.base, date=date)
-    closing = _closing_shock(p.world_baseline) if p.zero_deficits else None
-    drawn = solve_with_draws(
+    if p.model != MODEL_NAME:
+        rebate = p.scenario.options.rebate or "income_tax"
+        measures = _measure_table(p.scenario, date, compiled)
+        solve_chunk = ilms_chunk_solver(
+            p.world, compiled, rebate=rebate, measures=measures, max_steps=max_steps
+        )
+    else:
+        solve_chunk = cp_chunk_solver(
+            base=p.base,
+            world_baseline=p.world_baseline,
+            shock=compiled.shock,
+            closing=_closing_shock(p.world_baseline) if p.zero_deficits else None,
+            initial=solved.equilibrium,
+            measures_of=lambda eq: _measure_table(p.scenario, date, compiled, eq),
+            max_steps=max_steps,
+        )
+    drawn = band_draws(
         spread=spread,
-        base=p.base,
-        world_baseline=p.world_baseline,
-        shock=compiled.shock,
-        closing=closing,
-        initial=solved.equilibrium,
         point=(solved.regions, solved.trade, solved.measures),
-        measures_of=lambda eq: _measure_table(p.scenario, date, compiled, eq),
+        solve_chunk=solve_chunk,
         draws=draws,
         seed=seed,
         max_steps=max_steps,

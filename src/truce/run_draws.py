@@ -89,33 +89,78 @@ def _numeric(frame: pd.DataFrame, table: str) -> dict[str, np.ndarray]:
     }
 
 
-def solve_with_draws(
+#: One draw's result tables by name, or ``None`` with its residual when it failed.
+DrawTables = dict[str, pd.DataFrame]
+#: A model's batch solver: drawn elasticity vectors (draws × sectors) → per draw, its
+#: tables (``None`` when it did not converge) and its residual.
+ChunkSolver = Callable[[np.ndarray], list[tuple[DrawTables | None, float]]]
+
+
+def cp_chunk_solver(
     *,
-    spread: ThetaSpread,
     base: Baseline,
     world_baseline: Baseline,
     shock: Shock,
     closing: Shock | None,
     initial: Equilibrium | None,
-    point: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     measures_of: Callable[[Equilibrium], pd.DataFrame],
+    max_steps: int,
+) -> ChunkSolver:
+    """The Caliendo–Parro batch solver for :func:`band_draws`.
+
+    ``base`` is what the point run solved from (the world's baseline, or its
+    zero-deficit equilibrium, in which case ``closing`` closes the deficits again for
+    each draw from ``world_baseline`` with the draw's elasticities); ``initial`` the
+    point equilibrium, where every draw's solve starts; ``measures_of(eq)`` a draw's
+    measures table.
+    """
+    start = world_baseline if closing is not None else base
+
+    def solve_chunk(thetas: np.ndarray) -> list[tuple[DrawTables | None, float]]:
+        batch = jax.device_get(
+            solve_draws(
+                start,
+                shock,
+                jnp.asarray(thetas),
+                closing=closing,
+                initial=initial,
+                max_steps=max_steps,
+            )
+        )
+        out: list[tuple[DrawTables | None, float]] = []
+        for k in range(len(thetas)):
+            one = jax.tree.map(lambda x, k=k: x[k], batch)
+            eq = one.equilibrium
+            if not (bool(eq.converged) and bool(one.base_converged)):
+                out.append((None, float(eq.residual)))
+                continue
+            tables = {
+                "regions": region_table(one.base, one.outcomes),
+                "trade": trade_table(world_baseline, eq, one.base if closing else None),
+                "measures": measures_of(eq),
+            }
+            out.append((tables, float(eq.residual)))
+        return out
+
+    return solve_chunk
+
+
+def band_draws(
+    *,
+    spread: ThetaSpread,
+    point: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    solve_chunk: ChunkSolver,
     draws: int,
     seed: int,
     max_steps: int,
     progress: DrawProgress | None = None,
 ) -> DrawnTables:
-    """Solve ``shock`` under ``draws`` drawn elasticity vectors and band the point tables.
-
-    ``base`` is what the point run solved from (the world's baseline, or its zero-deficit
-    equilibrium, in which case ``closing`` closes the deficits again for each draw from
-    ``world_baseline`` with the draw's elasticities); ``point`` the point result's
-    regions, trade and measures tables, ``initial`` its equilibrium (every draw's solve
-    starts there); ``measures_of(eq)`` a draw's measures table.
-    Raises :class:`~truce.errors.NonConvergenceError` when any draw fails to converge.
-    """
+    """Draw ``draws`` elasticity vectors, solve them in batches of up to :data:`CHUNK`
+    with ``solve_chunk`` and band ``point`` (the point result's regions, trade and
+    measures tables).  Raises :class:`~truce.errors.NonConvergenceError` when any draw
+    fails to converge (``max_steps`` is the cap it reports)."""
     started = time.perf_counter()
     thetas = np.asarray(draw_thetas(spread.theta_s, spread.loading_sk, draws, seed))
-    start = world_baseline if closing is not None else base
     collected: dict[str, dict[str, list[np.ndarray]]] = {t: {} for t in UNBANDED}
     failed: list[int] = []
     worst = 0.0
@@ -125,28 +170,12 @@ def solve_with_draws(
     for first in range(0, draws, size):
         chunk = thetas[first : first + size]
         padded = np.concatenate([chunk, np.repeat(chunk[-1:], size - len(chunk), axis=0)])
-        batch = jax.device_get(
-            solve_draws(
-                start,
-                shock,
-                jnp.asarray(padded),
-                closing=closing,
-                initial=initial,
-                max_steps=max_steps,
-            )
-        )
-        for k in range(len(chunk)):
-            one = jax.tree.map(lambda x, k=k: x[k], batch)
-            eq = one.equilibrium
-            if not (bool(eq.converged) and bool(one.base_converged)):
+        solved = solve_chunk(padded)[: len(chunk)]
+        for k, (tables, residual) in enumerate(solved):
+            if tables is None:
                 failed.append(first + k)
-                worst = max(worst, float(eq.residual))
+                worst = max(worst, residual)
                 continue
-            tables = {
-                "regions": region_table(one.base, one.outcomes),
-                "trade": trade_table(world_baseline, eq, one.base if closing else None),
-                "measures": measures_of(eq),
-            }
             for name, frame in tables.items():
                 if len(frame) != len(point[list(UNBANDED).index(name)]):
                     raise AssertionError(f"a draw's {name} table has other rows than the point's")

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
@@ -124,6 +126,50 @@ def solve_compiled(
         jacobians=int(fresh),
         equilibrium=eq,
     )
+
+
+def ilms_chunk_solver(
+    world: World,
+    compiled: CompiledScenario,
+    *,
+    rebate: str,
+    measures: pd.DataFrame,
+    max_steps: int,
+) -> Callable[[np.ndarray], list[tuple[dict[str, pd.DataFrame] | None, float]]]:
+    """A batch solver of ``compiled`` under drawn trade elasticities ε (draws × 1, the
+    world's one sector), for :func:`truce.run_draws.band_draws`: per draw, its region,
+    trade and measures tables (``measures``, which no elasticity changes), or ``None``
+    when it did not converge, and its residual."""
+    ready, _ = prepared(world, rebate)
+    t_ji = tariffs_ji(compiled.shock)
+
+    def solve_chunk(eps: np.ndarray) -> list[tuple[dict[str, pd.DataFrame] | None, float]]:
+        batch = jax.device_get(
+            ilms.outcomes_by_eps(
+                ready.data,
+                t_ji,
+                np.asarray(eps, dtype=np.float64)[:, 0],
+                kappa=float(ready.params.kappa),
+                rebate=rebate,
+                max_steps=max_steps,
+                start_inverse=ready.inverse_jacobian,
+            )
+        )
+        out: list[tuple[dict[str, pd.DataFrame] | None, float]] = []
+        for k in range(len(eps)):
+            eq = jax.tree.map(lambda x, k=k: x[k], batch)
+            if not bool(eq.converged):
+                out.append((None, float(eq.residual)))
+                continue
+            tables = {
+                "regions": region_table(ready.arrays.regions, ready.data, eq),
+                "trade": trade_table(ready.arrays, eq),
+                "measures": measures,
+            }
+            out.append((tables, float(eq.residual)))
+        return out
+
+    return solve_chunk
 
 
 def region_table(

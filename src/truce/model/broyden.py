@@ -136,23 +136,12 @@ def newton_broyden(
         jac, (f, aux) = jax.jacfwd(with_aux, has_aux=True)(c["z"])
         return jnp.linalg.inv(jac), f, aux
 
-    def epoch(c):
-        if inverse_jacobian is None:
-            H0, f, aux = jacobian_inverse(c)
-            refreshed = jnp.asarray(True)
-        else:
-            H0, f, aux = jax.lax.cond(
-                c["given"],
-                lambda c: (jnp.asarray(inverse_jacobian), c["f"], c["aux"]),
-                jacobian_inverse,
-                c,
-            )
-            refreshed = ~c["given"]
+    def from_inverse(H0, f, aux, refreshed, c):
+        """An epoch of Broyden steps from the inverse Jacobian ``H0``."""
         c = dict(
             c,
             f=f,
             aux=aux,
-            given=jnp.asarray(False),
             fresh=refreshed,
             damping=jnp.where(refreshed, 1.0, c["damping"]),
             steps=c["steps"] + refreshed.astype(c["steps"].dtype),
@@ -160,22 +149,26 @@ def newton_broyden(
         )
         return broyden_steps(H0, c)
 
+    def epoch(c):
+        H0, f, aux = jacobian_inverse(c)
+        return from_inverse(H0, f, aux, jnp.asarray(True), c)
+
     def more(c):
         return unsolved(c["f"]) & (c["steps"] < max_steps) & (c["damping"] > MIN_DAMPING)
 
-    if inverse_jacobian is None:
-        f0, aux_start = jnp.full(m, jnp.inf), aux0
-    else:
-        f0, aux_start = residual(z0, aux0)
     init = dict(
         z=z0,
-        f=f0,
-        aux=aux_start,
-        given=jnp.asarray(inverse_jacobian is not None),
+        f=jnp.full(m, jnp.inf),
+        aux=aux0,
         fresh=jnp.asarray(False),
         damping=jnp.asarray(1.0),
         steps=jnp.asarray(0),
         jacobians=jnp.asarray(0),
     )
+    if inverse_jacobian is not None:
+        # The first epoch uses the given inverse; it is outside the loop (not a branch
+        # of a cond) so that a batched (vmapped) solve never computes a Jacobian there.
+        f0, aux_start = residual(z0, aux0)
+        init = from_inverse(jnp.asarray(inverse_jacobian), f0, aux_start, jnp.asarray(False), init)
     c = jax.lax.while_loop(more, epoch, init)
     return BroydenResult(c["z"], c["f"], c["aux"], c["steps"], c["jacobians"])

@@ -536,6 +536,43 @@ def outcomes(
     return _solve(data, prm, t_ji, J_inv0, tol, max_steps, rebate)
 
 
+@partial(jax.jit, static_argnames=("rebate", "max_steps"))
+def _outcomes_by_eps(data, t_ji, eps_d, kappa, J_inv0, tol, max_steps, rebate):
+    def one(eps):
+        prm = Params(eps=eps, kappa=kappa, psi=psi_for(eps), phi_i=phi_for(data.nu_i, eps))
+        return _solve(data, prm, t_ji, J_inv0, tol, max_steps, rebate)
+
+    return jax.vmap(one)(eps_d)
+
+
+def outcomes_by_eps(
+    data: IlmsData,
+    t_ji: Array,
+    eps_d: Float[Array, " d"],
+    *,
+    kappa: float = KAPPA,
+    rebate: str = INCOME_TAX,
+    tol: float = DEFAULT_TOL,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    start_inverse: Array | None = None,
+) -> IlmsEquilibrium:
+    """:func:`outcomes` once per trade elasticity in ``eps_d`` (ψ and φ_i follow ε as in
+    :func:`default_params`), all in one batched computation; a leading draw axis on
+    every field.  ``start_inverse`` (the base inverse Jacobian at one ε) starts every
+    draw's Broyden updates; it changes no answer beyond the tolerance."""
+    J_inv0 = None if start_inverse is None else jnp.asarray(start_inverse)
+    return _outcomes_by_eps(
+        data,
+        jnp.asarray(t_ji, dtype=jnp.float64),
+        jnp.asarray(eps_d, dtype=jnp.float64),
+        jnp.asarray(kappa, dtype=jnp.float64),
+        J_inv0,
+        tol,
+        max_steps,
+        rebate,
+    )
+
+
 def welfare_pct_of(
     data: IlmsData,
     t_ji: Array,
