@@ -269,3 +269,19 @@ def test_cli_draws(tmp_path: Path) -> None:
     )
     assert missing.exit_code == 2
     assert "no such standard-error file" in " ".join(missing.output.split())
+
+
+def test_a_banded_run_is_kept_whole_in_the_store(tmp_path: Path) -> None:
+    # Round trip: the store gives back the percentile columns and the draws entry, and a
+    # later run without draws comes back without them.
+    from truce.store import RunStore
+
+    world, scenario = truce.load_world("default"), truce.load_scenario("truce-collapse")
+    banded_run = truce.run(world, scenario, draws=3, seed=4)
+    plain_run = truce.run(world, scenario)
+    store = RunStore(tmp_path / "runs.duckdb")
+    kept = [store.get(store.save_run(r, world, scenario)) for r in (banded_run, plain_run)]
+    for back, original in zip(kept, (banded_run, plain_run), strict=True):
+        for name in ("regions", "trade", "measures"):
+            pd.testing.assert_frame_equal(getattr(back, name), getattr(original, name))
+        assert back.extra == original.extra
