@@ -45,6 +45,13 @@ class ScenarioError(LocatedInputError):
     """
 
 
+class SweepError(ScenarioError):
+    """A sweep spec (a grid or list of scenarios for ``truce sweep``) is invalid.
+
+    The message reads ``PATH:LINE: key KEY: what is wrong``, like a scenario's.
+    """
+
+
 def format_location(message: str, *, path: str | None, line: int | None, key: str | None) -> str:
     """Format ``PATH:LINE: key KEY: message``, leaving out the parts that are unknown."""
     prefix = ""

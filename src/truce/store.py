@@ -410,6 +410,28 @@ class RunStore:
             extra=json.loads(row[10]),
         )
 
+    def sweep_runs(self, sweep_id: str) -> dict[str, str]:
+        """The runs a sweep kept: point key → run id, for every run whose
+        ``extra["sweep"]["id"]`` is ``sweep_id`` (see :mod:`truce.sweeps`).  Where one
+        point was kept twice, the older run counts.  A store not yet created has none."""
+        if not self.path.exists():
+            return {}
+        try:
+            with self._connect() as con:
+                rows = con.execute(
+                    "SELECT id, json_extract_string(extra, '$.sweep.key') FROM runs "
+                    "WHERE json_extract_string(extra, '$.sweep.id') = ? "
+                    "ORDER BY created_at, id",
+                    [sweep_id],
+                ).fetchall()
+        except duckdb.Error as error:
+            raise StoreError(f"{self.path}: cannot read the run store: {error}") from error
+        found: dict[str, str] = {}
+        for run_id, key in rows:
+            if key is not None:
+                found.setdefault(key, run_id)
+        return found
+
     def _require_file(self, run_id: str) -> None:
         if not self.path.exists():
             raise StoreError(f"no run {run_id!r}: the run store {self.path} has no runs yet")
