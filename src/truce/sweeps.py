@@ -28,7 +28,6 @@ import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,7 @@ from truce.policy.sweep import (
     sweep_points,
 )
 from truce.report.result import Result, write_atomically, write_json
+from truce.report.sweep import sweep_summary_html
 from truce.store import RunStore
 
 __all__ = [
@@ -451,6 +451,27 @@ class SweepResult:
         return _write(Path(path), summary_html(self), "the sweep report")
 
 
+def summary_html(result: SweepResult) -> str:
+    """A self-contained HTML summary of a sweep (see
+    :func:`truce.report.sweep.sweep_summary_html`): its focus regions' welfare by
+    point."""
+    spec = result.sweep.spec
+    regions = list(result.focus_regions())
+    return sweep_summary_html(
+        title=f"{spec.name} on {result.world}: sweep",
+        description=spec.description,
+        facts=(
+            f"{len(result.points)} points ({len(result.reused)} from the run store); "
+            f"sweep id {result.id}; world content hash {result.world_hash[:12]}"
+        ),
+        axes=[(axis.label, [_cell(v) for v in axis.values]) for axis in spec.axes]
+        if spec.kind == "grid"
+        else [],
+        regions=regions,
+        table=result.welfare_table(regions),
+    )
+
+
 def _swept_measures(sweep: Sweep) -> list[Any]:
     """The measures a grid's axes change (in the first point), or every list point's."""
     if not sweep.points:
@@ -629,105 +650,3 @@ def _finish(
     if store is not None:
         run_id = store.save(result, scenario_text=point.text, world_hash=world_hash)
     return PointResult(point, result, run_id)
-
-
-# --------------------------------------------------------------------------- report
-
-
-def summary_html(result: SweepResult) -> str:
-    """A self-contained HTML summary of a sweep (Plotly's JavaScript inlined).
-
-    One axis: welfare against the swept value, one line per focus region; two axes:
-    one heatmap per focus region; a list (or more axes): grouped bars by point.  Then a
-    table of every point's welfare in the focus regions.
-    """
-    import plotly.graph_objects as go
-    import plotly.io as pio
-    from plotly.offline import get_plotlyjs
-
-    regions = list(result.focus_regions())
-    table = result.welfare_table(regions)
-    spec = result.sweep.spec
-    figures: list[go.Figure] = []
-    if spec.kind == "grid" and len(spec.axes) == 1:
-        column = spec.axes[0].label
-        figure = go.Figure()
-        for region in regions:
-            figure.add_trace(
-                go.Scatter(x=table[column], y=table[region], mode="lines+markers", name=region)
-            )
-        figure.update_layout(xaxis_title=column, yaxis_title="welfare %")
-        figures.append(figure)
-    elif spec.kind == "grid" and len(spec.axes) == 2:
-        x_label, y_label = spec.axes[0].label, spec.axes[1].label
-        xs = [_cell(v) for v in spec.axes[0].values]
-        ys = [_cell(v) for v in spec.axes[1].values]
-        for region in regions:
-            grid = table.pivot_table(index=y_label, columns=x_label, values=region, sort=False)
-            grid = grid.reindex(index=ys, columns=xs)
-            z = [[None if pd.isna(v) else float(v) for v in row] for row in grid.to_numpy()]
-            figure = go.Figure(
-                go.Heatmap(
-                    x=[show_value(v) for v in xs],
-                    y=[show_value(v) for v in ys],
-                    z=z,
-                    zmid=0.0,
-                    colorscale="RdBu",
-                    colorbar={"title": "welfare %"},
-                )
-            )
-            figure.update_layout(
-                title=f"{region}: welfare %", xaxis_title=x_label, yaxis_title=y_label
-            )
-            figures.append(figure)
-    else:
-        figure = go.Figure()
-        for region in regions:
-            figure.add_trace(go.Bar(x=table["point"], y=table[region], name=region))
-        figure.update_layout(barmode="group", yaxis_title="welfare %")
-        figures.append(figure)
-    for figure in figures:
-        figure.update_layout(template="plotly_white", height=460)
-
-    charts = []
-    for number, figure in enumerate(figures):
-        payload = pio.to_json(figure, validate=False)
-        payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        charts.append(
-            f'<div id="chart-{number}" class="chart"></div>\n'
-            f"<script>(function () {{ var figure = {payload};\n"
-            f'Plotly.newPlot("chart-{number}", figure.data, figure.layout, '
-            '{"displaylogo": false, "responsive": true}); })();</script>'
-        )
-    heads = "".join(f"<th>{escape(str(c))}</th>" for c in ["point", *regions, "run"])
-    rows = []
-    for row in table.itertuples(index=False):
-        values = dict(zip(table.columns, row, strict=True))
-        cells = [f"<td>{escape(str(values['point']))}</td>"]
-        cells += [f'<td class="num">{float(values[r]):+.3f}</td>' for r in regions]
-        cells.append(f"<td>{escape(str(values['run_id'] or ''))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    title = f"{spec.name} on {result.world}: sweep"
-    facts = (
-        f"{len(result.points)} points ({len(result.reused)} from the run store); "
-        f"sweep id {result.id}; world content hash {result.world_hash[:12]}"
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n"
-        f"<script>{get_plotlyjs()}</script>\n</head>\n<body>\n"
-        f"<h1>{escape(title)}</h1>\n<p>{escape(spec.description)}</p>\n"
-        f'<p class="note">{escape(facts)}</p>\n'
-        + "\n".join(charts)
-        + f"\n<h2>Welfare % by point</h2>\n<table><tr>{heads}</tr>\n"
-        + "\n".join(rows)
-        + "\n</table>\n</body>\n</html>\n"
-    )
-
-
-_CSS = (
-    "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}"
-    ".note{color:#555}.chart{margin:1em 0}table{border-collapse:collapse}"
-    "td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:left}"
-    "td.num{text-align:right;font-variant-numeric:tabular-nums}"
-)
