@@ -1,0 +1,109 @@
+"""The app factory: :func:`create_app` builds a FastAPI app from :class:`WebSettings`.
+
+All state lives on ``app.state.web`` (:class:`truce.web.state.WebState`); the worker
+process starts with the app (its lifespan) and stops with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from truce import store as run_store
+from truce.errors import InputError
+from truce.web.api_routes import RETRY_AFTER, api_router
+from truce.web.catalogue import Catalogue
+from truce.web.inputs import RequestError
+from truce.web.jobs import JobRunner, QueueFull
+from truce.web.limits import BodyLimit
+from truce.web.models import request_models
+from truce.web.pages import pages_router
+from truce.web.settings import WebSettings
+from truce.web.state import Cache, WebState
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Run trade-policy scenarios on truce's built-in worlds.  Post a run or a timeline (a
+built-in scenario by name, or a scenario's YAML text), poll its job, then fetch the
+results JSON, CSV tables and HTML report of the run kept in the store.  Bad input is
+a 4xx whose `detail` is the command line's message (`PATH:LINE: key KEY: what is
+wrong` for a scenario).
+"""
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """A web app with ``settings`` (defaults: :class:`WebSettings`)."""
+    settings = settings or WebSettings()
+    catalogue = Catalogue.load(settings.worlds)
+    store_path, temporary = _store_path(settings)
+    jobs = JobRunner(settings, store_path)
+    state = WebState(
+        settings=settings,
+        catalogue=catalogue,
+        store=run_store.RunStore(store_path),
+        store_is_temporary=temporary is not None,
+        jobs=jobs,
+        models=request_models(catalogue, settings),
+        reports=Cache(settings.max_reports),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        jobs.start()
+        try:
+            yield
+        finally:
+            jobs.stop()
+            if temporary is not None:
+                shutil.rmtree(temporary, ignore_errors=True)
+
+    app = FastAPI(
+        title="truce",
+        summary="A general-equilibrium trade-policy model on the web.",
+        description=DESCRIPTION,
+        version=run_store.truce_version() or "0",
+        lifespan=lifespan,
+    )
+    app.state.web = state
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.include_router(api_router(state))
+    app.include_router(pages_router(state))
+    app.mount("/static", StaticFiles(packages=[("truce.web", "static")]), name="static")
+
+    @app.exception_handler(RequestError)
+    async def request_error(request: Request, error: RequestError) -> JSONResponse:
+        return JSONResponse({"detail": error.detail}, status_code=error.status)
+
+    @app.exception_handler(QueueFull)
+    async def queue_full(request: Request, error: QueueFull) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(error)},
+            status_code=429,
+            headers={"Retry-After": str(RETRY_AFTER)},
+        )
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, error: InputError) -> JSONResponse:
+        # Bad input the checks above did not foresee: the command line's exit 2.
+        return JSONResponse({"detail": str(error)}, status_code=400)
+
+    return app
+
+
+def _store_path(settings: WebSettings) -> tuple[Path, Path | None]:
+    """The run store's file and, for a temporary store, the folder to remove at the end."""
+    path = None if settings.temporary_store else settings.store or run_store.default_path()
+    if path is not None:
+        return Path(path).expanduser(), None
+    folder = Path(tempfile.mkdtemp(prefix="truce-web-"))
+    logger.info("runs are kept in a temporary store for this session: %s", folder)
+    return folder / "runs.duckdb", folder
