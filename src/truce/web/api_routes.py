@@ -48,6 +48,12 @@ JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN, description="a job id")]
 QueryRunId = Annotated[str, Query(pattern=RUN_ID_PATTERN, description="a run id")]
 
 
+class CSVResponse(PlainTextResponse):
+    """A CSV document."""
+
+    media_type = "text/csv"
+
+
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody} for code in codes}
 
@@ -165,7 +171,7 @@ def api_router(state: WebState) -> APIRouter:
         "/validate",
         response_model=Validation,
         summary="Check a scenario text",
-        responses=_errors(413),
+        responses=_errors(400, 413),
     )
     def validate(request: Request, body: ValidateRequest) -> Validation:  # type: ignore[valid-type]
         """Parse a scenario as ``truce run`` does: its message names the line and key."""
@@ -275,9 +281,9 @@ def api_router(state: WebState) -> APIRouter:
 
     @router.get(
         "/runs/{run_id}/csv",
-        response_class=PlainTextResponse,
+        response_class=CSVResponse,
         summary="A stored run's table as CSV",
-        responses={200: {"content": {"text/csv": {}}}, **_errors(404)},
+        responses=_errors(404),
     )
     def run_table(
         request: Request,
@@ -285,12 +291,11 @@ def api_router(state: WebState) -> APIRouter:
         table: Annotated[
             Literal["regions", "trade", "measures"], Query(description="which table")
         ] = "regions",
-    ) -> PlainTextResponse:
+    ) -> CSVResponse:
         """One of the run's tables: regions, trade or measures."""
         text = run_csv(web_state(request), run_id, table)
-        return PlainTextResponse(
+        return CSVResponse(
             text,
-            media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="run-{run_id}-{table}.csv"'},
         )
 

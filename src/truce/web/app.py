@@ -12,10 +12,14 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from truce import store as run_store
 from truce.errors import InputError
@@ -91,12 +95,52 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             headers={"Retry-After": str(RETRY_AFTER)},
         )
 
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 405:  # name every method the path has, not just one route's
+            allowed = _allowed_methods(request)
+            return JSONResponse(
+                {"detail": error.detail}, status_code=405, headers={"Allow": ", ".join(allowed)}
+            )
+        return await http_exception_handler(request, error)
+
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> JSONResponse:
         # Bad input the checks above did not foresee: the command line's exit 2.
         return JSONResponse({"detail": str(error)}, status_code=400)
 
+    make_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _json_errors(make_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods of every route on the request's path."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+def _json_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with every error response as JSON (``{"detail": ...}``), also
+    on the routes whose success is HTML or CSV."""
+    error = {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content")
+                if code[0] in "45" and content and "application/json" not in content:
+                    response["content"] = {"application/json": error}
+    return document
 
 
 def _store_path(settings: WebSettings) -> tuple[Path, Path | None]:
