@@ -20,7 +20,7 @@ def serve(
     host: Annotated[
         str, typer.Option("--host", help="The address to listen on (this machine only by default).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port.")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="The port.")] = 8000,
     store: StoreOption = None,
     no_store: Annotated[
         bool,
