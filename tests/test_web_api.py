@@ -159,7 +159,7 @@ def parser_message(text: str) -> ScenarioError:
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> WebSettings:
     store = tmp_path_factory.mktemp("web") / "runs.duckdb"
-    return WebSettings(store=store, worlds=("cp2015", "default"))
+    return WebSettings(store=store, worlds=("cp2015", "default"), allowed_hosts=("127.0.0.1",))
 
 
 @pytest.fixture(scope="module")
@@ -447,6 +447,12 @@ def test_paths_are_never_read_from_a_request(
     response = client.get(path)
     assert 400 <= response.status_code < 500, (path, response.status_code)
     assert "create_app" not in response.text and "root:" not in response.text
+
+
+def test_only_the_servers_own_host_name_is_served(client: httpx.Client) -> None:
+    # A page elsewhere whose host name resolves to this machine gets nothing.
+    assert client.get("/api/runs", headers={"host": "attacker.example"}).status_code == 400
+    assert client.get("/api/runs").status_code == 200
 
 
 def test_an_unknown_run_gets_the_stores_message(client: httpx.Client, small_run: dict) -> None:

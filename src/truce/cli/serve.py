@@ -56,6 +56,7 @@ def serve(
             queue_size=queue_size,
             max_jobs=max(100, queue_size + 1),
             max_draws=max_draws,
+            allowed_hosts=LOOPBACK if host in LOOPBACK else None,
         )
         web = create_app(settings)
     except TruceError as error:

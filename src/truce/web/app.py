@@ -19,6 +19,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
 from truce import store as run_store
@@ -79,6 +80,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.web = state
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    if settings.allowed_hosts is not None:
+        app.add_middleware(
+            TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False
+        )
     app.include_router(api_router(state))
     app.include_router(pages_router(state))
     app.mount("/static", StaticFiles(packages=[("truce.web", "static")]), name="static")

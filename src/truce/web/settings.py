@@ -28,6 +28,10 @@ class WebSettings:
     worlds: tuple[str, ...] | None = None
     """The built-in worlds the app offers (``None``: all of them).  Only built-in worlds
     are ever loaded: a request never names a folder."""
+    allowed_hosts: tuple[str, ...] | None = None
+    """Host names requests may be addressed to (``None``: any).  A server on the loopback
+    address lists its own names, so a web page elsewhere cannot reach it through a host
+    name that resolves to this machine."""
     max_request_bytes: int = 256 * KIB
     """Largest request body accepted (413 beyond)."""
     max_scenario_bytes: int = 64 * KIB
