@@ -84,7 +84,7 @@ def truce_serve(store: Path, log: Path) -> Iterator[str]:
 def test_busan_deal_in_the_browser(tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent: .ci/run installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     spec = api.load_scenario("busan-deal")
     log = tmp_path / "serve.log"
@@ -103,8 +103,7 @@ def test_busan_deal_in_the_browser(tmp_path: Path) -> None:
             )
             assert page.input_value("#world") == spec.world
             page.click("#validate")
-            page.wait_for_selector("#message.ok")
-            assert "busan-deal is valid" in page.inner_text("#message")
+            expect(page.locator("#message.ok")).to_contain_text("busan-deal is valid")
             page.click("#run")
             page.wait_for_url("**/jobs/*")
             page.wait_for_url("**/runs/*", timeout=RUN_TIMEOUT * 1000)
