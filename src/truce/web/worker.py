@@ -22,7 +22,7 @@ from typing import Any
 from truce import api
 from truce import store as run_store
 from truce.config import enable_compilation_cache
-from truce.errors import InputError, TruceError
+from truce.errors import InputError, StoreError, TruceError
 from truce.policy.parse import parse_scenario
 from truce.report import render
 from truce.web.inputs import SCENARIO_LABEL, JobRequest
@@ -111,6 +111,8 @@ def serve(conn: Connection, store_path: str) -> None:
 
         try:
             outcome = execute(request, path, progress)
+        except StoreError as error:  # the server's store, not the request, is at fault
+            conn.send(("failed", job_id, "internal", f"the run could not be kept: {error}"))
         except TruceError as error:
             kind = "input" if isinstance(error, InputError) else "model"
             conn.send(("failed", job_id, kind, str(error)))
