@@ -46,7 +46,12 @@ wrong` for a scenario).
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
-    """A web app with ``settings`` (defaults: :class:`WebSettings`)."""
+    """A web app with ``settings`` (defaults: :class:`WebSettings`).
+
+    Its worker process starts with the app's lifespan (under uvicorn, or a test client
+    used as a context manager) and stops with it.  The worker is spawned, so a script
+    that serves the app must guard its entry point with ``if __name__ == "__main__":``.
+    """
     settings = settings or WebSettings()
     catalogue = Catalogue.load(settings.worlds)
     store_path, temporary = _store_path(settings)
