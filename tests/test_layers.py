@@ -105,9 +105,6 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "truce.framework",
         # The run store: a use-case module at the api level; the app keeps runs in it.
         "truce.store",
-        # A scenario written in the browser is text, not a file: it is parsed as the CLI
-        # parses a file, so the messages match (api has no entry point for text).
-        "truce.policy.parse",
         "truce.report",
         "truce.errors",
         "truce.config",

@@ -29,7 +29,7 @@ from truce.policy.compile import (
     compile_scenario_full,
     in_force,
 )
-from truce.policy.parse import read_scenario
+from truce.policy.parse import parse_scenario, read_scenario
 from truce.policy.spec import MODELS as SCENARIO_MODELS
 from truce.policy.spec import Scenario
 from truce.report.result import Result, SolverStats
@@ -73,6 +73,7 @@ __all__ = [
     "load_scenario",
     "load_world",
     "run",
+    "scenario_from_text",
     "timeline",
     "with_products",
     "world_summary",
@@ -108,6 +109,12 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             f"scenario (built-in: {known})"
         )
     return read_scenario(Path(str(entry)))
+
+
+def scenario_from_text(text: str, path: str | None = None) -> Scenario:
+    """A scenario written as text (in a web form, say); ``path`` names it in error
+    messages, which read as they do for a file of that name."""
+    return parse_scenario(text, path)
 
 
 def world_summary(world: World | str | Path) -> WorldSummary:

@@ -14,7 +14,6 @@ from typing import Literal
 
 from truce import api
 from truce.errors import ScenarioError, format_location
-from truce.policy.parse import parse_scenario
 from truce.web.catalogue import Catalogue
 from truce.web.settings import WebSettings
 
@@ -66,7 +65,7 @@ def parse_text(text: str, settings: WebSettings) -> api.Scenario:
             f"the scenario is {size} bytes; the limit is {settings.max_scenario_bytes} bytes",
         )
     try:
-        spec = parse_scenario(text, path=SCENARIO_LABEL)
+        spec = api.scenario_from_text(text, path=SCENARIO_LABEL)
     except ScenarioError as error:
         raise RequestError(400, str(error), line=error.line, key=error.key) from None
     if len(spec.measures) > settings.max_measures:

@@ -19,7 +19,6 @@ from typing import Any, Literal
 from truce import api
 from truce import store as run_store
 from truce.errors import ScenarioError, StoreError
-from truce.policy.parse import parse_scenario
 from truce.report import comparison, render
 from truce.report.result import Result
 from truce.web.catalogue import Catalogue
@@ -110,7 +109,7 @@ def stored_scenario(state: WebState, info: run_store.RunInfo) -> api.Scenario:
     text = state.store.scenario_text(info.id)
     if text is not None:
         try:
-            return parse_scenario(text)
+            return api.scenario_from_text(text)
         except ScenarioError:
             pass  # kept by an older truce whose language differed: the name will do
     return api.Scenario(name=info.scenario)

@@ -23,7 +23,6 @@ from truce import api
 from truce import store as run_store
 from truce.config import enable_compilation_cache
 from truce.errors import InputError, StoreError, TruceError
-from truce.policy.parse import parse_scenario
 from truce.report import render
 from truce.web.inputs import SCENARIO_LABEL, JobRequest
 
@@ -56,7 +55,7 @@ def execute(
     if request.builtin is not None:
         spec = api.load_scenario(request.builtin)
     else:
-        spec = parse_scenario(request.text or "", path=SCENARIO_LABEL)
+        spec = api.scenario_from_text(request.text or "", path=SCENARIO_LABEL)
     if request.kind == "timeline":
 
         def phase_done(done: int, total: int, phase: api.Phase) -> None:
