@@ -325,3 +325,22 @@ def test_nonconvergence_raises_and_nothing_is_written(world, folder: Path, tmp_p
     assert error.residual > 1e-10  # above the solver's tolerance (10 x 1e-11)
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_check_says_what_run_would_say_without_solving(tmp_path) -> None:
+    # Every built-in scenario passes on its own world, for a run and for each phase of a
+    # timeline; a code the world lacks gives run's very message.
+    for name in truce.api.builtin_scenarios():
+        scenario = truce.load_scenario(name)
+        truce.api.check(scenario.world, scenario)
+        truce.api.check(scenario.world, scenario, every_phase=True)
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "name: bad\nworld: default\nmeasures:\n  - kind: tariff\n    by: USA\n    on: XYZ\n"
+        "    rate: 0.1\n"
+    )
+    with pytest.raises(truce.ScenarioError) as by_run:
+        truce.run("default", path)
+    with pytest.raises(truce.ScenarioError) as by_check:
+        truce.api.check("default", path)
+    assert str(by_check.value) == str(by_run.value)

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from truce.data.calibrate import world_to_baseline
+from truce.data.calibrate import world_to_baseline, world_to_one_sector
 from truce.data.catalogue import CATALOGUE, products_for
 from truce.data.elasticities import read_theta_se, theta_spread, with_theta_se
 from truce.data.products import split_products
@@ -69,6 +69,7 @@ __all__ = [
     "build_world",
     "builtin_scenarios",
     "builtin_worlds",
+    "check",
     "import_world",
     "load_scenario",
     "load_world",
@@ -188,6 +189,48 @@ def model_for(world: World, scenario: Scenario, model: str | None = None) -> str
     return chosen
 
 
+def _check_deficits(scenario: Scenario, model: str) -> None:
+    """``deficits: zero`` is a caliendo-parro option: a ScenarioError at its line otherwise."""
+    if scenario.options.deficits == "zero" and model != MODEL_NAME:
+        raise ScenarioError(
+            f"the {model} model keeps its transfers (deficits: fixed); deficits: zero is "
+            "a caliendo-parro option",
+            path=scenario.path,
+            line=scenario.options.line_of("deficits"),
+            key="deficits",
+        )
+
+
+def check(
+    world: World | str | Path,
+    scenario: Scenario | str | Path,
+    *,
+    date: Date | None = None,
+    model: str | None = None,
+    every_phase: bool = False,
+) -> None:
+    """Every check :func:`run` makes before it solves, and nothing else: the model and
+    its options fit the world and the scenario, the products are in the catalogue, and
+    every code, sector and measure in force on ``date`` (with ``every_phase``: on each
+    day :func:`timeline` solves) fits the world.  Raises
+    :class:`~truce.errors.ScenarioError` (or another input error) as :func:`run` would.
+    """
+    if not isinstance(world, World):
+        world = load_world(world)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    chosen = model_for(world, scenario, model)
+    _check_deficits(scenario, chosen)
+    if chosen != MODEL_NAME:
+        world_to_one_sector(world, chosen)
+    baseline = world_to_baseline(with_products(world, scenario))
+    days = [phase.date for phase in phases(scenario)] if every_phase else [date]
+    for day in days:
+        if chosen != MODEL_NAME:
+            check_measures(scenario, day)
+        compile_scenario_full(scenario, baseline, date=day)
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """A world and scenario made ready to solve: products split, base chosen."""
@@ -222,19 +265,12 @@ def _prepare(
         table = theta_se if isinstance(theta_se, pd.DataFrame) else read_theta_se(theta_se, world)
         world = with_theta_se(world, table)
     model = model_for(world, scenario, model)
+    _check_deficits(scenario, model)
     world = with_products(world, scenario)
     world_baseline = world_to_baseline(world)
     started = time.perf_counter()
     base, iterations, jacobians = world_baseline, 0, 0
     zero_deficits = scenario.options.deficits == "zero"
-    if zero_deficits and model != MODEL_NAME:
-        raise ScenarioError(
-            f"the {model} model keeps its transfers (deficits: fixed); deficits: zero is "
-            "a caliendo-parro option",
-            path=scenario.path,
-            line=scenario.options.line_of("deficits"),
-            key="deficits",
-        )
     if zero_deficits:
         base, base_eq = _zero_deficit_base(world_baseline, max_steps)
         iterations, jacobians = int(base_eq.iterations), int(base_eq.jacobians)

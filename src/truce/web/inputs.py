@@ -13,7 +13,7 @@ from datetime import date as Date
 from typing import Literal
 
 from truce import api
-from truce.errors import ScenarioError, format_location
+from truce.errors import InputError, ScenarioError, format_location
 from truce.web.catalogue import Catalogue
 from truce.web.settings import WebSettings
 
@@ -106,6 +106,7 @@ def prepare(
                 404, f"unknown scenario {scenario!r}: not a built-in scenario (built-in: {known})"
             )
         name, named_world, builtin, text = entry.name, entry.world, entry.name, None
+        spec = None
     else:
         assert scenario_yaml is not None
         spec = parse_text(scenario_yaml, settings)
@@ -119,6 +120,21 @@ def prepare(
         raise RequestError(400, "elasticity draws are for single runs, not timelines")
     if not 0 <= draws <= settings.max_draws:
         raise RequestError(400, f"draws must be between 0 and {settings.max_draws}, not {draws}")
+    try:  # everything a run checks before it solves: codes, sectors, model, products
+        api.check(
+            catalogue.world(chosen),
+            api.load_scenario(builtin) if builtin is not None else spec,
+            date=date,
+            model=model,
+            every_phase=kind == "timeline",
+        )
+    except InputError as error:
+        raise RequestError(
+            400,
+            str(error),
+            line=getattr(error, "line", None),
+            key=getattr(error, "key", None),
+        ) from None
     return JobRequest(
         kind=kind,
         world=chosen,
