@@ -344,3 +344,9 @@ def test_check_says_what_run_would_say_without_solving(tmp_path) -> None:
     with pytest.raises(truce.ScenarioError) as by_check:
         truce.api.check("default", path)
     assert str(by_check.value) == str(by_run.value)
+    # Draws need standard errors, which baci2023 does not have.
+    with pytest.raises(truce.InputError) as no_se:
+        truce.api.check("baci2023", "ld-case1", draws=5)
+    with pytest.raises(truce.InputError) as by_run_draws:
+        truce.run("baci2023", "ld-case1", draws=5)
+    assert str(no_se.value) == str(by_run_draws.value)

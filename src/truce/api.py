@@ -14,7 +14,7 @@ import pandas as pd
 
 from truce.data.calibrate import world_to_baseline, world_to_one_sector
 from truce.data.catalogue import CATALOGUE, products_for
-from truce.data.elasticities import read_theta_se, theta_spread, with_theta_se
+from truce.data.elasticities import ThetaSpread, read_theta_se, theta_spread, with_theta_se
 from truce.data.products import split_products
 from truce.data.sources.icio2022 import DEFAULT_ELASTICITIES, ELASTICITY_SOURCES
 from truce.data.summary import WorldSummary, summarize_world
@@ -208,11 +208,13 @@ def check(
     date: Date | None = None,
     model: str | None = None,
     every_phase: bool = False,
+    draws: int = 0,
 ) -> None:
     """Every check :func:`run` makes before it solves, and nothing else: the model and
-    its options fit the world and the scenario, the products are in the catalogue, and
+    its options fit the world and the scenario, the products are in the catalogue,
     every code, sector and measure in force on ``date`` (with ``every_phase``: on each
-    day :func:`timeline` solves) fits the world.  Raises
+    day :func:`timeline` solves) fits the world, and with ``draws`` the world has
+    standard errors for its elasticities.  Raises
     :class:`~truce.errors.ScenarioError` (or another input error) as :func:`run` would.
     """
     if not isinstance(world, World):
@@ -221,6 +223,8 @@ def check(
         scenario = load_scenario(scenario)
     chosen = model_for(world, scenario, model)
     _check_deficits(scenario, chosen)
+    if draws:
+        _spread(world)
     if chosen != MODEL_NAME:
         world_to_one_sector(world, chosen)
     baseline = world_to_baseline(with_products(world, scenario))
@@ -391,6 +395,17 @@ def run(
     )
 
 
+def _spread(world: World) -> ThetaSpread:
+    """The sampling law of ``world``'s elasticities; an InputError without one."""
+    spread = theta_spread(world)
+    if spread is None:
+        raise InputError(
+            f"world {world.name} has no standard errors for its trade elasticities (no "
+            "theta_se table): give a file of them (columns sector, se) with --theta-se"
+        )
+    return spread
+
+
 def _with_draws(
     p: _Prepared,
     solved: _Solved,
@@ -401,12 +416,7 @@ def _with_draws(
     progress: DrawProgress | None,
 ) -> tuple[_Solved, dict[str, object]]:
     """The point result ``solved`` with its percentile columns, and the draws' summary."""
-    spread = theta_spread(p.world)
-    if spread is None:
-        raise InputError(
-            f"world {p.world.name} has no standard errors for its trade elasticities (no "
-            "theta_se table): give a file of them (columns sector, se) with --theta-se"
-        )
+    spread = _spread(p.world)
     compiled = compile_scenario_full(p.scenario, p.base, date=date)
     if p.model != MODEL_NAME:
         rebate = p.scenario.options.rebate or "income_tax"

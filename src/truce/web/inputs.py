@@ -127,6 +127,7 @@ def prepare(
             date=date,
             model=model,
             every_phase=kind == "timeline",
+            draws=draws,
         )
     except InputError as error:
         raise RequestError(
