@@ -5,7 +5,10 @@ Measures, on this machine, for the scenario ``truce-collapse``:
      after a first run has compiled the batched solve;
   2. the peer, measured in the same run: the same draws solved one after another with
      the ordinary (warm, jitted) point solve, started like the batched one from the point
-     equilibrium, and the same result tables, on a subset of ``--peer`` draws, scaled to N.
+     equilibrium, and the same result tables, on a subset of ``--peer`` draws, scaled to N;
+  3. the batched solve alone (no tables) for 250 draws in its two layouts, vectorised
+     (``vmap``, the accelerator layout) and mapped in turn (``lax.map``, the CPU default),
+     each warm.
 
 Target (the project's issue): 1,000 draws under 60 s on this machine.  Prints each time,
 its ratio to the target and the speed-up of the batched path over the peer.
@@ -23,7 +26,7 @@ import numpy as np
 import truce
 from truce.data.calibrate import world_to_baseline
 from truce.data.elasticities import theta_spread
-from truce.model.draws import draw_thetas
+from truce.model.draws import default_vectorize, draw_thetas, solve_draws
 from truce.model.solve import solve
 from truce.model.welfare import region_outcomes
 from truce.policy.compile import compile_scenario_full
@@ -54,6 +57,26 @@ def _peer(world: truce.World, scenario: truce.Scenario, count: int, seed: int) -
     return time.perf_counter() - start
 
 
+def _layouts(world: truce.World, scenario: truce.Scenario, count: int = 250) -> dict[str, float]:
+    """Warm seconds of the batched solve alone, vectorised and mapped."""
+    import jax
+
+    baseline = world_to_baseline(world)
+    spread = theta_spread(world)
+    assert spread is not None
+    thetas = draw_thetas(spread.theta_s, spread.loading_sk, count, seed=2)
+    shock = compile_scenario_full(scenario, baseline).shock
+    point = solve(baseline, shock)
+    times = {}
+    for name, vectorize in (("vectorised (vmap)", True), ("mapped (lax.map)", False)):
+        run = lambda v=vectorize: solve_draws(baseline, shock, thetas, initial=point, vectorize=v)  # noqa: E731
+        jax.block_until_ready(run())
+        start = time.perf_counter()
+        jax.block_until_ready(run())
+        times[name] = time.perf_counter() - start
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=1000)
@@ -71,6 +94,8 @@ def main() -> None:
     batched = time.perf_counter() - start
     peer = _peer(world, scenario, args.peer, seed=1) * args.draws / args.peer
 
+    layouts = _layouts(world, scenario)
+
     usa = result.regions.set_index("region").loc["USA"]
     print(f"default world, {args.scenario}, {args.draws} elasticity draws")
     print(f"  first run (compiles the batched solve): {first:8.2f} s")
@@ -82,6 +107,10 @@ def main() -> None:
         f"  peer, one solve per draw ({args.peer} timed, scaled): {peer:8.2f} s   "
         f"batched is {peer / batched:.1f}x faster"
     )
+    default = "vectorised (vmap)" if default_vectorize() else "mapped (lax.map)"
+    for name, seconds in layouts.items():
+        mark = "  <- this backend's default" if name == default else ""
+        print(f"  batched solve alone, 250 draws, {name}: {seconds:6.2f} s{mark}")
     print(
         f"  US welfare: point {usa['welfare_pct']:+.3f}%, median {usa['welfare_pct_p50']:+.3f}%, "
         f"90% band [{usa['welfare_pct_p05']:+.3f}, {usa['welfare_pct_p95']:+.3f}]%"

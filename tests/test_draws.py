@@ -77,6 +77,21 @@ def test_a_batch_equals_its_draws_solved_one_at_a_time(case) -> None:
     )
 
 
+def test_vectorised_and_mapped_draws_agree(case) -> None:
+    # Two layouts of one computation (vmap and lax.map): the same answers, each draw
+    # converged to its own tolerance.
+    baseline, shock = case
+    thetas = draw_thetas(baseline.theta_s, 0.2 * np.asarray(baseline.theta_s), 3, seed=9)
+    mapped = solve_draws(baseline, shock, thetas, vectorize=False)
+    vectorised = solve_draws(baseline, shock, thetas, vectorize=True)
+    np.testing.assert_allclose(
+        np.asarray(mapped.outcomes.welfare_n),
+        np.asarray(vectorised.outcomes.welfare_n),
+        atol=1e-10,
+    )
+    assert bool(np.all(np.asarray(mapped.equilibrium.converged)))
+
+
 def test_draws_follow_their_truncated_law() -> None:
     theta = jnp.array([0.5, 4.0, 8.0])
     se = jnp.array([1.0, 0.5, 0.0])

@@ -27,6 +27,7 @@ from truce.data.world import World, content_hash
 from truce.errors import ScenarioError
 from truce.model import ilms
 from truce.model.baseline import Shock
+from truce.model.draws import default_vectorize
 from truce.policy.compile import CompiledScenario, in_force
 from truce.policy.spec import Scenario
 
@@ -153,6 +154,7 @@ def ilms_chunk_solver(
                 rebate=rebate,
                 max_steps=max_steps,
                 start_inverse=ready.inverse_jacobian,
+                vectorize=default_vectorize(),
             )
         )
         out: list[tuple[dict[str, pd.DataFrame] | None, float]] = []

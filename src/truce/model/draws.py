@@ -2,14 +2,18 @@
 
 Trade elasticities are estimates with standard errors.  A world's sector elasticities
 θ_s may rest on a few underlying estimates b_k (one sector's θ may be the mean of two
-estimates, and two sectors may share one), so the sampling law is written with a
-loading matrix L (sectors × estimates): θ = θ̄ + L z, z standard normal, each column of
-L an estimate's standard error spread over the sectors that use it.  Sectors sharing an
+estimates, and two sectors may share one), so the sampling law is written with a loading
+matrix L (sectors × estimates): θ = θ̄ + L z, z standard normal, each column of L an
+estimate's standard error spread over the sectors that use it.  Sectors sharing an
 estimate move together.  :func:`draw_thetas` draws from this law conditioned on every
 θ_s ≥ :data:`THETA_FLOOR` (an elasticity must stay positive; rejection sampling), and
-:func:`solve_draws` solves the scenario for every draw in one batched (vmapped)
-computation: each draw's solve is the ordinary one, iterated to its own tolerance,
-with its own convergence flag.
+:func:`solve_draws` solves the scenario for every draw in one compiled computation: each
+draw's solve is the ordinary one, iterated to its own tolerance, with its own
+convergence flag.  The draws are either vectorised (``jax.vmap``: every draw of the
+batch steps together, so the loop runs until the slowest has converged; the layout for
+an accelerator) or mapped one after another inside the computation (``jax.lax.map``:
+each draw stops when it has converged; faster on a CPU, see benchmarks/bench_draws.py).
+:func:`default_vectorize` picks by the backend.
 """
 
 from __future__ import annotations
@@ -82,6 +86,11 @@ class DrawOutcomes(eqx.Module):
     outcomes: RegionOutcomes
 
 
+def default_vectorize() -> bool:
+    """Vectorise draws (vmap) on an accelerator, map them in turn on a CPU."""
+    return jax.default_backend() != "cpu"
+
+
 @eqx.filter_jit
 def _solve_batch(
     baseline: Baseline,
@@ -91,6 +100,7 @@ def _solve_batch(
     theta_ds,
     tol,
     max_steps,
+    vectorize: bool,
 ) -> DrawOutcomes:
     def one(theta_s):
         drawn = eqx.tree_at(lambda b: b.theta_s, baseline, theta_s)
@@ -101,7 +111,7 @@ def _solve_batch(
         eq = solve_differentiable(drawn, shock, tol=tol, max_steps=max_steps, initial=initial)
         return DrawOutcomes(drawn, base_converged, eq, region_outcomes(drawn, shock, eq))
 
-    return jax.vmap(one)(theta_ds)
+    return jax.vmap(one)(theta_ds) if vectorize else jax.lax.map(one, theta_ds)
 
 
 def solve_draws(
@@ -113,13 +123,17 @@ def solve_draws(
     initial: Equilibrium | None = None,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
+    vectorize: bool | None = None,
 ) -> DrawOutcomes:
     """Solve ``shock`` on ``baseline`` once per row of ``theta_ds`` (sector elasticities),
-    all draws in one batched computation.  With ``closing`` (the shock that closes every
+    all draws in one compiled computation, vectorised or mapped (``vectorize``; default
+    :func:`default_vectorize`).  With ``closing`` (the shock that closes every
     deficit) each draw is solved from its own zero-deficit base, as a point run under
     ``deficits: zero`` is.  ``initial`` (the point equilibrium, say) warm-starts every
     draw's scenario solve; it changes no answer beyond the tolerance.  Convergence is
     per draw (``result.equilibrium.converged``, ``result.base_converged``); the caller
     decides what a failed draw means."""
     thetas = jnp.asarray(theta_ds, dtype=jnp.float64)
-    return _solve_batch(baseline, shock, closing, initial, thetas, tol, max_steps)
+    if vectorize is None:
+        vectorize = default_vectorize()
+    return _solve_batch(baseline, shock, closing, initial, thetas, tol, max_steps, bool(vectorize))

@@ -536,13 +536,13 @@ def outcomes(
     return _solve(data, prm, t_ji, J_inv0, tol, max_steps, rebate)
 
 
-@partial(jax.jit, static_argnames=("rebate", "max_steps"))
-def _outcomes_by_eps(data, t_ji, eps_d, kappa, J_inv0, tol, max_steps, rebate):
+@partial(jax.jit, static_argnames=("rebate", "max_steps", "vectorize"))
+def _outcomes_by_eps(data, t_ji, eps_d, kappa, J_inv0, tol, max_steps, rebate, vectorize):
     def one(eps):
         prm = Params(eps=eps, kappa=kappa, psi=psi_for(eps), phi_i=phi_for(data.nu_i, eps))
         return _solve(data, prm, t_ji, J_inv0, tol, max_steps, rebate)
 
-    return jax.vmap(one)(eps_d)
+    return jax.vmap(one)(eps_d) if vectorize else jax.lax.map(one, eps_d)
 
 
 def outcomes_by_eps(
@@ -555,9 +555,11 @@ def outcomes_by_eps(
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
     start_inverse: Array | None = None,
+    vectorize: bool = False,
 ) -> IlmsEquilibrium:
     """:func:`outcomes` once per trade elasticity in ``eps_d`` (ψ and φ_i follow ε as in
-    :func:`default_params`), all in one batched computation; a leading draw axis on
+    :func:`default_params`), all in one compiled computation, vectorised (``vmap``) or
+    mapped in turn (``lax.map``, see :mod:`truce.model.draws`); a leading draw axis on
     every field.  ``start_inverse`` (the base inverse Jacobian at one ε) starts every
     draw's Broyden updates; it changes no answer beyond the tolerance."""
     J_inv0 = None if start_inverse is None else jnp.asarray(start_inverse)
@@ -570,6 +572,7 @@ def outcomes_by_eps(
         tol,
         max_steps,
         rebate,
+        vectorize,
     )
 
 
