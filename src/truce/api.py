@@ -430,7 +430,7 @@ def _with_draws(
             world_baseline=p.world_baseline,
             shock=compiled.shock,
             closing=_closing_shock(p.world_baseline) if p.zero_deficits else None,
-            initial=solved.equilibrium,
+            point=solved.equilibrium,
             measures_of=lambda eq: _measure_table(p.scenario, date, compiled, eq),
             max_steps=max_steps,
         )

@@ -27,7 +27,7 @@ from truce.errors import NonConvergenceError
 from truce.model.baseline import Baseline, Shock
 from truce.model.draws import draw_thetas, solve_draws
 from truce.model.solve import Equilibrium
-from truce.report.tables import region_table, trade_table
+from truce.report.tables import region_columns, trade_cells, trade_columns
 
 #: Draws solved in one batched computation (the last batch is padded to this size, so
 #: every batch reuses one compiled solve).
@@ -89,11 +89,36 @@ def _numeric(frame: pd.DataFrame, table: str) -> dict[str, np.ndarray]:
     }
 
 
-#: One draw's result tables by name, or ``None`` with its residual when it failed.
-DrawTables = dict[str, pd.DataFrame]
-#: A model's batch solver: drawn elasticity vectors (draws × sectors) → per draw, its
-#: tables (``None`` when it did not converge) and its residual.
-ChunkSolver = Callable[[np.ndarray], list[tuple[DrawTables | None, float]]]
+@dataclass(frozen=True)
+class ChunkSolved:
+    """A batch of solved draws: each result table's bandable columns as arrays with one
+    row per draw (draws × table rows), and each draw's convergence and residual."""
+
+    columns: dict[str, dict[str, np.ndarray]]
+    converged: np.ndarray
+    residual: np.ndarray
+
+
+#: A model's batch solver: drawn elasticity vectors (draws × sectors) → the batch.
+ChunkSolver = Callable[[np.ndarray], ChunkSolved]
+
+
+def stacked_tables(
+    tables: list[dict[str, pd.DataFrame] | None], residual: np.ndarray
+) -> ChunkSolved:
+    """A :class:`ChunkSolved` from one set of result tables per draw (``None`` for a draw
+    that did not converge; its rows are NaN)."""
+    converged = np.array([t is not None for t in tables])
+    template = next((t for t in tables if t is not None), None)
+    columns: dict[str, dict[str, np.ndarray]] = {name: {} for name in UNBANDED}
+    if template is not None:
+        for name, frame in template.items():
+            for column in _numeric(frame, name):
+                blank = np.full(len(frame), np.nan)
+                columns[name][column] = np.stack(
+                    [blank if t is None else _numeric(t[name], name)[column] for t in tables]
+                )
+    return ChunkSolved(columns, converged, np.asarray(residual, dtype=np.float64))
 
 
 def cp_chunk_solver(
@@ -102,7 +127,7 @@ def cp_chunk_solver(
     world_baseline: Baseline,
     shock: Shock,
     closing: Shock | None,
-    initial: Equilibrium | None,
+    point: Equilibrium,
     measures_of: Callable[[Equilibrium], pd.DataFrame],
     max_steps: int,
 ) -> ChunkSolver:
@@ -110,37 +135,36 @@ def cp_chunk_solver(
 
     ``base`` is what the point run solved from (the world's baseline, or its
     zero-deficit equilibrium, in which case ``closing`` closes the deficits again for
-    each draw from ``world_baseline`` with the draw's elasticities); ``initial`` the
-    point equilibrium, where every draw's solve starts; ``measures_of(eq)`` a draw's
-    measures table.
+    each draw from ``world_baseline`` with the draw's elasticities); ``point`` the point
+    equilibrium, where every draw's solve starts and whose trade cells the draws
+    report; ``measures_of(eq)`` a draw's measures table.  Region and trade columns are
+    taken from the batch's arrays at once.
     """
     start = world_baseline if closing is not None else base
+    keep = trade_cells(world_baseline, point)
 
-    def solve_chunk(thetas: np.ndarray) -> list[tuple[DrawTables | None, float]]:
+    def solve_chunk(thetas: np.ndarray) -> ChunkSolved:
         batch = jax.device_get(
             solve_draws(
                 start,
                 shock,
                 jnp.asarray(thetas),
                 closing=closing,
-                initial=initial,
+                initial=point,
                 max_steps=max_steps,
             )
         )
-        out: list[tuple[DrawTables | None, float]] = []
-        for k in range(len(thetas)):
-            one = jax.tree.map(lambda x, k=k: x[k], batch)
-            eq = one.equilibrium
-            if not (bool(eq.converged) and bool(one.base_converged)):
-                out.append((None, float(eq.residual)))
-                continue
-            tables = {
-                "regions": region_table(one.base, one.outcomes),
-                "trade": trade_table(world_baseline, eq, one.base if closing else None),
-                "measures": measures_of(eq),
-            }
-            out.append((tables, float(eq.residual)))
-        return out
+        eq = batch.equilibrium
+        measures = [measures_of(jax.tree.map(lambda x, k=k: x[k], eq)) for k in range(len(thetas))]
+        columns = {
+            "regions": region_columns(batch.outcomes),
+            "trade": trade_columns(eq, keep, batch.base if closing is not None else None),
+            "measures": stacked_tables(
+                [{"measures": m} for m in measures], np.zeros(len(thetas))
+            ).columns["measures"],
+        }
+        converged = np.asarray(eq.converged) & np.asarray(batch.base_converged)
+        return ChunkSolved(columns, converged, np.asarray(eq.residual, dtype=np.float64))
 
     return solve_chunk
 
@@ -170,17 +194,17 @@ def band_draws(
     for first in range(0, draws, size):
         chunk = thetas[first : first + size]
         padded = np.concatenate([chunk, np.repeat(chunk[-1:], size - len(chunk), axis=0)])
-        solved = solve_chunk(padded)[: len(chunk)]
-        for k, (tables, residual) in enumerate(solved):
-            if tables is None:
-                failed.append(first + k)
-                worst = max(worst, residual)
-                continue
-            for name, frame in tables.items():
-                if len(frame) != len(point[list(UNBANDED).index(name)]):
-                    raise AssertionError(f"a draw's {name} table has other rows than the point's")
-                for column, values in _numeric(frame, name).items():
-                    collected[name].setdefault(column, []).append(values)
+        solved = solve_chunk(padded)
+        ok = solved.converged[: len(chunk)]
+        for k in np.flatnonzero(~ok):
+            failed.append(first + int(k))
+            worst = max(worst, float(solved.residual[k]))
+        for name, columns in solved.columns.items():
+            rows = len(point[list(UNBANDED).index(name)])
+            for column, values in columns.items():
+                if values.shape[1:] != (rows,):
+                    raise AssertionError(f"the draws' {name} table has other rows than the point's")
+                collected[name].setdefault(column, []).append(values[: len(chunk)][ok])
         if progress is not None:
             progress(min(first + size, draws), draws)
     if failed:
@@ -191,7 +215,7 @@ def band_draws(
             iterations=max_steps,
             residual=worst,
         )
-    stacked = {t: {c: np.stack(v) for c, v in cols.items()} for t, cols in collected.items()}
+    stacked = {t: {c: np.concatenate(v) for c, v in cols.items()} for t, cols in collected.items()}
     regions, trade, measures = (
         banded(frame, stacked[name], name) for frame, name in zip(point, UNBANDED, strict=True)
     )

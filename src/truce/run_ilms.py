@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import jax
@@ -30,6 +29,7 @@ from truce.model.baseline import Shock
 from truce.model.draws import default_vectorize
 from truce.policy.compile import CompiledScenario, in_force
 from truce.policy.spec import Scenario
+from truce.run_draws import ChunkSolved, ChunkSolver, stacked_tables
 
 MODEL = "ilms2025"
 #: Measure kinds the model has: it knows tariffs only.
@@ -136,15 +136,14 @@ def ilms_chunk_solver(
     rebate: str,
     measures: pd.DataFrame,
     max_steps: int,
-) -> Callable[[np.ndarray], list[tuple[dict[str, pd.DataFrame] | None, float]]]:
+) -> ChunkSolver:
     """A batch solver of ``compiled`` under drawn trade elasticities ε (draws × 1, the
-    world's one sector), for :func:`truce.run_draws.band_draws`: per draw, its region,
-    trade and measures tables (``measures``, which no elasticity changes), or ``None``
-    when it did not converge, and its residual."""
+    world's one sector), for :func:`truce.run_draws.band_draws`: each draw's region,
+    trade and measures tables (``measures``, which no elasticity changes), stacked."""
     ready, _ = prepared(world, rebate)
     t_ji = tariffs_ji(compiled.shock)
 
-    def solve_chunk(eps: np.ndarray) -> list[tuple[dict[str, pd.DataFrame] | None, float]]:
+    def solve_chunk(eps: np.ndarray) -> ChunkSolved:
         batch = jax.device_get(
             ilms.outcomes_by_eps(
                 ready.data,
@@ -157,19 +156,19 @@ def ilms_chunk_solver(
                 vectorize=default_vectorize(),
             )
         )
-        out: list[tuple[dict[str, pd.DataFrame] | None, float]] = []
+        tables: list[dict[str, pd.DataFrame] | None] = []
         for k in range(len(eps)):
             eq = jax.tree.map(lambda x, k=k: x[k], batch)
-            if not bool(eq.converged):
-                out.append((None, float(eq.residual)))
-                continue
-            tables = {
-                "regions": region_table(ready.arrays.regions, ready.data, eq),
-                "trade": trade_table(ready.arrays, eq),
-                "measures": measures,
-            }
-            out.append((tables, float(eq.residual)))
-        return out
+            tables.append(
+                {
+                    "regions": region_table(ready.arrays.regions, ready.data, eq),
+                    "trade": trade_table(ready.arrays, eq),
+                    "measures": measures,
+                }
+                if bool(eq.converged)
+                else None
+            )
+        return stacked_tables(tables, np.asarray(batch.residual))
 
     return solve_chunk
 

@@ -12,7 +12,8 @@ draw's solve is the ordinary one, iterated to its own tolerance, with its own
 convergence flag.  The draws are either vectorised (``jax.vmap``: every draw of the
 batch steps together, so the loop runs until the slowest has converged; the layout for
 an accelerator) or mapped one after another inside the computation (``jax.lax.map``:
-each draw stops when it has converged; faster on a CPU, see benchmarks/bench_draws.py).
+each draw stops when it has converged; on a CPU as fast or faster, see
+benchmarks/bench_draws.py).
 :func:`default_vectorize` picks by the backend.
 """
 

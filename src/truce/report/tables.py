@@ -42,22 +42,52 @@ def _pct(ratio) -> np.ndarray:
     return 100.0 * (np.asarray(ratio, dtype=np.float64) - 1.0)
 
 
+def region_columns(outcomes: RegionOutcomes) -> dict[str, np.ndarray]:
+    """The numeric columns of :func:`region_table`; arrays keep any leading axes of
+    ``outcomes`` (a draw axis: one row of each array per draw)."""
+    return {
+        "welfare_pct": _pct(outcomes.welfare_n),
+        "real_wage_pct": _pct(outcomes.real_wage_n),
+        "nominal_wage_pct": _pct(outcomes.nominal_wage_n),
+        "price_index_pct": _pct(outcomes.price_index_n),
+        "tariff_revenue": np.asarray(outcomes.tariff_revenue_n, dtype=np.float64),
+        "exports_pct": _pct(outcomes.exports_n),
+        "imports_pct": _pct(outcomes.imports_n),
+        "tot_pct": 100.0 * np.asarray(outcomes.terms_of_trade_n, dtype=np.float64),
+        "vot_pct": 100.0 * np.asarray(outcomes.volume_of_trade_n, dtype=np.float64),
+    }
+
+
 def region_table(baseline: Baseline, outcomes: RegionOutcomes) -> pd.DataFrame:
     """One row per region with the CONTRACTS.md §3 fields and the CP2015 decomposition."""
-    return pd.DataFrame(
-        {
-            "region": list(baseline.regions),
-            "welfare_pct": _pct(outcomes.welfare_n),
-            "real_wage_pct": _pct(outcomes.real_wage_n),
-            "nominal_wage_pct": _pct(outcomes.nominal_wage_n),
-            "price_index_pct": _pct(outcomes.price_index_n),
-            "tariff_revenue": np.asarray(outcomes.tariff_revenue_n, dtype=np.float64),
-            "exports_pct": _pct(outcomes.exports_n),
-            "imports_pct": _pct(outcomes.imports_n),
-            "tot_pct": 100.0 * np.asarray(outcomes.terms_of_trade_n, dtype=np.float64),
-            "vot_pct": 100.0 * np.asarray(outcomes.volume_of_trade_n, dtype=np.float64),
-        }
-    )
+    return pd.DataFrame({"region": list(baseline.regions), **region_columns(outcomes)})
+
+
+def trade_cells(world_baseline: Baseline, eq: Equilibrium) -> np.ndarray:
+    """Which cells (sector-major, then importer, then exporter, flattened) the trade
+    table lists: those whose baseline or counterfactual flow is non-zero."""
+    before = np.asarray(world_baseline.flow_sni, dtype=np.float64).ravel()
+    after = np.asarray(eq.flow_sni, dtype=np.float64).ravel()
+    return (before != 0) | (after != 0)
+
+
+def trade_columns(
+    eq: Equilibrium, keep: np.ndarray, base: Baseline | None = None
+) -> dict[str, np.ndarray]:
+    """The solved columns of :func:`trade_table` on the cells ``keep``
+    (:func:`trade_cells`); arrays keep any leading axes of ``eq`` and ``base``."""
+    flow = np.asarray(eq.flow_sni, dtype=np.float64)
+    lead = flow.shape[:-3]
+    c_hat_si = np.asarray(eq.c_hat_sn, dtype=np.float64)
+    quantity = np.asarray(eq.producer_flow_sni, dtype=np.float64) / c_hat_si[..., :, None, :]
+    columns = {
+        "counterfactual": flow.reshape(*lead, -1)[..., keep],
+        "quantity": quantity.reshape(*lead, -1)[..., keep],
+    }
+    if base is not None:
+        base_flow = np.asarray(base.flow_sni, dtype=np.float64)
+        columns["base"] = base_flow.reshape(*lead, -1)[..., keep]
+    return columns
 
 
 def trade_table(
@@ -76,23 +106,20 @@ def trade_table(
     sector, importer, exporter = np.meshgrid(
         np.arange(S), np.arange(N), np.arange(N), indexing="ij"
     )
-    before = np.asarray(world_baseline.flow_sni, dtype=np.float64).ravel()
-    after = np.asarray(eq.flow_sni, dtype=np.float64).ravel()
-    c_hat_si = np.asarray(eq.c_hat_sn, dtype=np.float64)
-    quantity = (np.asarray(eq.producer_flow_sni, dtype=np.float64) / c_hat_si[:, None, :]).ravel()
-    keep = (before != 0) | (after != 0)
+    keep = trade_cells(world_baseline, eq)
     regions = np.asarray(world_baseline.regions, dtype=object)
     sectors = np.asarray(world_baseline.sectors, dtype=object)
+    solved = trade_columns(eq, keep, base)
     table = {
         "exporter": regions[exporter.ravel()[keep]],
         "importer": regions[importer.ravel()[keep]],
         "sector": sectors[sector.ravel()[keep]],
-        "baseline": before[keep],
-        "counterfactual": after[keep],
-        "quantity": quantity[keep],
+        "baseline": np.asarray(world_baseline.flow_sni, dtype=np.float64).ravel()[keep],
+        "counterfactual": solved["counterfactual"],
+        "quantity": solved["quantity"],
     }
     if base is not None:
-        table["base"] = np.asarray(base.flow_sni, dtype=np.float64).ravel()[keep]
+        table["base"] = solved["base"]
     return pd.DataFrame(table)
 
 
