@@ -105,7 +105,7 @@ class Sweep:
 
 
 def _sweep_folder():
-    return resources.files("truce") / "sweeps"
+    return resources.files("truce") / "sweep_specs"
 
 
 def builtin_sweeps() -> dict[str, str]:
