@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from truce import api
@@ -37,6 +38,20 @@ stderr = Console(stderr=True)
 
 EXIT_MODEL_FAILED = 1
 EXIT_BAD_INPUT = 2
+
+
+def progress_bar(quiet: bool) -> Progress:
+    """A transient progress bar on stderr (description, bar, done/total, time); silent
+    with ``--quiet``."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=quiet,
+    )
 
 
 def fail(error: TruceError) -> typer.Exit:

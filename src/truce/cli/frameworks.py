@@ -7,13 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from truce import api
@@ -21,8 +14,8 @@ from truce import framework as frameworks
 from truce.cli._common import (
     app,
     fail,
+    progress_bar,
     signed,
-    stderr,
     stdout,
 )
 from truce.errors import TruceError
@@ -59,14 +52,7 @@ def framework(
             stdout.print(listing)
             return
         document = frameworks.load_framework(name)
-        bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
-        )
+        bar = progress_bar(quiet=False)
         with bar:
             task = bar.add_task("solving the linked scenarios", total=None)
 

@@ -11,13 +11,6 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from truce import api
@@ -38,6 +31,7 @@ from truce.cli._common import (
     fail,
     keep,
     parse_date,
+    progress_bar,
     region_table,
     signed,
     stderr,
@@ -66,15 +60,7 @@ def _solve_run(
     """``api.run``, with a progress bar on stderr while elasticity draws are solved."""
     if not draws:
         return api.run(world, spec, date=on_date, max_steps=max_iterations, model=model)
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-        disable=quiet,
-    )
+    bar = progress_bar(quiet)
     with bar:
         task = bar.add_task("elasticity draws", total=draws)
 
@@ -237,15 +223,7 @@ def timeline(
     try:
         spec = api.load_scenario(scenario)
         world_data = api.load_world(world_name(spec, world))
-        bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
-            disable=quiet,
-        )
+        bar = progress_bar(quiet)
         with bar:
             task = bar.add_task(f"solving {spec.name} on {world_data.name}", total=None)
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from truce import store as run_store
@@ -24,6 +23,7 @@ from truce.cli._common import (
     WorldOption,
     app,
     fail,
+    progress_bar,
     signed,
     stderr,
     stdout,
@@ -94,15 +94,7 @@ def sweep(
                 "points are kept nowhere and an interrupted sweep cannot resume",
                 highlight=False,
             )
-        bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
-            disable=quiet,
-        )
+        bar = progress_bar(quiet)
         with bar:
             task = bar.add_task(f"sweep {escape(loaded.name)}", total=len(loaded.points))
 
