@@ -16,18 +16,18 @@ a measure key (leave the key out to get its default).
 from __future__ import annotations
 
 import os
-import re
-import warnings
 from collections.abc import Mapping
-from typing import Any, NoReturn, TypeAlias
-
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLFutureWarning, YAMLWarning
-from ruamel.yaml.reader import ReaderError
+from typing import Any, NoReturn
 
 from truce.errors import ScenarioError
 from truce.policy._checks import Invalid, check_text, describe
+from truce.policy._yaml import Doc, check_top_mapping
+from truce.policy._yaml import item_line as _item_line
+from truce.policy._yaml import key_line as _key_line
+from truce.policy._yaml import key_name as _key_name
+from truce.policy._yaml import load_yaml as _load_yaml
+from truce.policy._yaml import start_line as _start_line
+from truce.policy._yaml import value_line as _value_line
 from truce.policy.spec import (
     MEASURE_KINDS,
     Measure,
@@ -38,11 +38,6 @@ from truce.policy.spec import (
     file_keys,
     required_keys,
 )
-
-_DUPLICATE_KEY = re.compile(r'found duplicate key "(.*?)" with value')
-
-Doc: TypeAlias = Mapping[Any, Any]
-"""A YAML mapping as loaded (a ruamel ``CommentedMap`` that knows its lines)."""
 
 _NO_VALUE = "has no value; leave the key out to get its default"
 
@@ -67,22 +62,15 @@ def parse_scenario(text: str, path: str | None = None) -> Scenario:
     ``path`` only labels error messages and the result; nothing is read from it.
     Raises :class:`ScenarioError`, and nothing else, for any invalid text.
     """
-    doc = _load_yaml(text, path)
-    if doc is None:
-        _fail(path, 1, None, "the scenario is empty: expected a mapping with a name")
-    if not isinstance(doc, Mapping):
-        line = _start_line(doc, _first_content_line(text))
-        _fail(path, line, None, f"a scenario must be a mapping, not {describe(doc)}")
-    for key in doc:
-        if not isinstance(key, str) or key not in TOP_KEYS:
-            _fail(
-                path,
-                _key_line(doc, key),
-                _key_name(key),
-                f"unknown key; a scenario has {', '.join(TOP_KEYS)}",
-            )
-    if "name" not in doc:
-        _fail(path, _start_line(doc, 1), "name", "missing: a scenario needs a name")
+    doc = check_top_mapping(
+        _load_yaml(text, path),
+        text,
+        path,
+        keys=TOP_KEYS,
+        noun="scenario",
+        owner="scenario",
+        fail=_fail,
+    )
     name = _text(doc, "name", path, optional=False)
     description = _text(doc, "description", path, optional=True)
     world = _text(doc, "world", path, optional=True)
@@ -209,114 +197,5 @@ def _measure(raw: Doc, index: int, line: int, path: str | None) -> Measure:
         _fail(path, exc.line, exc.key, exc.reason)
 
 
-class _Constructor(RoundTripConstructor):
-    """The round-trip constructor, except that an impossible date stays text.
-
-    ``start: 2025-02-30`` would otherwise fail inside the YAML library with no key;
-    kept as the string ``"2025-02-30"``, it fails the date check with its key and line.
-    """
-
-
-def _construct_timestamp(constructor: RoundTripConstructor, node: Any) -> Any:
-    try:
-        return RoundTripConstructor.construct_yaml_timestamp(constructor, node)
-    except (ValueError, OverflowError):
-        return str(node.value)
-
-
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-
-
-def _load_yaml(text: str, path: str | None) -> Any:
-    """Load one YAML document, turning every failure into a :class:`ScenarioError`."""
-    yaml = YAML(typ="rt", pure=True)
-    yaml.Constructor = _Constructor
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", YAMLWarning)
-            warnings.simplefilter("error", YAMLFutureWarning)
-            return yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = "; ".join(str(part) for part in (exc.context, exc.problem) if part)
-        duplicate = _DUPLICATE_KEY.search(str(exc.problem or ""))
-        key = duplicate.group(1) if duplicate is not None else None
-        _fail(path, line, key, f"invalid YAML: {what or 'syntax error'}")
-    except ReaderError as exc:
-        position = exc.position if isinstance(exc.position, int) else 0
-        line = text.count("\n", 0, position) + 1
-        what = f"unacceptable character {exc.character!r}"
-        _fail(path, line, None, f"invalid YAML: {what}")
-    except RecursionError:
-        _fail(path, None, None, "invalid YAML: nested too deeply")
-    except Exception as exc:
-        line = _mark_line(exc)
-        _fail(path, line, None, f"invalid YAML: {type(exc).__name__}: {str(exc)[:200]}")
-
-
-def _mark_line(exc: BaseException) -> int | None:
-    for name in ("problem_mark", "context_mark", "mark"):
-        line = getattr(getattr(exc, name, None), "line", None)
-        if isinstance(line, int):
-            return line + 1
-    return None
-
-
 def _fail(path: str | None, line: int | None, key: str | None, reason: str) -> NoReturn:
     raise ScenarioError(reason, path=path, line=line, key=key)
-
-
-def _key_name(key: object) -> str:
-    return str(key) if isinstance(key, str) else describe(key)
-
-
-def _lc(node: object) -> Any:
-    return getattr(node, "lc", None)
-
-
-def _start_line(node: object, default: int) -> int:
-    """The line where a mapping or list starts (``default`` for scalars)."""
-    try:
-        line = _lc(node).line
-    except AttributeError:
-        return default
-    return line + 1 if isinstance(line, int) else default
-
-
-def _key_line(mapping: Doc, key: object, default: int | None = None) -> int:
-    return _pair_line(mapping, key, 0, default)
-
-
-def _value_line(mapping: Doc, key: object, default: int | None = None) -> int:
-    # An empty (null) value has no position of its own: ruamel marks the next token,
-    # often on a later line, so point at the key's line instead.
-    slot = 0 if mapping.get(key) is None else 2
-    return _pair_line(mapping, key, slot, default)
-
-
-def _pair_line(mapping: Doc, key: object, slot: int, default: int | None) -> int:
-    """Line of a key (slot 0) or its value (slot 2); a merged key has no own line."""
-    fallback = _start_line(mapping, 1) if default is None else default
-    try:
-        line = _lc(mapping).data[key][slot]
-    except (AttributeError, KeyError, IndexError, TypeError):
-        return fallback
-    return line + 1 if isinstance(line, int) else fallback
-
-
-def _item_line(seq: object, index: int, default: int) -> int:
-    try:
-        line = _lc(seq).data[index][0]
-    except (AttributeError, KeyError, IndexError, TypeError):
-        return default
-    return line + 1 if isinstance(line, int) else default
-
-
-def _first_content_line(text: str) -> int:
-    """The first line holding something other than blanks, comments or directives."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", "%")) and stripped != "---":
-            return number
-    return 1

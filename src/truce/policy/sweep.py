@@ -45,16 +45,14 @@ from ruamel.yaml.comments import CommentedSeq
 
 from truce.errors import ScenarioError, SweepError
 from truce.policy._checks import Invalid, check_real, check_text, describe, is_boolean
-from truce.policy.parse import (
-    _first_content_line,
-    _item_line,
-    _key_line,
-    _key_name,
-    _load_yaml,
-    _start_line,
-    _value_line,
-    parse_scenario,
-)
+from truce.policy._yaml import check_top_mapping
+from truce.policy._yaml import item_line as _item_line
+from truce.policy._yaml import key_line as _key_line
+from truce.policy._yaml import key_name as _key_name
+from truce.policy._yaml import load_yaml as _load_yaml
+from truce.policy._yaml import start_line as _start_line
+from truce.policy._yaml import value_line as _value_line
+from truce.policy.parse import parse_scenario
 from truce.policy.spec import Scenario, check_value, file_keys
 
 TOP_KEYS: tuple[str, ...] = ("name", "description", "world", "scenario", "grid", "scenarios")
@@ -175,21 +173,9 @@ def parse_sweep(text: str, path: str | None = None) -> SweepSpec:
         doc = _load_yaml(text, path)
     except ScenarioError as exc:
         _fail(path, exc.line, exc.key, exc.reason)
-    if doc is None:
-        _fail(path, 1, None, "the sweep spec is empty: expected a mapping with a name")
-    if not isinstance(doc, Mapping):
-        line = _start_line(doc, _first_content_line(text))
-        _fail(path, line, None, f"a sweep spec must be a mapping, not {describe(doc)}")
-    for key in doc:
-        if not isinstance(key, str) or key not in TOP_KEYS:
-            _fail(
-                path,
-                _key_line(doc, key),
-                _key_name(key),
-                f"unknown key; a sweep spec has {', '.join(TOP_KEYS)}",
-            )
-    if "name" not in doc:
-        _fail(path, _start_line(doc, 1), "name", "missing: a sweep needs a name")
+    doc = check_top_mapping(
+        doc, text, path, keys=TOP_KEYS, noun="sweep spec", owner="sweep", fail=_fail
+    )
     name = _text(doc, "name", path)
     description = doc.get("description")
     if description is not None and not isinstance(description, str):

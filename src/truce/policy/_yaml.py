@@ -1,0 +1,174 @@
+"""YAML text → plain data that remembers its lines, for the scenario and sweep files.
+
+:func:`load_yaml` loads one document with ruamel.yaml's round-trip loader (plain data
+only: mappings, lists, strings, numbers, dates) and turns every failure into a
+:class:`~truce.errors.ScenarioError` with its line; the ``*_line`` helpers find where a
+key, value or list item stands; :func:`check_top_mapping` checks a document's top level.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn, TypeAlias
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLFutureWarning, YAMLWarning
+from ruamel.yaml.reader import ReaderError
+
+from truce.errors import ScenarioError
+from truce.policy._checks import describe
+
+_DUPLICATE_KEY = re.compile(r'found duplicate key "(.*?)" with value')
+
+Doc: TypeAlias = Mapping[Any, Any]
+"""A YAML mapping as loaded (a ruamel ``CommentedMap`` that knows its lines)."""
+
+#: ``fail(path, line, key, reason)``: raise the file kind's own error.
+Fail: TypeAlias = Callable[[str | None, int | None, str | None, str], NoReturn]
+
+
+def check_top_mapping(
+    doc: Any,
+    text: str,
+    path: str | None,
+    *,
+    keys: tuple[str, ...],
+    noun: str,
+    owner: str,
+    fail: Fail,
+) -> Doc:
+    """``doc`` if it is a mapping whose keys are all in ``keys`` and that has a name;
+    otherwise ``fail`` at the offending line (``noun``: what the file is, "scenario";
+    ``owner``: what needs the name)."""
+    if doc is None:
+        fail(path, 1, None, f"the {noun} is empty: expected a mapping with a name")
+    if not isinstance(doc, Mapping):
+        line = start_line(doc, first_content_line(text))
+        fail(path, line, None, f"a {noun} must be a mapping, not {describe(doc)}")
+    for key in doc:
+        if not isinstance(key, str) or key not in keys:
+            fail(
+                path,
+                key_line(doc, key),
+                key_name(key),
+                f"unknown key; a {noun} has {', '.join(keys)}",
+            )
+    if "name" not in doc:
+        fail(path, start_line(doc, 1), "name", f"missing: a {owner} needs a name")
+    return doc
+
+
+class _Constructor(RoundTripConstructor):
+    """The round-trip constructor, except that an impossible date stays text.
+
+    ``start: 2025-02-30`` would otherwise fail inside the YAML library with no key;
+    kept as the string ``"2025-02-30"``, it fails the date check with its key and line.
+    """
+
+
+def _construct_timestamp(constructor: RoundTripConstructor, node: Any) -> Any:
+    try:
+        return RoundTripConstructor.construct_yaml_timestamp(constructor, node)
+    except (ValueError, OverflowError):
+        return str(node.value)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def load_yaml(text: str, path: str | None) -> Any:
+    """Load one YAML document, turning every failure into a :class:`ScenarioError`."""
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _Constructor
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", YAMLWarning)
+            warnings.simplefilter("error", YAMLFutureWarning)
+            return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = "; ".join(str(part) for part in (exc.context, exc.problem) if part)
+        duplicate = _DUPLICATE_KEY.search(str(exc.problem or ""))
+        key = duplicate.group(1) if duplicate is not None else None
+        _fail(path, line, key, f"invalid YAML: {what or 'syntax error'}")
+    except ReaderError as exc:
+        position = exc.position if isinstance(exc.position, int) else 0
+        line = text.count("\n", 0, position) + 1
+        what = f"unacceptable character {exc.character!r}"
+        _fail(path, line, None, f"invalid YAML: {what}")
+    except RecursionError:
+        _fail(path, None, None, "invalid YAML: nested too deeply")
+    except Exception as exc:
+        line = mark_line(exc)
+        _fail(path, line, None, f"invalid YAML: {type(exc).__name__}: {str(exc)[:200]}")
+
+
+def mark_line(exc: BaseException) -> int | None:
+    for name in ("problem_mark", "context_mark", "mark"):
+        line = getattr(getattr(exc, name, None), "line", None)
+        if isinstance(line, int):
+            return line + 1
+    return None
+
+
+def _fail(path: str | None, line: int | None, key: str | None, reason: str) -> NoReturn:
+    raise ScenarioError(reason, path=path, line=line, key=key)
+
+
+def key_name(key: object) -> str:
+    return str(key) if isinstance(key, str) else describe(key)
+
+
+def _lc(node: object) -> Any:
+    return getattr(node, "lc", None)
+
+
+def start_line(node: object, default: int) -> int:
+    """The line where a mapping or list starts (``default`` for scalars)."""
+    try:
+        line = _lc(node).line
+    except AttributeError:
+        return default
+    return line + 1 if isinstance(line, int) else default
+
+
+def key_line(mapping: Doc, key: object, default: int | None = None) -> int:
+    return pair_line(mapping, key, 0, default)
+
+
+def value_line(mapping: Doc, key: object, default: int | None = None) -> int:
+    # An empty (null) value has no position of its own: ruamel marks the next token,
+    # often on a later line, so point at the key's line instead.
+    slot = 0 if mapping.get(key) is None else 2
+    return pair_line(mapping, key, slot, default)
+
+
+def pair_line(mapping: Doc, key: object, slot: int, default: int | None) -> int:
+    """Line of a key (slot 0) or its value (slot 2); a merged key has no own line."""
+    fallback = start_line(mapping, 1) if default is None else default
+    try:
+        line = _lc(mapping).data[key][slot]
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return fallback
+    return line + 1 if isinstance(line, int) else fallback
+
+
+def item_line(seq: object, index: int, default: int) -> int:
+    try:
+        line = _lc(seq).data[index][0]
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return default
+    return line + 1 if isinstance(line, int) else default
+
+
+def first_content_line(text: str) -> int:
+    """The first line holding something other than blanks, comments or directives."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "%")) and stripped != "---":
+            return number
+    return 1
