@@ -103,21 +103,29 @@ class ChunkSolved:
 ChunkSolver = Callable[[np.ndarray], ChunkSolved]
 
 
+def _stack(frames: list[pd.DataFrame | None], table: str) -> dict[str, np.ndarray]:
+    """One table's bandable columns over draws (draws × rows); a ``None`` frame (a draw
+    that did not converge) gives NaN rows."""
+    template = next((f for f in frames if f is not None), None)
+    if template is None:
+        return {}
+    blank = np.full(len(template), np.nan)
+    numeric = [None if f is None else _numeric(f, table) for f in frames]
+    return {
+        column: np.stack([blank if n is None else n[column] for n in numeric])
+        for column in _numeric(template, table)
+    }
+
+
 def stacked_tables(
     tables: list[dict[str, pd.DataFrame] | None], residual: np.ndarray
 ) -> ChunkSolved:
     """A :class:`ChunkSolved` from one set of result tables per draw (``None`` for a draw
     that did not converge; its rows are NaN)."""
+    columns = {
+        name: _stack([None if t is None else t[name] for t in tables], name) for name in UNBANDED
+    }
     converged = np.array([t is not None for t in tables])
-    template = next((t for t in tables if t is not None), None)
-    columns: dict[str, dict[str, np.ndarray]] = {name: {} for name in UNBANDED}
-    if template is not None:
-        for name, frame in template.items():
-            for column in _numeric(frame, name):
-                blank = np.full(len(frame), np.nan)
-                columns[name][column] = np.stack(
-                    [blank if t is None else _numeric(t[name], name)[column] for t in tables]
-                )
     return ChunkSolved(columns, converged, np.asarray(residual, dtype=np.float64))
 
 
@@ -159,9 +167,7 @@ def cp_chunk_solver(
         columns = {
             "regions": region_columns(batch.outcomes),
             "trade": trade_columns(eq, keep, batch.base if closing is not None else None),
-            "measures": stacked_tables(
-                [{"measures": m} for m in measures], np.zeros(len(thetas))
-            ).columns["measures"],
+            "measures": _stack(measures, "measures"),
         }
         converged = np.asarray(eq.converged) & np.asarray(batch.base_converged)
         return ChunkSolved(columns, converged, np.asarray(eq.residual, dtype=np.float64))
