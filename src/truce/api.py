@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date as Date
 from importlib import resources
 from pathlib import Path
@@ -296,6 +296,14 @@ class _Solved:
     jacobians: int
     equilibrium: Equilibrium | None
     """The Caliendo–Parro equilibrium (to warm-start the next phase), if that model ran."""
+    compiled: CompiledScenario
+    """The measures in force, compiled (elasticity draws solve them again)."""
+
+
+def _rebate(scenario: Scenario) -> str:
+    """How the ilms2025 model rebates tariff revenue: the scenario's rule, else the
+    income tax (the paper's case 1)."""
+    return scenario.options.rebate or "income_tax"
 
 
 def _solve_one(
@@ -310,8 +318,7 @@ def _solve_one(
         check_measures(scenario, date)
     compiled = compile_scenario_full(scenario, base, date=date)
     if p.model != MODEL_NAME:
-        rebate = scenario.options.rebate or "income_tax"
-        run = solve_compiled(p.world, compiled, rebate=rebate, max_steps=max_steps)
+        run = solve_compiled(p.world, compiled, rebate=_rebate(scenario), max_steps=max_steps)
         return _Solved(
             run.regions,
             run.trade,
@@ -321,6 +328,7 @@ def _solve_one(
             run.residual,
             run.jacobians,
             None,
+            compiled,
         )
     shock = compiled.shock
     eq = solve(base, shock, max_steps=max_steps, initial=initial)
@@ -333,6 +341,7 @@ def _solve_one(
         float(eq.residual),
         int(eq.jacobians),
         eq,
+        compiled,
     )
 
 
@@ -417,12 +426,14 @@ def _with_draws(
 ) -> tuple[_Solved, dict[str, object]]:
     """The point result ``solved`` with its percentile columns, and the draws' summary."""
     spread = _spread(p.world)
-    compiled = compile_scenario_full(p.scenario, p.base, date=date)
+    compiled = solved.compiled
     if p.model != MODEL_NAME:
-        rebate = p.scenario.options.rebate or "income_tax"
-        measures = _measure_table(p.scenario, date, compiled)
         solve_chunk = ilms_chunk_solver(
-            p.world, compiled, rebate=rebate, measures=measures, max_steps=max_steps
+            p.world,
+            compiled,
+            rebate=_rebate(p.scenario),
+            measures=solved.measures,
+            max_steps=max_steps,
         )
     else:
         solve_chunk = cp_chunk_solver(
@@ -443,16 +454,7 @@ def _with_draws(
         max_steps=max_steps,
         progress=progress,
     )
-    banded = _Solved(
-        drawn.regions,
-        drawn.trade,
-        drawn.measures,
-        solved.converged,
-        solved.iterations,
-        solved.residual,
-        solved.jacobians,
-        solved.equilibrium,
-    )
+    banded = replace(solved, regions=drawn.regions, trade=drawn.trade, measures=drawn.measures)
     return banded, drawn.info
 
 
