@@ -1,6 +1,6 @@
 """Speed of tariff wars: Nash tariffs by best responses with exact welfare gradients.
 
-``truce.wars.war`` finds Nash tariffs by Gauss–Seidel best responses, each one a bounded
+``truce.api.wars.war`` finds Nash tariffs by Gauss–Seidel best responses, each one a bounded
 L-BFGS-B search (SciPy) fed with the exact gradient of the player's welfare (implicit
 differentiation through the model's equilibrium solve).  Measured, in one process:
 
@@ -52,11 +52,11 @@ import numpy as np
 import scipy
 from scipy.optimize import minimize
 
+from truce.api.wars import WarResult, game, war
 from truce.errors import NonConvergenceError
 from truce.games import best_response
 from truce.games.plan import MAX_TARIFF
 from truce.games.play import GRADIENT_TOL, RESTARTS, STEP_SCALE
-from truce.wars import WarResult, game, war
 
 PLAYERS = ("USA", "CHN")
 TARGET_BY_SECTOR = 30.0  # s, USA–CHN by sector on default, warm

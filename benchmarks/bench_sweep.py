@@ -29,7 +29,7 @@ from pathlib import Path
 
 from distributed import Client, LocalCluster
 
-from truce.sweeps import LOOPBACK, load_sweep, run_sweep, solve_point
+from truce.api.sweep_runner import LOOPBACK, load_sweep, run_sweep, solve_point
 
 SPEC = """\
 name: bench-grid

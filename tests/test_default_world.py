@@ -26,6 +26,7 @@ import pytest
 from typer.testing import CliRunner
 
 import truce
+from truce.api.worlds import build_icio2022
 from truce.cli.main import app
 from truce.data.sources.icio2022 import (
     DEFAULT_REGIONS,
@@ -36,7 +37,6 @@ from truce.data.sources.icio2022 import (
 )
 from truce.data.world import World, content_hash, read_world
 from truce.errors import InputError, WorldError
-from truce.importers import build_icio2022
 from truce.policy.spec import Options, Scenario
 
 REPO = Path(__file__).resolve().parents[1]

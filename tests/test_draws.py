@@ -289,7 +289,7 @@ def test_cli_draws(tmp_path: Path) -> None:
 def test_a_banded_run_is_kept_whole_in_the_store(tmp_path: Path) -> None:
     # Round trip: the store gives back the percentile columns and the draws entry, and a
     # later run without draws comes back without them.
-    from truce.store import RunStore
+    from truce.api.store import RunStore
 
     world, scenario = truce.load_world("default"), truce.load_scenario("truce-collapse")
     banded_run = truce.run(world, scenario, draws=3, seed=4)

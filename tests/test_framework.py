@@ -1,4 +1,4 @@
-"""Framework documents (truce.framework) and ``truce framework``.
+"""Framework documents (truce.api.frameworks) and ``truce framework``.
 
 The built-in Kuala Lumpur / Busan document loads; every item that a trade model prices
 links existing built-in scenarios and measures of the right kind that are in force on
@@ -15,8 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import truce
-from truce.cli.main import app
-from truce.framework import (
+from truce.api.frameworks import (
     FrameworkError,
     builtin_frameworks,
     describe_measure,
@@ -24,6 +23,7 @@ from truce.framework import (
     framework_effects,
     load_framework,
 )
+from truce.cli.main import app
 from truce.policy.spec import ExportCap, ImportFloor, PortFee, Tariff
 
 NAME = "kuala-lumpur-2025"

@@ -28,7 +28,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from truce import api, wars
+from truce import api
+from truce.api import wars
 from truce.cli.main import app
 from truce.data.world import World, write_world
 from truce.games import TariffPlan, bargain, best_response, ilms_economy, nash

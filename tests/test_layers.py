@@ -32,22 +32,8 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("truce.timeline", "timeline"),
     ("truce.games", "games"),
     ("truce.report", "report"),
-    # Use-case modules: orchestration over every layer below the front ends.
-    ("truce.api", "use-case"),
-    ("truce.importers", "use-case"),
-    # Solving with the ilms2025 model: a use-case module beside api.
-    ("truce.run_ilms", "use-case"),
-    # Solving under drawn trade elasticities: a use-case module beside api.
-    ("truce.run_draws", "use-case"),
-    # Tariff wars and trade talks: a use-case module beside api.
-    ("truce.wars", "use-case"),
-    # Framework documents: a use-case module at the api level (STYLE.md's api layer).
-    ("truce.framework", "use-case"),
-    # The run store: a use-case module at the api level that keeps results.
-    ("truce.store", "use-case"),
-    # Sweeps over grids or lists of scenarios: a use-case module that solves on Dask
-    # workers through api and keeps each point in the run store.
-    ("truce.sweeps", "use-case"),
+    # The use cases: orchestration over every layer below the front ends.
+    ("truce.api", "api"),
     ("truce.cli", "cli"),
     ("truce.web", "web"),
 )
@@ -76,55 +62,16 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "truce.report",
     ),
     # everything except the front ends
-    "use-case": (
-        *CORE,
-        "truce.report",
-        "truce.api",
-        "truce.importers",
-        "truce.run_ilms",
-        "truce.run_draws",
-        "truce.wars",
-        "truce.store",
-    ),
-    # truce.framework counts as api: it is a use-case module at that level.
-    "cli": (
-        "truce.api",
-        "truce.wars",
-        "truce.framework",
-        "truce.store",
-        "truce.sweeps",
-        "truce.report",
-        "truce.errors",
-        "truce.config",
-        "truce.cli",
-        # `truce serve` starts the web app.
-        "truce.web",
-    ),
-    "web": (
-        "truce.api",
-        "truce.framework",
-        # The run store: a use-case module at the api level; the app keeps runs in it.
-        "truce.store",
-        "truce.report",
-        "truce.errors",
-        "truce.config",
-        "truce.web",
-    ),
+    "api": (*CORE, "truce.report", "truce.api"),
+    "cli": ("truce.api", "truce.report", "truce.errors", "truce.config", "truce.cli", "truce.web"),
+    "web": ("truce.api", "truce.report", "truce.errors", "truce.config", "truce.web"),
     # the package root re-exports the public API; it must not pull in a front end
-    "root": (*CORE, "truce.report", "truce.api", "truce.importers"),
+    "root": (*CORE, "truce.report", "truce.api"),
 }
 
 # Only these may import truce.report (STYLE.md: "Nothing imports report except
 # api/cli/web"), besides the package root, which re-exports Result.
-REPORT_IMPORTERS = (
-    "truce.api",
-    "truce.run_draws",
-    "truce.store",
-    "truce.sweeps",
-    "truce.cli",
-    "truce.web",
-    "truce.report",
-)
+REPORT_IMPORTERS = ("truce.api", "truce.cli", "truce.web", "truce.report")
 
 # Third-party and standard-library modules (top-level names) a layer must not import.
 FILE_IO = ("pathlib", "os", "io", "shutil", "tempfile", "glob", "pickle", "json", "csv", "tomllib")
@@ -148,9 +95,20 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 OPEN_FORBIDDEN = ("model", "policy")
 OPEN_ALLOWED = ("truce.policy.parse",)
 
-# Explicitly justified exceptions to the table: (importer, imported) -> why.  Empty:
-# the current code follows STYLE.md.
-EXCEPTIONS: dict[tuple[str, str], str] = {}
+# The use-case package's modules from the bottom up: each may import only those before
+# it (the package's __init__ re-exports them all).  A new module must be placed here.
+API_ORDER: tuple[str, ...] = (
+    "truce.api._cache",
+    "truce.api.store",
+    "truce.api.worlds",
+    "truce.api.scenarios",
+    "truce.api.models",
+    "truce.api.draws",
+    "truce.api.running",
+    "truce.api.wars",
+    "truce.api.frameworks",
+    "truce.api.sweep_runner",
+)
 
 
 @dataclass(frozen=True)
@@ -216,8 +174,6 @@ def import_violations(module: str, source: str, *, is_package: bool, known: set[
     problems = []
     for imp in imports_of(module, source, is_package=is_package, known=known):
         where = f"{module}:{imp.line} imports {imp.target}"
-        if (module, imp.target) in EXCEPTIONS:
-            continue
         if imp.target == "truce" or imp.target.startswith("truce."):
             if imp.target == "truce" and module != "truce":
                 problems.append(f"{where}: import the module you need, not the package root")
@@ -413,7 +369,7 @@ def test_only_front_ends_import_report() -> None:
                 importers.add(name)
     outside = {m for m in importers if m != "truce" and not within(m, REPORT_IMPORTERS)}
     assert outside == set(), f"only api/cli/web and the package root may import report: {outside}"
-    assert "truce.api" in importers  # the check sees the edge that must exist
+    assert "truce.api.running" in importers  # the check sees the edge that must exist
 
 
 def test_no_printing_or_file_access_where_forbidden() -> None:
@@ -423,15 +379,40 @@ def test_no_printing_or_file_access_where_forbidden() -> None:
     assert problems == [], "\n".join(problems)
 
 
-def test_exceptions_are_still_needed() -> None:
-    # An allow-list entry that no longer matches an import is stale: remove it.
+def api_order_violations(module: str, source: str, *, is_package: bool, known: set[str]) -> list[str]:
+    """Imports of a later (or unlisted) module of the use-case package by an earlier one."""
+    if module == "truce.api":
+        return []
+    if module not in API_ORDER:
+        return [f"{module}: not in API_ORDER; place it among the use-case modules"]
+    allowed = API_ORDER[: API_ORDER.index(module)]
+    return [
+        f"{module}:{imp.line} imports {imp.target}: a later module of truce.api"
+        for imp in imports_of(module, source, is_package=is_package, known=known)
+        if within(imp.target, ("truce.api",)) and not within(imp.target, allowed)
+    ]
+
+
+def test_api_order_checker() -> None:
+    # Checks of the checker: an upward edge, the package root, an unlisted module.
+    known = KNOWN | {"truce.api.running", "truce.api.draws"}
+    up = "from truce.api.running import run\n"
+    assert api_order_violations("truce.api.draws", up, is_package=False, known=known)
+    down = "from truce.api.draws import band_draws\n"
+    assert not api_order_violations("truce.api.running", down, is_package=False, known=known)
+    root = "from truce import api\n"
+    assert api_order_violations("truce.api.draws", root, is_package=False, known=known)
+    assert api_order_violations("truce.api.newthing", "x = 1\n", is_package=False, known=known)
+
+
+def test_api_modules_import_downwards() -> None:
     modules = all_modules()
     known = set(modules)
-    edges = set()
+    problems = []
     for name, path in modules.items():
-        text = path.read_text(encoding="utf-8")
-        edges |= {
-            (name, i.target)
-            for i in imports_of(name, text, is_package=path.name == "__init__.py", known=known)
-        }
-    assert set(EXCEPTIONS) <= edges, set(EXCEPTIONS) - edges
+        if within(name, ("truce.api",)):
+            text = path.read_text(encoding="utf-8")
+            problems += api_order_violations(
+                name, text, is_package=path.name == "__init__.py", known=known
+            )
+    assert problems == [], "\n".join(problems)

@@ -29,12 +29,12 @@ import pytest
 from typer.testing import CliRunner
 
 from truce import api
+from truce.api.worlds import build_baci2023, liberation_day_scenarios
 from truce.cli.main import app
 from truce.data.calibrate import world_to_baseline
 from truce.data.sources.liberation_day import read_liberation_day
 from truce.data.world import World, check_world, content_hash, load_world, read_world, write_world
 from truce.errors import NonConvergenceError, ScenarioError, WorldError
-from truce.importers import build_baci2023, liberation_day_scenarios
 from truce.policy.compile import compile_scenario
 from truce.policy.parse import parse_scenario
 

@@ -1,4 +1,4 @@
-"""The run store (truce.store) and the commands over it: ``truce run`` keeping runs,
+"""The run store (truce.api.store) and the commands over it: ``truce run`` keeping runs,
 ``truce runs``, ``truce runs show`` and ``truce compare``.
 
 Every store here lives under ``tmp_path`` (``--store`` or ``TRUCE_STORE`` in a child's
@@ -25,11 +25,11 @@ import pytest
 from typer.testing import CliRunner
 
 from truce import api
+from truce.api.store import TABLES, RunStore, default_path
 from truce.cli.main import app
 from truce.config import Settings
 from truce.errors import StoreError
 from truce.report.result import Result
-from truce.store import TABLES, RunStore, default_path
 
 RUNNER = CliRunner(env={"COLUMNS": "400"})
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,7 +207,7 @@ def test_a_process_killed_while_saving_leaves_no_partial_run(store_path: Path) -
     child = _child(
         f"""
 import sys, time
-from truce.store import RunStore
+from truce.api.store import RunStore
 store = RunStore({str(store_path)!r})
 print(store.save(synthetic("kept")), flush=True)
 def wait():
@@ -245,7 +245,7 @@ def test_two_processes_saving_at_once_both_land(tmp_path: Path, store_path: Path
     code = f"""
 import os, time
 from pathlib import Path
-from truce.store import RunStore
+from truce.api.store import RunStore
 store = RunStore({str(store_path)!r})
 while not Path({str(go)!r}).exists():
     time.sleep(0.01)

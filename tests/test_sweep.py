@@ -1,4 +1,4 @@
-"""Sweeps (truce.policy.sweep, truce.sweeps, ``truce sweep``).
+"""Sweeps (truce.policy.sweep_spec, truce.api.sweep_runner, ``truce sweep``).
 
 Points run on Dask clusters started here on 127.0.0.1: a module-wide one with one
 worker thread (``processes=False``), which shares this process's compiled solvers, one
@@ -23,12 +23,12 @@ from distributed import Client, LocalCluster
 from typer.testing import CliRunner
 
 from truce import api
+from truce.api.store import RunStore
+from truce.api.sweep_runner import builtin_sweeps, load_sweep, run_sweep, show_value, summary_html
 from truce.cli.main import app
 from truce.errors import SweepError
 from truce.policy.parse import parse_scenario
-from truce.policy.sweep import parse_sweep
-from truce.store import RunStore
-from truce.sweeps import builtin_sweeps, load_sweep, run_sweep, show_value, summary_html
+from truce.policy.sweep_spec import parse_sweep
 
 RUNNER = CliRunner(env={"COLUMNS": "400"})
 EXIT_OK, EXIT_MODEL_FAILED, EXIT_BAD_INPUT = 0, 1, 2

@@ -28,11 +28,11 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from truce import api
+from truce.api.store import RunStore
 from truce.cli.main import app as cli_app
 from truce.errors import ScenarioError
 from truce.policy.parse import parse_scenario
 from truce.report import comparison
-from truce.store import RunStore
 from truce.web import WebSettings, create_app
 from truce.web.inputs import SCENARIO_LABEL
 

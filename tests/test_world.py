@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from ruamel.yaml import YAML
 
+from truce.api.worlds import import_world
 from truce.data import (
     World,
     builtin_worlds,
@@ -21,7 +22,6 @@ from truce.data import (
 )
 from truce.data.sources.cp2015 import NAFTA, nafta_scenario_yaml, read_cp2015
 from truce.errors import WorldError
-from truce.importers import import_world
 
 REPO = Path(__file__).resolve().parents[1]
 CP_SRC = REPO.parent / "shared" / "data" / "cp2015_nafta_1993"

@@ -5,14 +5,17 @@
 cache off.
 
 ``TRUCE_STORE``: the run store's database file (default: ``runs.duckdb`` in the user's
-data folder, chosen by :mod:`truce.store`); ``TRUCE_STORE=off`` keeps no runs.
+data folder, chosen by :mod:`truce.api.store`); ``TRUCE_STORE=off`` keeps no runs.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,14 @@ def _read_settings() -> Settings:
 
 
 SETTINGS = _read_settings()
+
+#: The kinds of built-in data the package ships, each a folder of ``truce/builtin``.
+BuiltinKind = Literal["scenarios", "worlds", "frameworks", "sweep_specs"]
+
+
+def builtin_folder(kind: BuiltinKind) -> Traversable:
+    """The package folder holding the built-in data of ``kind`` (data only, no code)."""
+    return resources.files("truce") / "builtin" / kind
 
 
 def enable_compilation_cache(settings: Settings = SETTINGS) -> None:

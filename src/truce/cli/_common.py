@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from truce import api
-from truce import store as run_store
+from truce.api import store as run_store
 from truce.errors import InputError, TruceError
 from truce.report.result import Result
 from truce.report.tables import CONSOLE_COLUMNS, REGION_LABELS

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from truce import api
-from truce import framework as frameworks
+from truce.api import frameworks
 from truce.cli._common import (
     app,
     fail,

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from truce import wars
+from truce.api import wars
 from truce.cli._common import ModelOption, QuietOption, app, fail, signed, stderr, stdout, wrote
 from truce.errors import InputError, OutputError, TruceError
 from truce.report.result import write_atomically

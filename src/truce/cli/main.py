@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from truce.cli import frameworks, games, runs, serve, solve, sweeps, worlds  # noqa: F401  (they register commands)
+from truce.cli import frameworks, games, runs, serve, solve, sweep_command, worlds  # noqa: F401  (they register commands)
 from truce.cli._common import app
 from truce.config import enable_compilation_cache
 

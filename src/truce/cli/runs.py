@@ -10,8 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from truce import api
-from truce import store as run_store
 from truce.api import DEFAULT_MAX_STEPS
+from truce.api import store as run_store
 from truce.cli._common import (
     NoStoreOption,
     StoreOption,

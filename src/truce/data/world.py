@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from truce.config import builtin_folder
 from truce.data._checks import validate_tables
 from truce.data._schema import SCHEMAS, TABLES, Problems
 from truce.errors import WorldError
@@ -286,7 +287,7 @@ def _world_toml(world: World) -> str:
 
 def builtin_worlds() -> tuple[str, ...]:
     """Names of the worlds shipped with truce, sorted."""
-    root = resources.files("truce") / "worlds"
+    root = builtin_folder("worlds")
     if not root.is_dir():
         return ()
     names = (p.name for p in root.iterdir() if p.is_dir() and (p / "world.toml").is_file())
@@ -300,7 +301,7 @@ def load_world(name_or_path: str | os.PathLike[str]) -> World:
     working directory; write ``./NAME`` to mean the folder.
     """
     if isinstance(name_or_path, str) and name_or_path in builtin_worlds():
-        with resources.as_file(resources.files("truce") / "worlds" / name_or_path) as path:
+        with resources.as_file(builtin_folder("worlds") / name_or_path) as path:
             return read_world(path)
     path = Path(name_or_path)
     bare = isinstance(name_or_path, str) and os.sep not in name_or_path and "/" not in name_or_path

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
-from truce import store as run_store
+from truce.api import store as run_store
 from truce.errors import InputError
 from truce.web.api_routes import RETRY_AFTER, api_router
 from truce.web.catalogue import Catalogue

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from truce import api
-from truce import store as run_store
+from truce.api import store as run_store
 from truce.errors import ScenarioError, StoreError
 from truce.report import comparison, render
 from truce.report.result import Result

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from truce import api
-from truce import store as run_store
+from truce.api import store as run_store
 from truce.config import enable_compilation_cache
 from truce.errors import InputError, StoreError, TruceError
 from truce.report import render

@@ -11,7 +11,7 @@ by sector s = io share × (1 − VA share of s) × gross output of s.  The world
 balanced so that it meets its own identities exactly (see :func:`cp2015_world`).
 
 The built-in files are made by ``truce world import cp2015 SRC src/truce/worlds/cp2015``
-(which solves the model, see :mod:`truce.importers`) and by writing
+(which solves the model, see :mod:`truce.api.worlds`) and by writing
 :func:`nafta_scenario_yaml` to ``src/truce/scenarios/cp2015-nafta.yaml``.
 """
 

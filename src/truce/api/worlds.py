@@ -18,6 +18,7 @@ import numpy as np
 from truce.data.sources.cp2015 import cp2015_world, read_cp2015
 from truce.data.sources.icio2022 import (
     DEFAULT_ELASTICITIES,
+    ELASTICITY_SOURCES,
     TariffPolicy,
     check_elasticities,
     icio2022_world,
@@ -27,11 +28,15 @@ from truce.data.sources.liberation_day import (
     paper_scenarios,
     read_liberation_day,
 )
-from truce.data.world import World, read_world, write_world
+from truce.data.summary import WorldSummary, summarize_world
+from truce.data.world import World, load_world, read_world, write_world
 from truce.errors import InputError, WorldError
 from truce.model import ilms
 from truce.model.baseline import baseline_from_flows, no_shock
 from truce.model.solve import solve
+
+#: Trade-elasticity sources ``build_world`` accepts (``--elasticities``).
+ELASTICITY_CHOICES: tuple[str, ...] = tuple(ELASTICITY_SOURCES)
 
 
 def build_cp2015(src: Path) -> World:
@@ -159,3 +164,10 @@ def import_world(source: str, src: str | Path, out: str | Path) -> World:
         raise WorldError(f"{folder}: no such source folder")
     write_world(BUILDERS[source](folder), Path(out))
     return read_world(Path(out))
+
+
+def world_summary(world: World | str | Path) -> WorldSummary:
+    """The numbers ``truce world show`` prints for a world (a name, a folder or a World)."""
+    if not isinstance(world, World):
+        world = load_world(world)
+    return summarize_world(world)

@@ -44,14 +44,16 @@ import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError, YAMLWarning
 
-from truce import api
+from truce.api.running import run
+from truce.api.scenarios import builtin_scenarios, load_scenario
+from truce.config import builtin_folder
+from truce.data.world import World, load_world
 from truce.errors import InputError, LocatedInputError, ScenarioError
 from truce.policy.groups import is_service
 from truce.policy.spec import (
@@ -64,6 +66,7 @@ from truce.policy.spec import (
     Tariff,
     TradeCost,
 )
+from truce.report.result import Result
 
 __all__ = [
     "FOCUS",
@@ -193,7 +196,7 @@ class Headline:
 
 
 def _folder() -> Any:
-    return resources.files("truce") / "frameworks"
+    return builtin_folder("frameworks")
 
 
 def builtin_frameworks() -> dict[str, str]:
@@ -395,7 +398,7 @@ class _Reader:
         name = self.text(raw, "scenario", p) or ""
         if name not in scenarios:
             if self.builtin is None:
-                self.builtin = tuple(api.builtin_scenarios())
+                self.builtin = tuple(builtin_scenarios())
             if name not in self.builtin:
                 known = ", ".join(self.builtin)
                 self.fail(
@@ -404,7 +407,7 @@ class _Reader:
                     f"unknown built-in scenario {name!r} (built-in: {known})",
                 )
             try:
-                scenarios[name] = api.load_scenario(name)
+                scenarios[name] = load_scenario(name)
             except ScenarioError as exc:
                 self.fail(self.value_line(raw, "scenario"), p + "scenario", str(exc))
         scenario = scenarios[name]
@@ -479,23 +482,23 @@ def framework_effects(
 ) -> dict[tuple[str, datetime.date | None], Headline]:
     """Solve every (scenario, date) pair the framework links, once each, in memory.
 
-    ``world`` overrides the scenarios' own worlds.  Raises like :func:`truce.api.run`
+    ``world`` overrides the scenarios' own worlds.  Raises like :func:`truce.run`
     (a scenario that does not converge raises :class:`~truce.errors.NonConvergenceError`).
     """
     runs = framework.runs
-    worlds: dict[str, api.World] = {}
+    worlds: dict[str, World] = {}
     out: dict[tuple[str, datetime.date | None], Headline] = {}
     for done, (name, on) in enumerate(runs):
         label = name + (f" on {on}" if on is not None else "")
         if progress is not None:
             progress(done, len(runs), label)
-        scenario = api.load_scenario(name)
+        scenario = load_scenario(name)
         world_name = world or scenario.world
         if world_name is None:
             raise InputError(f"scenario {name!r} names no world: pass a world")
         if world_name not in worlds:
-            worlds[world_name] = api.load_world(world_name)
-        result = api.run(worlds[world_name], scenario, date=on)
+            worlds[world_name] = load_world(world_name)
+        result = run(worlds[world_name], scenario, date=on)
         out[(name, on)] = _headline(result, name, on)
     if progress is not None and runs:
         progress(len(runs), len(runs), "done")
@@ -533,21 +536,21 @@ def framework_contributions(
     measure); each link costs one more solve, without its measures.
     """
     links = [(item, k, link) for item in framework.items for k, link in enumerate(item.model)]
-    worlds: dict[str, api.World] = {}
+    worlds: dict[str, World] = {}
     out: dict[tuple[str, int], Contribution] = {}
     for done, (item, k, link) in enumerate(links):
         if progress is not None:
             progress(done, len(links), f"{link.scenario} without the measures of {item.id}")
-        scenario = api.load_scenario(link.scenario)
+        scenario = load_scenario(link.scenario)
         kept = tuple(m for m in scenario.measures if m.index not in link.measures)
         without = dataclasses.replace(scenario, measures=kept)
         world_name = world or scenario.world
         if world_name is None:
             raise InputError(f"scenario {link.scenario!r} names no world: pass a world")
         if world_name not in worlds:
-            worlds[world_name] = api.load_world(world_name)
+            worlds[world_name] = load_world(world_name)
         base = _headline(
-            api.run(worlds[world_name], without, date=link.date), link.scenario, link.date
+            run(worlds[world_name], without, date=link.date), link.scenario, link.date
         )
         full = effects[(link.scenario, link.date)]
         trade = (
@@ -572,7 +575,7 @@ def framework_contributions(
     return out
 
 
-def _headline(result: api.Result, name: str, on: datetime.date | None) -> Headline:
+def _headline(result: Result, name: str, on: datetime.date | None) -> Headline:
     regions = result.regions.set_index("region")
     welfare = {r: float(regions.loc[r, "welfare_pct"]) for r in FOCUS if r in regions.index}
     trade = result.trade

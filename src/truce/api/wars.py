@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from truce.api.ilms_run import prepared
 from truce.data.calibrate import world_to_baseline
 from truce.data.world import World, content_hash, load_world
 from truce.errors import InputError
@@ -27,7 +28,6 @@ from truce.games import nash as nash_tariffs
 from truce.model.baseline import no_shock
 from truce.policy.groups import is_service
 from truce.policy.spec import MODELS
-from truce.run_ilms import prepared
 
 DEFAULT_PLAYERS: tuple[str, ...] = ("USA", "CHN")
 

@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from truce import store as run_store
-from truce import sweeps
 from truce.api import DEFAULT_MAX_STEPS
+from truce.api import store as run_store
+from truce.api import sweep_runner as sweeps
 from truce.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_MODEL_FAILED,

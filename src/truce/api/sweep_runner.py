@@ -1,13 +1,13 @@
 """Sweeps: solve every point of a grid or list of scenarios, in parallel, resumably.
 
 :func:`load_sweep` reads a sweep spec (a file, or a built-in spec by name) and the
-scenarios it names, and makes its points (:mod:`truce.policy.sweep`).
+scenarios it names, and makes its points (:mod:`truce.policy.sweep_spec`).
 :func:`run_sweep` solves the points on a Dask cluster: by default a local one on
 127.0.0.1 with one single-threaded worker process per CPU, or an existing cluster
 reached through its scheduler's address.  Each worker loads the world once (by its
 built-in name or its folder path, which must exist on the worker's machine; a
 :class:`~truce.data.world.World` object is sent to the workers instead) and solves
-with :func:`truce.api.run`.
+with :func:`truce.run`.
 
 The driver keeps each finished point in the run store as soon as it arrives, with
 ``extra["sweep"]`` naming the sweep (its id, a hash of the points' scenario texts and
@@ -28,18 +28,20 @@ import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from truce import api
+from truce.api.running import run
+from truce.api.scenarios import builtin_scenarios
+from truce.api.store import RunStore
+from truce.config import builtin_folder
 from truce.data.world import World, builtin_worlds, content_hash, load_world
 from truce.errors import InputError, OutputError, SweepError, TruceError
 from truce.model.solve import DEFAULT_MAX_STEPS
 from truce.policy.parse import parse_scenario
-from truce.policy.sweep import (
+from truce.policy.sweep_spec import (
     ScenarioSource,
     SweepPoint,
     SweepSpec,
@@ -49,8 +51,7 @@ from truce.policy.sweep import (
     sweep_points,
 )
 from truce.report.result import Result, write_atomically, write_json
-from truce.report.sweep import sweep_summary_html
-from truce.store import RunStore
+from truce.report.sweep_page import sweep_summary_html
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -105,7 +106,7 @@ class Sweep:
 
 
 def _sweep_folder():
-    return resources.files("truce") / "sweep_specs"
+    return builtin_folder("sweep_specs")
 
 
 def builtin_sweeps() -> dict[str, str]:
@@ -168,9 +169,9 @@ def _scenario_source(
                 f"no scenario file {name} (looked for {target})", path=spec_path, line=line, key=key
             )
         return ScenarioSource(_read(target, spec_path, line, key), str(target))
-    entry = resources.files("truce") / "scenarios" / f"{name}.yaml"
+    entry = builtin_folder("scenarios") / f"{name}.yaml"
     if not entry.is_file():
-        known = ", ".join(api.builtin_scenarios()) or "none"
+        known = ", ".join(builtin_scenarios()) or "none"
         raise SweepError(
             f"unknown scenario {name!r}: not a built-in scenario (built-in: {known}); "
             "name a file with its .yaml suffix",
@@ -233,7 +234,7 @@ def solve_point(
             loaded = _WORLDS[world]
         world_hash = content_hash(loaded)
         scenario = parse_scenario(text, path)
-        result = api.run(loaded, scenario, max_steps=max_steps)
+        result = run(loaded, scenario, max_steps=max_steps)
     except TruceError as error:
         return PointOutcome(None, str(error), isinstance(error, InputError))
     return PointOutcome(result, world_hash=world_hash)
@@ -453,7 +454,7 @@ class SweepResult:
 
 def summary_html(result: SweepResult) -> str:
     """A self-contained HTML summary of a sweep (see
-    :func:`truce.report.sweep.sweep_summary_html`): its focus regions' welfare by
+    :func:`truce.report.sweep_page.sweep_summary_html`): its focus regions' welfare by
     point."""
     spec = result.sweep.spec
     regions = list(result.focus_regions())

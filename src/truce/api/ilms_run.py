@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from truce.api.draws import ChunkSolved, ChunkSolver, stacked_tables
 from truce.data.calibrate import OneSectorWorld, world_to_one_sector
 from truce.data.world import World, content_hash
 from truce.errors import ScenarioError
@@ -29,7 +30,6 @@ from truce.model.baseline import Shock
 from truce.model.draws import default_vectorize
 from truce.policy.compile import CompiledScenario, in_force
 from truce.policy.spec import Scenario
-from truce.run_draws import ChunkSolved, ChunkSolver, stacked_tables
 
 MODEL = "ilms2025"
 #: Measure kinds the model has: it knows tariffs only.
@@ -138,7 +138,7 @@ def ilms_chunk_solver(
     max_steps: int,
 ) -> ChunkSolver:
     """A batch solver of ``compiled`` under drawn trade elasticities ε (draws × 1, the
-    world's one sector), for :func:`truce.run_draws.band_draws`: each draw's region,
+    world's one sector), for :func:`truce.api.draws.band_draws`: each draw's region,
     trade and measures tables (``measures``, which no elasticity changes), stacked."""
     ready, _ = prepared(world, rebate)
     t_ji = tariffs_ji(compiled.shock)

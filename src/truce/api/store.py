@@ -412,7 +412,7 @@ class RunStore:
 
     def sweep_runs(self, sweep_id: str) -> dict[str, str]:
         """The runs a sweep kept: point key → run id, for every run whose
-        ``extra["sweep"]["id"]`` is ``sweep_id`` (see :mod:`truce.sweeps`).  Where one
+        ``extra["sweep"]["id"]`` is ``sweep_id`` (see :mod:`truce.api.sweep_runner`).  Where one
         point was kept twice, the older run counts.  A store not yet created has none."""
         if not self.path.exists():
             return {}

@@ -1,26 +1,23 @@
-"""Use-cases: load a world and a scenario, solve, tabulate.  The CLI and the web call these."""
+"""Use-cases: solve a scenario on a world (once, under elasticity draws, or phase by phase)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
 from datetime import date as Date
-from importlib import resources
 from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from truce.api.draws import DrawProgress, band_draws, cp_chunk_solver
+from truce.api.ilms_run import check_measures, ilms_chunk_solver, solve_compiled
+from truce.api.scenarios import load_scenario, with_products
 from truce.data.calibrate import world_to_baseline, world_to_one_sector
-from truce.data.catalogue import CATALOGUE, products_for
 from truce.data.elasticities import ThetaSpread, read_theta_se, theta_spread, with_theta_se
-from truce.data.products import split_products
-from truce.data.sources.icio2022 import DEFAULT_ELASTICITIES, ELASTICITY_SOURCES
-from truce.data.summary import WorldSummary, summarize_world
-from truce.data.world import World, builtin_worlds, load_world
+from truce.data.world import World, load_world
 from truce.errors import InputError, ScenarioError
-from truce.importers import build_world, import_world
 from truce.model.baseline import Baseline, Shock
 from truce.model.solve import DEFAULT_MAX_STEPS, Equilibrium, solve
 from truce.model.welfare import rebase, region_outcomes
@@ -29,7 +26,6 @@ from truce.policy.compile import (
     compile_scenario_full,
     in_force,
 )
-from truce.policy.parse import parse_scenario, read_scenario
 from truce.policy.spec import MODELS as SCENARIO_MODELS
 from truce.policy.spec import Scenario
 from truce.report.result import Result, SolverStats
@@ -41,8 +37,6 @@ from truce.report.timeline import (
     goods_sectors,
     timeline_table,
 )
-from truce.run_draws import DrawProgress, band_draws, cp_chunk_solver
-from truce.run_ilms import check_measures, ilms_chunk_solver, solve_compiled
 from truce.timeline.calendar import Phase, phases
 from truce.timeline.path import Progress, solve_path
 
@@ -53,103 +47,6 @@ MODELS: tuple[str, ...] = SCENARIO_MODELS
 
 #: A constraint binds iff its equivalent rate exceeds this (CONTRACTS §3).
 BINDING_RATE = 1e-9
-
-#: Trade-elasticity sources ``build_world`` accepts (``--elasticities``).
-ELASTICITY_CHOICES: tuple[str, ...] = tuple(ELASTICITY_SOURCES)
-
-__all__ = [
-    "DEFAULT_ELASTICITIES",
-    "DEFAULT_MAX_STEPS",
-    "ELASTICITY_CHOICES",
-    "MODELS",
-    "MODEL_NAME",
-    "Phase",
-    "World",
-    "WorldSummary",
-    "build_world",
-    "builtin_scenarios",
-    "builtin_worlds",
-    "check",
-    "import_world",
-    "load_scenario",
-    "load_world",
-    "run",
-    "scenario_from_text",
-    "timeline",
-    "with_products",
-    "world_summary",
-]
-
-
-def _scenario_folder():
-    return resources.files("truce") / "scenarios"
-
-
-def builtin_scenarios() -> dict[str, str]:
-    """Built-in scenario names and their one-line descriptions."""
-    found: dict[str, str] = {}
-    for entry in sorted(_scenario_folder().iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            scenario = read_scenario(Path(str(entry)))
-            found[entry.name.removesuffix(".yaml")] = scenario.description
-    return found
-
-
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A built-in scenario by name, or a scenario file by path."""
-    candidate = Path(name_or_path)
-    if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
-        if not candidate.is_file():
-            raise ScenarioError("no such scenario file", path=str(candidate))
-        return read_scenario(candidate)
-    entry = _scenario_folder() / f"{name_or_path}.yaml"
-    if not entry.is_file():
-        known = ", ".join(sorted(builtin_scenarios())) or "none"
-        raise ScenarioError(
-            f"unknown scenario {str(name_or_path)!r}: not a file and not a built-in "
-            f"scenario (built-in: {known})"
-        )
-    return read_scenario(Path(str(entry)))
-
-
-def scenario_from_text(text: str, path: str | None = None) -> Scenario:
-    """A scenario written as text (in a web form, say); ``path`` names it in error
-    messages, which read as they do for a file of that name."""
-    return parse_scenario(text, path)
-
-
-def world_summary(world: World | str | Path) -> WorldSummary:
-    """The numbers ``truce world show`` prints for a world (a name, a folder or a World)."""
-    if not isinstance(world, World):
-        world = load_world(world)
-    return summarize_world(world)
-
-
-def with_products(world: World, scenario: Scenario) -> World:
-    """``world`` split into the catalogue's products that ``scenario``'s measures name.
-
-    Each named product's entries in :data:`truce.data.catalogue.CATALOGUE` whose parent
-    sector the world has become sub-sectors ``SECTOR.PRODUCT`` (see
-    :func:`truce.data.products.split_products`); a world without such measures comes
-    back unchanged.  A name the catalogue lacks raises :class:`ScenarioError` at the
-    line of the first measure naming it, key ``product``.
-    """
-    named = [m for m in scenario.measures if m.product is not None]
-    if not named:
-        return world
-    try:
-        products = products_for(world, (m.product for m in named if m.product is not None))
-    except KeyError as missing:
-        name = missing.args[0]
-        measure = next(m for m in named if m.product == name)
-        raise ScenarioError(
-            f"unknown product {name!r}: the product catalogue has {', '.join(CATALOGUE)}",
-            path=scenario.path,
-            line=measure.line_of("product"),
-            key="product",
-        ) from None
-    return split_products(world, products)
-
 
 def _closing_shock(baseline: Baseline) -> Shock:
     """The shock that closes every deficit and changes nothing else."""
@@ -366,7 +263,7 @@ def run(
     the sub-sector codes (``A01.soybeans``).
 
     ``draws`` > 0 also solves the scenario under that many draws of the sector trade
-    elasticities (reproducible from ``seed``; see :mod:`truce.run_draws`) and adds a
+    elasticities (reproducible from ``seed``; see :mod:`truce.api.draws`) and adds a
     5th, 50th and 95th percentile column after every numeric result field, and a
     ``draws`` entry to the results JSON.  The standard errors are the world's
     ``theta_se`` table, or ``theta_se`` (a CSV path with columns ``sector``, ``se`` and

@@ -1,0 +1,74 @@
+"""Use-cases: find, read and prepare scenarios (built-in or from a file or a text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from truce.config import builtin_folder
+from truce.data.catalogue import CATALOGUE, products_for
+from truce.data.products import split_products
+from truce.data.world import World
+from truce.errors import ScenarioError
+from truce.policy.parse import parse_scenario, read_scenario
+from truce.policy.spec import Scenario
+
+
+def builtin_scenarios() -> dict[str, str]:
+    """Built-in scenario names and their one-line descriptions."""
+    found: dict[str, str] = {}
+    for entry in sorted(builtin_folder("scenarios").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            scenario = read_scenario(Path(str(entry)))
+            found[entry.name.removesuffix(".yaml")] = scenario.description
+    return found
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """A built-in scenario by name, or a scenario file by path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
+        if not candidate.is_file():
+            raise ScenarioError("no such scenario file", path=str(candidate))
+        return read_scenario(candidate)
+    entry = builtin_folder("scenarios") / f"{name_or_path}.yaml"
+    if not entry.is_file():
+        known = ", ".join(sorted(builtin_scenarios())) or "none"
+        raise ScenarioError(
+            f"unknown scenario {str(name_or_path)!r}: not a file and not a built-in "
+            f"scenario (built-in: {known})"
+        )
+    return read_scenario(Path(str(entry)))
+
+
+def scenario_from_text(text: str, path: str | None = None) -> Scenario:
+    """A scenario written as text (in a web form, say); ``path`` names it in error
+    messages, which read as they do for a file of that name."""
+    return parse_scenario(text, path)
+
+
+def with_products(world: World, scenario: Scenario) -> World:
+    """``world`` split into the catalogue's products that ``scenario``'s measures name.
+
+    Each named product's entries in :data:`truce.data.catalogue.CATALOGUE` whose parent
+    sector the world has become sub-sectors ``SECTOR.PRODUCT`` (see
+    :func:`truce.data.products.split_products`); a world without such measures comes
+    back unchanged.  A name the catalogue lacks raises :class:`ScenarioError` at the
+    line of the first measure naming it, key ``product``.
+    """
+    named = [m for m in scenario.measures if m.product is not None]
+    if not named:
+        return world
+    try:
+        products = products_for(world, (m.product for m in named if m.product is not None))
+    except KeyError as missing:
+        name = missing.args[0]
+        measure = next(m for m in named if m.product == name)
+        raise ScenarioError(
+            f"unknown product {name!r}: the product catalogue has {', '.join(CATALOGUE)}",
+            path=scenario.path,
+            line=measure.line_of("product"),
+            key="product",
+        ) from None
+    return split_products(world, products)
+
+
