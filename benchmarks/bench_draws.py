@@ -26,9 +26,9 @@ import numpy as np
 import truce
 from truce.data.calibrate import world_to_baseline
 from truce.data.elasticities import theta_spread
+from truce.model.caliendo_parro import CaliendoParro
 from truce.model.draws import default_vectorize, draw_thetas, solve_draws
 from truce.model.solve import solve
-from truce.model.welfare import region_outcomes
 from truce.policy.compile import compile_scenario_full
 from truce.report.tables import region_table, trade_table
 
@@ -44,11 +44,17 @@ def _peer(world: truce.World, scenario: truce.Scenario, count: int, seed: int) -
     shock = compile_scenario_full(scenario, baseline).shock
     point = solve(baseline, shock)
 
+    model = CaliendoParro()
+
     def one(theta: np.ndarray) -> None:
         drawn = baseline.__class__(**{**baseline.__dict__, "theta_s": theta})
-        eq = solve(drawn, shock, initial=point)
-        region_table(drawn, region_outcomes(drawn, shock, eq))
-        trade_table(baseline, eq)
+        prepared = model.prepare(
+            model.calibrate(drawn, rebate="lump_sum"), zero_deficits=False, max_steps=200
+        )
+        solved = model.solve(prepared, shock, max_steps=200, initial=point)
+        outcomes = model.outcomes(prepared, shock, solved)
+        region_table(outcomes)
+        trade_table(baseline.flow_sni, outcomes)
 
     one(thetas[0])  # compile
     start = time.perf_counter()

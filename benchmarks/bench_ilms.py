@@ -39,7 +39,7 @@ import scipy
 
 import truce
 from truce.api import load_scenario
-from truce.data.calibrate import world_to_baseline, world_to_one_sector
+from truce.data.calibrate import world_to_baseline
 from truce.model import ilms
 from truce.policy.compile import compile_scenario
 
@@ -94,16 +94,19 @@ def main() -> None:
 
     world = truce.load_world(WORLD)
     scenario = load_scenario(SCENARIO)
-    arrays = world_to_one_sector(world)
-    t_ji = np.asarray(compile_scenario(scenario, world_to_baseline(world)).tau_sni[0]).T
-    data = ilms.data_from_flows(arrays.flows_ji, arrays.nu_i)
-    prm = ilms.default_params(data, eps=arrays.theta)
+    baseline = world_to_baseline(world)
+    flows_ji = np.asarray(baseline.flow_sni[0]).T
+    nu_i, theta = np.asarray(baseline.nu_n), float(baseline.theta_s[0])
+    regions = baseline.regions
+    t_ji = np.asarray(compile_scenario(scenario, baseline).tau_sni[0]).T
+    data = ilms.data_from_flows(flows_ji, nu_i)
+    prm = ilms.default_params(data, eps=theta)
     t = jnp.asarray(t_ji)
-    n = len(arrays.regions)
-    print(f"ilms2025 {SCENARIO} on {WORLD}: {n} countries, {3 * n} unknowns, eps {arrays.theta:g}")
+    n = len(regions)
+    print(f"ilms2025 {SCENARIO} on {WORLD}: {n} countries, {3 * n} unknowns, eps {theta:g}")
 
     # The peer, and agreement with truce.
-    base = peer.base_from_flows(arrays.flows_ji, arrays.nu_i, arrays.theta)
+    base = peer.base_from_flows(flows_ji, nu_i, theta)
     _, peer_time, (x, info, flag) = _timed(lambda: peer.solve(base, t_ji), args.repeats)
     inverse_first, inverse_time, inverse = _timed(
         lambda: ilms.base_inverse_jacobian(data, prm), args.repeats
@@ -120,7 +123,7 @@ def main() -> None:
     cross_market, cross_other = peer.largest_gap(
         base, t_ji, np.concatenate([eq.w_hat, eq.E_hat, eq.L_hat])
     )
-    us = arrays.regions.index("USA")
+    us = regions.index("USA")
 
     print(
         f"  peer: scipy fsolve (levels, xtol 1e-10)      {peer_time:8.3f} s   "

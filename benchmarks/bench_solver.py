@@ -32,11 +32,12 @@ import jax.numpy as jnp
 import numpy as np
 
 import truce
-from truce.api import _zero_deficit_base
 from truce.data.calibrate import world_to_baseline
 from truce.data.synthetic import synthetic_baseline
 from truce.model.baseline import Shock
+from truce.model.caliendo_parro import closing_shock
 from truce.model.solve import _conditions, _evaluate, solve
+from truce.model.welfare import rebase
 from truce.policy.compile import compile_scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -63,7 +64,8 @@ def _nafta(repeats):
     baseline = world_to_baseline(world)
 
     def both():
-        base, _ = _zero_deficit_base(baseline)
+        closing = closing_shock(baseline)
+        base = rebase(baseline, closing, solve(baseline, closing))
         shock = compile_scenario(scenario, base)
         return base, shock, solve(base, shock)
 

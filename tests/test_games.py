@@ -32,8 +32,11 @@ from truce import api
 from truce.api import wars
 from truce.cli.main import app
 from truce.data.world import World, write_world
-from truce.games import TariffPlan, bargain, best_response, ilms_economy, nash
+from truce.games import TariffPlan, bargain, best_response, model_economy, nash
 from truce.model import ilms
+from truce.model.baseline import baseline_from_flows
+from truce.model.ilms2025 import Ilms2025, IlmsBase
+from truce.model.interface import Calibration
 from truce.policy.parse import parse_scenario
 
 
@@ -43,7 +46,18 @@ def two_countries(flows: np.ndarray, nu: float = 0.0, kappa: float = 0.5, rebate
     params = type(params)(
         eps=params.eps, kappa=jnp.asarray(kappa), psi=params.psi, phi_i=params.phi_i
     )
-    economy = ilms_economy(("A", "B"), "G", data, params, rebate=rebate)
+    baseline = baseline_from_flows(
+        regions=("A", "B"),
+        sectors=("G",),
+        flow_sni=np.asarray(flows, dtype=float).T[None],
+        tau_sni=np.zeros((1, 2, 2)),
+        va_sn=np.asarray(flows, dtype=float).sum(axis=1)[None],
+        io_nks=np.zeros((2, 1, 1)),
+        theta_s=np.asarray([float(params.eps)]),
+    )
+    # No start inverse: each solve computes its own Jacobian.
+    calibrated = Calibration(baseline=baseline, data=IlmsBase(data, params, None), rebate=rebate)
+    economy = model_economy(Ilms2025(), calibrated)
     plan = TariffPlan.war(("A", "B"), ("G",), ("A", "B"), ("G",), uniform=True)
     return data, params, economy, plan
 

@@ -379,7 +379,9 @@ def test_no_printing_or_file_access_where_forbidden() -> None:
     assert problems == [], "\n".join(problems)
 
 
-def api_order_violations(module: str, source: str, *, is_package: bool, known: set[str]) -> list[str]:
+def api_order_violations(
+    module: str, source: str, *, is_package: bool, known: set[str]
+) -> list[str]:
     """Imports of a later (or unlisted) module of the use-case package by an earlier one."""
     if module == "truce.api":
         return []

@@ -25,8 +25,8 @@ from truce.errors import WorldError
 
 REPO = Path(__file__).resolve().parents[1]
 CP_SRC = REPO.parent / "shared" / "data" / "cp2015_nafta_1993"
-CP_WORLD = REPO / "src" / "truce" / "worlds" / "cp2015"
-CP_SCENARIO = REPO / "src" / "truce" / "scenarios" / "cp2015-nafta.yaml"
+CP_WORLD = REPO / "src" / "truce" / "builtin" / "worlds" / "cp2015"
+CP_SCENARIO = REPO / "src" / "truce" / "builtin" / "scenarios" / "cp2015-nafta.yaml"
 
 META = {
     "name": "tiny",

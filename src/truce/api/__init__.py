@@ -19,9 +19,11 @@ from truce.api.running import BINDING_RATE as BINDING_RATE
 from truce.api.running import DEFAULT_MAX_STEPS as DEFAULT_MAX_STEPS
 from truce.api.running import MODEL_NAME as MODEL_NAME
 from truce.api.running import MODELS as MODELS
+from truce.api.running import RunConfig as RunConfig
 from truce.api.running import check as check
 from truce.api.running import model_for as model_for
 from truce.api.running import run as run
+from truce.api.running import run_config as run_config
 from truce.api.running import timeline as timeline
 from truce.api.scenarios import builtin_scenarios as builtin_scenarios
 from truce.api.scenarios import load_scenario as load_scenario
@@ -36,6 +38,8 @@ from truce.data.summary import WorldSummary as WorldSummary
 from truce.data.world import World as World
 from truce.data.world import builtin_worlds as builtin_worlds
 from truce.data.world import load_world as load_world
+from truce.policy.spec import Scenario as Scenario
+from truce.report.result import Result as Result
 from truce.timeline.calendar import Phase as Phase
 
 __all__ = [
@@ -46,6 +50,9 @@ __all__ = [
     "MODELS",
     "MODEL_NAME",
     "Phase",
+    "Result",
+    "RunConfig",
+    "Scenario",
     "World",
     "WorldSummary",
     "build_world",
@@ -57,6 +64,7 @@ __all__ = [
     "load_world",
     "model_for",
     "run",
+    "run_config",
     "scenario_from_text",
     "timeline",
     "with_products",

@@ -24,9 +24,9 @@ import pandas as pd
 
 from truce.data.elasticities import ThetaSpread
 from truce.errors import NonConvergenceError
-from truce.model.baseline import Baseline, Shock
-from truce.model.draws import draw_thetas, solve_draws
-from truce.model.solve import Equilibrium
+from truce.model.baseline import Shock
+from truce.model.draws import draw_thetas
+from truce.model.interface import Outcomes, Prepared, Solved, TradeModel
 from truce.report.tables import region_columns, trade_cells, trade_columns
 
 #: Draws solved in one batched computation (the last batch is padded to this size, so
@@ -103,74 +103,46 @@ class ChunkSolved:
 ChunkSolver = Callable[[np.ndarray], ChunkSolved]
 
 
-def _stack(frames: list[pd.DataFrame | None], table: str) -> dict[str, np.ndarray]:
-    """One table's bandable columns over draws (draws × rows); a ``None`` frame (a draw
-    that did not converge) gives NaN rows."""
-    template = next((f for f in frames if f is not None), None)
-    if template is None:
-        return {}
-    blank = np.full(len(template), np.nan)
-    numeric = [None if f is None else _numeric(f, table) for f in frames]
-    return {
-        column: np.stack([blank if n is None else n[column] for n in numeric])
-        for column in _numeric(template, table)
-    }
+def _stack(frames: list[pd.DataFrame], table: str) -> dict[str, np.ndarray]:
+    """One table's bandable columns over draws (draws × rows)."""
+    numeric = [_numeric(f, table) for f in frames]
+    return {column: np.stack([n[column] for n in numeric]) for column in numeric[0]}
 
 
-def stacked_tables(
-    tables: list[dict[str, pd.DataFrame] | None], residual: np.ndarray
-) -> ChunkSolved:
-    """A :class:`ChunkSolved` from one set of result tables per draw (``None`` for a draw
-    that did not converge; its rows are NaN)."""
-    columns = {
-        name: _stack([None if t is None else t[name] for t in tables], name) for name in UNBANDED
-    }
-    converged = np.array([t is not None for t in tables])
-    return ChunkSolved(columns, converged, np.asarray(residual, dtype=np.float64))
-
-
-def cp_chunk_solver(
+def chunk_solver(
     *,
-    base: Baseline,
-    world_baseline: Baseline,
+    model: TradeModel,
+    prepared: Prepared,
     shock: Shock,
-    closing: Shock | None,
-    point: Equilibrium,
-    measures_of: Callable[[Equilibrium], pd.DataFrame],
+    point: Solved,
+    point_outcomes: Outcomes,
+    measures_of: Callable[[Outcomes], pd.DataFrame],
     max_steps: int,
 ) -> ChunkSolver:
-    """The Caliendo–Parro batch solver for :func:`band_draws`.
-
-    ``base`` is what the point run solved from (the world's baseline, or its
-    zero-deficit equilibrium, in which case ``closing`` closes the deficits again for
-    each draw from ``world_baseline`` with the draw's elasticities); ``point`` the point
-    equilibrium, where every draw's solve starts and whose trade cells the draws
-    report; ``measures_of(eq)`` a draw's measures table.  Region and trade columns are
-    taken from the batch's arrays at once.
+    """A batch solver for :func:`band_draws`: ``model`` solves ``shock`` under each
+    draw, starting from the point solution ``point``; the draws report the point's
+    trade cells (``point_outcomes``), and ``measures_of(outcomes)`` gives one draw's
+    measures table.  Region and trade columns are taken from the batch's arrays at once.
     """
-    start = world_baseline if closing is not None else base
-    keep = trade_cells(world_baseline, point)
+    keep = trade_cells(np.asarray(prepared.world_baseline.flow_sni), point_outcomes)
 
     def solve_chunk(thetas: np.ndarray) -> ChunkSolved:
-        batch = jax.device_get(
-            solve_draws(
-                start,
-                shock,
-                jnp.asarray(thetas),
-                closing=closing,
-                initial=point,
-                max_steps=max_steps,
+        outcomes, solved = jax.device_get(
+            model.solve_draws(
+                prepared, shock, jnp.asarray(thetas), point=point, max_steps=max_steps
             )
         )
-        eq = batch.equilibrium
-        measures = [measures_of(jax.tree.map(lambda x, k=k: x[k], eq)) for k in range(len(thetas))]
+        measures = [
+            measures_of(jax.tree.map(lambda x, k=k: x[k], outcomes)) for k in range(len(thetas))
+        ]
         columns = {
-            "regions": region_columns(batch.outcomes),
-            "trade": trade_columns(eq, keep, batch.base if closing is not None else None),
+            "regions": region_columns(outcomes),
+            "trade": trade_columns(outcomes, keep),
             "measures": _stack(measures, "measures"),
         }
-        converged = np.asarray(eq.converged) & np.asarray(batch.base_converged)
-        return ChunkSolved(columns, converged, np.asarray(eq.residual, dtype=np.float64))
+        return ChunkSolved(
+            columns, np.asarray(solved.converged), np.asarray(solved.residual, dtype=np.float64)
+        )
 
     return solve_chunk
 

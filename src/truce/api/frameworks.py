@@ -2,7 +2,7 @@
 sources, and for the items a trade model can price, the built-in scenarios and measures
 that model them and their headline effects.
 
-A framework document is a YAML file (built-in ones live in ``truce/frameworks``)::
+A framework document is a YAML file (built-in ones live in ``truce/builtin/frameworks``)::
 
     name: kuala-lumpur-2025
     title: The Kuala Lumpur / Busan framework
@@ -41,20 +41,17 @@ import contextlib
 import dataclasses
 import datetime
 import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError, YAMLWarning
 
 from truce.api.running import run
 from truce.api.scenarios import builtin_scenarios, load_scenario
 from truce.config import builtin_folder
 from truce.data.world import World, load_world
 from truce.errors import InputError, LocatedInputError, ScenarioError
+from truce.policy._yaml import item_line, key_line, load_yaml, start_line, value_line
 from truce.policy.groups import is_service
 from truce.policy.spec import (
     ExportCap,
@@ -236,7 +233,7 @@ def _builtin_entries() -> list[Any]:
 
 def parse_framework(text: str, path: str | None = None) -> Framework:
     """Parse and validate a framework document's YAML text (``path`` labels errors)."""
-    doc = _load_yaml(text, path)
+    doc = load_yaml(text, path, _framework_error)
     reader = _Reader(path)
     if not isinstance(doc, Mapping):
         reader.fail(1, None, "a framework must be a mapping with name, title and items")
@@ -254,7 +251,9 @@ def parse_framework(text: str, path: str | None = None) -> Framework:
     for k, raw in enumerate(raw_items):
         where = f"items[{k}]"
         if not isinstance(raw, Mapping):
-            reader.fail(_item_line(raw_items, k), where, "must be a mapping")
+            reader.fail(
+                item_line(raw_items, k, value_line(doc, "items")), where, "must be a mapping"
+            )
         item = reader.item(raw, where, scenarios)
         if item.id in seen:
             reader.fail(reader.value_line(raw, "id"), f"{where}.id", f"duplicate id {item.id!r}")
@@ -273,19 +272,8 @@ class _Reader:
     def fail(self, line: int | None, key: str | None, reason: str) -> NoReturn:
         raise FrameworkError(reason, path=self.path, line=line, key=key)
 
-    @staticmethod
-    def value_line(mapping: Any, key: str) -> int | None:
-        try:
-            return int(mapping.lc.data[key][2]) + 1
-        except (AttributeError, KeyError, IndexError, TypeError):
-            return _start(mapping)
-
-    @staticmethod
-    def key_line(mapping: Any, key: object) -> int | None:
-        try:
-            return int(mapping.lc.data[key][0]) + 1
-        except (AttributeError, KeyError, IndexError, TypeError):
-            return _start(mapping)
+    value_line = staticmethod(value_line)
+    key_line = staticmethod(key_line)
 
     def keys(self, mapping: Mapping[Any, Any], allowed: Sequence[str], what: str) -> None:
         for key in mapping:
@@ -298,7 +286,7 @@ class _Reader:
 
     def required(self, mapping: Mapping[str, Any], key: str, prefix: str = "") -> Any:
         if key not in mapping or mapping[key] is None:
-            self.fail(_start(mapping), prefix + key, "missing")
+            self.fail(start_line(mapping, 1), prefix + key, "missing")
         return mapping[key]
 
     def text(
@@ -320,7 +308,7 @@ class _Reader:
         for k, entry in enumerate(value):
             if not isinstance(entry, str) or not _SOURCE_KEY.fullmatch(entry):
                 self.fail(
-                    _item_line(value, k) or self.value_line(mapping, key),
+                    item_line(value, k, self.value_line(mapping, key)),
                     prefix + key,
                     f"{entry!r} is not a source key such as S41 or S44a",
                 )
@@ -350,7 +338,7 @@ class _Reader:
         has_reason = raw.get("not_modelled") is not None
         if has_model == has_reason:
             self.fail(
-                _start(raw),
+                start_line(raw, 1),
                 p + "model",
                 "an item has either model (the scenarios that price it) or not_modelled "
                 "(why none does), not both and not neither",
@@ -362,7 +350,12 @@ class _Reader:
         if not isinstance(links, list) or not links:
             self.fail(self.value_line(raw, "model"), p + "model", "must be a non-empty list")
         model = tuple(
-            self.link(link, f"{p}model[{j}]", _item_line(links, j), scenarios)
+            self.link(
+                link,
+                f"{p}model[{j}]",
+                item_line(links, j, self.value_line(raw, "model")),
+                scenarios,
+            )
             for j, link in enumerate(links)
         )
         return FrameworkItem(ident, title, area, status, dates, sources, model, None)
@@ -377,7 +370,11 @@ class _Reader:
         for k, entry in enumerate(value):
             key = f"{p}dates[{k}]"
             if not isinstance(entry, Mapping):
-                self.fail(_item_line(value, k), key, "must be a mapping with date and event")
+                self.fail(
+                    item_line(value, k, self.value_line(raw, "dates")),
+                    key,
+                    "must be a mapping with date and event",
+                )
             self.keys(entry, _EVENT_KEYS, "a dated event")
             events.append(
                 DatedEvent(
@@ -417,7 +414,7 @@ class _Reader:
             self.fail(self.value_line(raw, "measures"), p + "measures", "must be a non-empty list")
         count = len(scenario.measures)
         for j, index in enumerate(indices):
-            where = _item_line(indices, j) or self.value_line(raw, "measures")
+            where = item_line(indices, j, self.value_line(raw, "measures"))
             if isinstance(index, bool) or not isinstance(index, int):
                 self.fail(where, p + "measures", f"{index!r} is not a measure index")
             if not 0 <= index < count:
@@ -437,34 +434,8 @@ class _Reader:
         return ModelLink(name, tuple(int(i) for i in indices), on, note)
 
 
-def _start(node: Any) -> int | None:
-    try:
-        return int(node.lc.line) + 1
-    except (AttributeError, TypeError):
-        return None
-
-
-def _item_line(seq: Any, index: int) -> int | None:
-    try:
-        return int(seq.lc.data[index][0]) + 1
-    except (AttributeError, KeyError, IndexError, TypeError):
-        return None
-
-
-def _load_yaml(text: str, path: str | None) -> Any:
-    yaml = YAML(typ="rt", pure=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", YAMLWarning)
-            return yaml.load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise FrameworkError(f"invalid YAML: {exc}", path=path, line=line) from None
-    except Exception as exc:  # anything else the YAML library raises
-        raise FrameworkError(
-            f"invalid YAML: {type(exc).__name__}: {str(exc)[:200]}", path=path
-        ) from None
+def _framework_error(path: str | None, line: int | None, key: str | None, reason: str) -> NoReturn:
+    raise FrameworkError(reason, path=path, line=line, key=key)
 
 
 # --- effects --------------------------------------------------------------------------
@@ -549,9 +520,7 @@ def framework_contributions(
             raise InputError(f"scenario {link.scenario!r} names no world: pass a world")
         if world_name not in worlds:
             worlds[world_name] = load_world(world_name)
-        base = _headline(
-            run(worlds[world_name], without, date=link.date), link.scenario, link.date
-        )
+        base = _headline(run(worlds[world_name], without, date=link.date), link.scenario, link.date)
         full = effects[(link.scenario, link.date)]
         trade = (
             100.0 * (full.trade_counterfactual / base.trade_counterfactual - 1.0)

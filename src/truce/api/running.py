@@ -1,35 +1,49 @@
-"""Use-cases: solve a scenario on a world (once, under elasticity draws, or phase by phase)."""
+"""Use-cases: solve a scenario on a world (once, under elasticity draws, or phase by phase).
+
+Every run goes the same way, whichever model solves it (docs/adding-a-model.md): choose
+the model (:func:`~truce.api.models.choose_model`), split the scenario's products, take
+the world's baseline and the model's calibration to it (kept per world), prepare the
+run's base, compile the measures in force, solve, and turn the model's outcomes into
+the result tables (:mod:`truce.report.tables`).
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
 
-import jax.numpy as jnp
-import numpy as np
 import pandas as pd
 
-from truce.api.draws import DrawProgress, band_draws, cp_chunk_solver
-from truce.api.ilms_run import check_measures, ilms_chunk_solver, solve_compiled
+from truce.api.draws import DrawProgress, band_draws, chunk_solver
+from truce.api.models import (
+    MODEL_NAME,
+    MODELS,
+    calibration,
+    check_fit,
+    check_measures,
+    choose_model,
+    model_for,
+    rebate_of,
+)
 from truce.api.scenarios import load_scenario, with_products
-from truce.data.calibrate import world_to_baseline, world_to_one_sector
+from truce.data.calibrate import world_to_baseline
 from truce.data.elasticities import ThetaSpread, read_theta_se, theta_spread, with_theta_se
 from truce.data.world import World, load_world
-from truce.errors import InputError, ScenarioError
-from truce.model.baseline import Baseline, Shock
-from truce.model.solve import DEFAULT_MAX_STEPS, Equilibrium, solve
-from truce.model.welfare import rebase, region_outcomes
-from truce.policy.compile import (
-    CompiledScenario,
-    compile_scenario_full,
-    in_force,
-)
-from truce.policy.spec import MODELS as SCENARIO_MODELS
+from truce.errors import InputError
+from truce.model.interface import Outcomes, Prepared, Solved, TradeModel
+from truce.model.solve import DEFAULT_MAX_STEPS
+from truce.policy.compile import CompiledScenario, compile_scenario_full
 from truce.policy.spec import Scenario
 from truce.report.result import Result, SolverStats
-from truce.report.tables import region_table, trade_table
+from truce.report.tables import (
+    BINDING_RATE,
+    measure_table,
+    region_table,
+    trade_table,
+)
 from truce.report.timeline import (
     PhaseResult,
     TimelineResult,
@@ -37,65 +51,85 @@ from truce.report.timeline import (
     goods_sectors,
     timeline_table,
 )
-from truce.timeline.calendar import Phase, phases
+from truce.timeline.calendar import phases
 from truce.timeline.path import Progress, solve_path
 
-#: The default model: worlds and scenarios that name none run on it.
-MODEL_NAME = "caliendo-parro"
-#: Every model a run can use (``--model``, ``options: {model: ...}``, world.toml ``model``).
-MODELS: tuple[str, ...] = SCENARIO_MODELS
+__all__ = [
+    "BINDING_RATE",
+    "DEFAULT_MAX_STEPS",
+    "MODELS",
+    "MODEL_NAME",
+    "RunConfig",
+    "check",
+    "model_for",
+    "run",
+    "run_config",
+    "timeline",
+]
 
-#: A constraint binds iff its equivalent rate exceeds this (CONTRACTS §3).
-BINDING_RATE = 1e-9
 
-def _closing_shock(baseline: Baseline) -> Shock:
-    """The shock that closes every deficit and changes nothing else."""
-    return Shock(
-        tau_sni=baseline.tau_sni,
-        cost_sni=jnp.ones_like(baseline.tau_sni),
-        deficit_n=jnp.zeros_like(baseline.deficit_n),
+@dataclass(frozen=True, kw_only=True, eq=False)
+class RunConfig:
+    """How to run a scenario: the keywords of :func:`run`, in one place."""
+
+    date: Date | None = None
+    """Solve only the measures in force on this day (all of them when None)."""
+    max_steps: int = DEFAULT_MAX_STEPS
+    """The cap on each solve's outer iterations."""
+    model: str | None = None
+    """The model, overriding the scenario's and the world's (see ``choose_model``)."""
+    draws: int = 0
+    """Elasticity draws to band the results with (0: none)."""
+    seed: int = 0
+    """The draws' seed."""
+    theta_se: pd.DataFrame | str | Path | None = None
+    """Standard errors replacing the world's ``theta_se`` table (a table or a CSV path)."""
+    progress: DrawProgress | None = None
+    """``progress(done, total)``, called as batches of draws finish."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Run:
+    """A world and scenario made ready to solve: model chosen, products split, base
+    prepared, and the solver work spent on it so far."""
+
+    model: TradeModel
+    world: World
+    scenario: Scenario
+    prepared: Prepared
+    started: float
+    iterations: int
+    jacobians: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Solved:
+    """One solve's tables and statistics."""
+
+    regions: pd.DataFrame
+    trade: pd.DataFrame
+    measures: pd.DataFrame
+    solved: Solved
+    outcomes: Outcomes
+    compiled: CompiledScenario
+    """The measures in force, compiled (elasticity draws solve them again)."""
+
+    def stats(self, seconds: float, iterations: int = 0, jacobians: int = 0) -> SolverStats:
+        """The solve's statistics, with ``iterations`` and ``jacobians`` spent before."""
+        return SolverStats(
+            converged=bool(self.solved.converged),
+            iterations=iterations + int(self.solved.iterations),
+            residual=float(self.solved.residual),
+            seconds=seconds,
+            jacobians=jacobians + int(self.solved.jacobians),
+        )
+
+
+def _loaded(world: World | str | Path, scenario: Scenario | str | Path) -> tuple[World, Scenario]:
+    return (
+        world if isinstance(world, World) else load_world(world),
+        scenario if isinstance(scenario, Scenario) else load_scenario(scenario),
     )
-
-
-def _zero_deficit_base(
-    baseline: Baseline, max_steps: int = DEFAULT_MAX_STEPS
-) -> tuple[Baseline, Equilibrium]:
-    """The baseline re-solved with every deficit closed, as CP2015 do for Table 2."""
-    closing = _closing_shock(baseline)
-    eq = solve(baseline, closing, max_steps=max_steps)
-    return rebase(baseline, closing, eq), eq
-
-
-def model_for(world: World, scenario: Scenario, model: str | None = None) -> str:
-    """The model a run uses: ``model`` (``--model``) if given, else the scenario's
-    ``options.model``, else the world's ``model``, else :data:`MODEL_NAME`.
-
-    Raises :class:`ScenarioError` for an unknown model or a rebate rule the model lacks.
-    """
-    chosen = model or scenario.options.model or world.model or MODEL_NAME
-    if chosen not in MODELS:
-        raise ScenarioError(f"unknown model {chosen!r}: the models are {', '.join(MODELS)}")
-    if chosen == MODEL_NAME and scenario.options.rebate == "income_tax":
-        raise ScenarioError(
-            "the caliendo-parro model rebates tariff revenue lump-sum; the income_tax "
-            "rebate is in the ilms2025 model",
-            path=scenario.path,
-            line=scenario.options.line_of("rebate"),
-            key="rebate",
-        )
-    return chosen
-
-
-def _check_deficits(scenario: Scenario, model: str) -> None:
-    """``deficits: zero`` is a caliendo-parro option: a ScenarioError at its line otherwise."""
-    if scenario.options.deficits == "zero" and model != MODEL_NAME:
-        raise ScenarioError(
-            f"the {model} model keeps its transfers (deficits: fixed); deficits: zero is "
-            "a caliendo-parro option",
-            path=scenario.path,
-            line=scenario.options.line_of("deficits"),
-            key="deficits",
-        )
 
 
 def check(
@@ -114,131 +148,63 @@ def check(
     standard errors for its elasticities.  Raises
     :class:`~truce.errors.ScenarioError` (or another input error) as :func:`run` would.
     """
-    if not isinstance(world, World):
-        world = load_world(world)
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    chosen = model_for(world, scenario, model)
-    _check_deficits(scenario, chosen)
+    world, scenario = _loaded(world, scenario)
+    chosen = choose_model(world, scenario, model)
     if draws:
         _spread(world)
-    if chosen != MODEL_NAME:
-        world_to_one_sector(world, chosen)
     baseline = world_to_baseline(with_products(world, scenario))
-    days = [phase.date for phase in phases(scenario)] if every_phase else [date]
+    check_fit(chosen, world, baseline)
+    days: Sequence[Date | None] = (
+        [phase.date for phase in phases(scenario)] if every_phase else [date]
+    )
     for day in days:
-        if chosen != MODEL_NAME:
-            check_measures(scenario, day)
+        check_measures(chosen, scenario, day)
         compile_scenario_full(scenario, baseline, date=day)
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    """A world and scenario made ready to solve: products split, base chosen."""
-
-    model: str
-    world: World
-    scenario: Scenario
-    world_baseline: Baseline
-    base: Baseline
-    """The world's baseline, or its zero-deficit equilibrium under ``deficits: zero``."""
-    zero_deficits: bool
-    started: float
-    iterations: int
-    """Iterations and Jacobians already spent (the zero-deficit base solve)."""
-    jacobians: int
-
-
-def _prepare(
-    world: World | str | Path,
-    scenario: Scenario | str | Path,
-    max_steps: int,
-    model: str | None = None,
-    theta_se: pd.DataFrame | str | Path | None = None,
-) -> _Prepared:
-    """Load what is named, attach a standard-error table, split the scenario's products,
-    solve the base if needed."""
-    if not isinstance(world, World):
-        world = load_world(world)
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    if theta_se is not None:
+def _prepare(world: World | str | Path, scenario: Scenario | str | Path, config: RunConfig) -> _Run:
+    """Load what is named, attach a standard-error table, choose the model, split the
+    scenario's products, calibrate the model and prepare the run's base."""
+    world, scenario = _loaded(world, scenario)
+    if config.theta_se is not None:
+        theta_se = config.theta_se
         table = theta_se if isinstance(theta_se, pd.DataFrame) else read_theta_se(theta_se, world)
         world = with_theta_se(world, table)
-    model = model_for(world, scenario, model)
-    _check_deficits(scenario, model)
+    model = choose_model(world, scenario, config.model)
     world = with_products(world, scenario)
-    world_baseline = world_to_baseline(world)
+    baseline = world_to_baseline(world)
     started = time.perf_counter()
-    base, iterations, jacobians = world_baseline, 0, 0
-    zero_deficits = scenario.options.deficits == "zero"
-    if zero_deficits:
-        base, base_eq = _zero_deficit_base(world_baseline, max_steps)
-        iterations, jacobians = int(base_eq.iterations), int(base_eq.jacobians)
-    return _Prepared(
-        model, world, scenario, world_baseline, base, zero_deficits, started, iterations, jacobians
+    calibrated, fresh = calibration(model, world, baseline, rebate_of(model, scenario))
+    prepared = model.prepare(
+        calibrated,
+        zero_deficits=scenario.options.deficits == "zero",
+        max_steps=config.max_steps,
+    )
+    return _Run(
+        model=model,
+        world=world,
+        scenario=scenario,
+        prepared=prepared,
+        started=started,
+        iterations=prepared.iterations,
+        jacobians=prepared.jacobians + (calibrated.jacobians if fresh else 0),
     )
 
 
-@dataclass(frozen=True)
-class _Solved:
-    """One solve's tables and statistics, whichever model ran."""
-
-    regions: pd.DataFrame
-    trade: pd.DataFrame
-    measures: pd.DataFrame
-    converged: bool
-    iterations: int
-    residual: float
-    jacobians: int
-    equilibrium: Equilibrium | None
-    """The Caliendo–Parro equilibrium (to warm-start the next phase), if that model ran."""
-    compiled: CompiledScenario
-    """The measures in force, compiled (elasticity draws solve them again)."""
-
-
-def _rebate(scenario: Scenario) -> str:
-    """How the ilms2025 model rebates tariff revenue: the scenario's rule, else the
-    income tax (the paper's case 1)."""
-    return scenario.options.rebate or "income_tax"
-
-
-def _solve_one(
-    p: _Prepared,
-    date: Date | None,
-    max_steps: int,
-    initial: Equilibrium | None = None,
-) -> _Solved:
+def _solve_one(r: _Run, date: Date | None, max_steps: int, initial: object = None) -> _Solved:
     """Compile the measures in force on ``date`` and solve them with the run's model."""
-    scenario, base = p.scenario, p.base
-    if p.model != MODEL_NAME:
-        check_measures(scenario, date)
-    compiled = compile_scenario_full(scenario, base, date=date)
-    if p.model != MODEL_NAME:
-        run = solve_compiled(p.world, compiled, rebate=_rebate(scenario), max_steps=max_steps)
-        return _Solved(
-            run.regions,
-            run.trade,
-            _measure_table(scenario, date, compiled),
-            run.converged,
-            run.iterations,
-            run.residual,
-            run.jacobians,
-            None,
-            compiled,
-        )
+    check_measures(r.model, r.scenario, date)
+    compiled = compile_scenario_full(r.scenario, r.prepared.base, date=date)
     shock = compiled.shock
-    eq = solve(base, shock, max_steps=max_steps, initial=initial)
+    solved = r.model.solve(r.prepared, shock, max_steps=max_steps, initial=initial)
+    outcomes = r.model.outcomes(r.prepared, shock, solved)
     return _Solved(
-        region_table(base, region_outcomes(base, shock, eq)),
-        trade_table(p.world_baseline, eq, base if p.zero_deficits else None),
-        _measure_table(scenario, date, compiled, eq),
-        bool(eq.converged),
-        int(eq.iterations),
-        float(eq.residual),
-        int(eq.jacobians),
-        eq,
-        compiled,
+        regions=region_table(outcomes),
+        trade=trade_table(r.prepared.world_baseline.flow_sni, outcomes),
+        measures=measure_table(r.scenario, date, compiled, outcomes),
+        solved=solved,
+        outcomes=outcomes,
+        compiled=compiled,
     )
 
 
@@ -275,25 +241,35 @@ def run(
     errors, and :class:`~truce.errors.NonConvergenceError` when the solver fails (for any
     draw).
     """
-    if draws < 0:
-        raise InputError(f"draws must be 0 or more, not {draws}")
-    p = _prepare(world, scenario, max_steps, model, theta_se)
-    solved = _solve_one(p, date, max_steps)
-    extra: dict[str, object] = {}
-    if draws:
-        solved, extra["draws"] = _with_draws(p, solved, date, draws, seed, max_steps, progress)
-    return Result(
-        scenario=p.scenario.name,
-        world=p.world.name,
+    config = RunConfig(
         date=date,
-        model=p.model,
-        solver=SolverStats(
-            converged=solved.converged,
-            iterations=p.iterations + solved.iterations,
-            residual=solved.residual,
-            seconds=time.perf_counter() - p.started,
-            jacobians=p.jacobians + solved.jacobians,
-        ),
+        max_steps=max_steps,
+        model=model,
+        draws=draws,
+        seed=seed,
+        theta_se=theta_se,
+        progress=progress,
+    )
+    return run_config(world, scenario, config)
+
+
+def run_config(
+    world: World | str | Path, scenario: Scenario | str | Path, config: RunConfig
+) -> Result:
+    """:func:`run` with its keywords in a :class:`RunConfig`."""
+    if config.draws < 0:
+        raise InputError(f"draws must be 0 or more, not {config.draws}")
+    r = _prepare(world, scenario, config)
+    solved = _solve_one(r, config.date, config.max_steps)
+    extra: dict[str, object] = {}
+    if config.draws:
+        solved, extra["draws"] = _with_draws(r, solved, config)
+    return Result(
+        scenario=r.scenario.name,
+        world=r.world.name,
+        date=config.date,
+        model=r.model.name,
+        solver=solved.stats(time.perf_counter() - r.started, r.iterations, r.jacobians),
         regions=solved.regions,
         trade=solved.trade,
         measures=solved.measures,
@@ -312,44 +288,26 @@ def _spread(world: World) -> ThetaSpread:
     return spread
 
 
-def _with_draws(
-    p: _Prepared,
-    solved: _Solved,
-    date: Date | None,
-    draws: int,
-    seed: int,
-    max_steps: int,
-    progress: DrawProgress | None,
-) -> tuple[_Solved, dict[str, object]]:
+def _with_draws(r: _Run, solved: _Solved, config: RunConfig) -> tuple[_Solved, dict[str, object]]:
     """The point result ``solved`` with its percentile columns, and the draws' summary."""
-    spread = _spread(p.world)
     compiled = solved.compiled
-    if p.model != MODEL_NAME:
-        solve_chunk = ilms_chunk_solver(
-            p.world,
-            compiled,
-            rebate=_rebate(p.scenario),
-            measures=solved.measures,
-            max_steps=max_steps,
-        )
-    else:
-        solve_chunk = cp_chunk_solver(
-            base=p.base,
-            world_baseline=p.world_baseline,
-            shock=compiled.shock,
-            closing=_closing_shock(p.world_baseline) if p.zero_deficits else None,
-            point=solved.equilibrium,
-            measures_of=lambda eq: _measure_table(p.scenario, date, compiled, eq),
-            max_steps=max_steps,
-        )
+    solve_chunk = chunk_solver(
+        model=r.model,
+        prepared=r.prepared,
+        shock=compiled.shock,
+        point=solved.solved,
+        point_outcomes=solved.outcomes,
+        measures_of=lambda outcomes: measure_table(r.scenario, config.date, compiled, outcomes),
+        max_steps=config.max_steps,
+    )
     drawn = band_draws(
-        spread=spread,
+        spread=_spread(r.world),
         point=(solved.regions, solved.trade, solved.measures),
         solve_chunk=solve_chunk,
-        draws=draws,
-        seed=seed,
-        max_steps=max_steps,
-        progress=progress,
+        draws=config.draws,
+        seed=config.seed,
+        max_steps=config.max_steps,
+        progress=config.progress,
     )
     banded = replace(solved, regions=drawn.regions, trade=drawn.trade, measures=drawn.measures)
     return banded, drawn.info
@@ -375,93 +333,42 @@ def timeline(
     :attr:`TimelineResult.solver` totals them with the zero-deficit base.  Raises like
     :func:`run`.
     """
-    p = _prepare(world, scenario, max_steps, model)
-    iterations, jacobians = p.iterations, p.jacobians
+    r = _prepare(world, scenario, RunConfig(max_steps=max_steps, model=model))
+    iterations, jacobians = r.iterations, r.jacobians
 
-    def solve_phase(
-        day: Date | None, start: Equilibrium | None
-    ) -> tuple[tuple[_Solved, float], Equilibrium | None]:
+    def solve_phase(day: Date | None, start: object) -> tuple[tuple[_Solved, float], object]:
         began = time.perf_counter()
-        one = _solve_one(p, day, max_steps, initial=start)
-        return (one, time.perf_counter() - began), one.equilibrium
+        one = _solve_one(r, day, max_steps, initial=start)
+        return (one, time.perf_counter() - began), one.solved.state
 
     solved: list[PhaseResult] = []
-    for phase, (one, seconds) in solve_path(phases(p.scenario), solve_phase, progress=progress):
-        iterations += one.iterations
-        jacobians += one.jacobians
+    for phase, (one, seconds) in solve_path(phases(r.scenario), solve_phase, progress=progress):
+        stats = one.stats(seconds)
+        iterations += stats.iterations
+        jacobians += stats.jacobians
         result = Result(
-            scenario=p.scenario.name,
-            world=p.world.name,
+            scenario=r.scenario.name,
+            world=r.world.name,
             date=phase.date,
-            model=p.model,
-            solver=SolverStats(
-                converged=one.converged,
-                iterations=one.iterations,
-                residual=one.residual,
-                seconds=seconds,
-                jacobians=one.jacobians,
-            ),
+            model=r.model.name,
+            solver=stats,
             regions=one.regions,
             trade=one.trade,
             measures=one.measures,
         )
         solved.append(PhaseResult(phase.start, phase.end, result))
     return TimelineResult(
-        scenario=p.scenario.name,
-        world=p.world.name,
-        model=p.model,
+        scenario=r.scenario.name,
+        world=r.world.name,
+        model=r.model.name,
         solver=SolverStats(
             converged=all(s.result.solver.converged for s in solved),
             iterations=iterations,
             residual=max(s.result.solver.residual for s in solved),
-            seconds=time.perf_counter() - p.started,
+            seconds=time.perf_counter() - r.started,
             jacobians=jacobians,
         ),
         phases=solved,
         table=timeline_table(solved),
-        bilateral=bilateral_table(solved, goods_sectors(p.world_baseline)),
+        bilateral=bilateral_table(solved, goods_sectors(r.prepared.world_baseline)),
     )
-
-
-def _measure_table(
-    scenario: Scenario,
-    date: Date | None,
-    compiled: CompiledScenario | None = None,
-    eq: Equilibrium | None = None,
-) -> pd.DataFrame:
-    """One row per measure in file order (CONTRACTS §3), from its compiled constraints.
-
-    ``equivalent_rate``: for an export cap, the baseline-flow-weighted mean of its
-    cells' export-tax equivalents (a cell where another cap binds first counts 0);
-    ``None`` (JSON null) for a ban (share 0), which is always ``binding``; for an import
-    floor, its import-subsidy equivalent; ``None`` for kinds without a constraint
-    (tariff, trade_cost, export_tax, port_fee) and for measures not in force.
-    ``binding`` is true iff the rate exceeds 1e-9.  ``cells`` counts the foreign cells
-    with a baseline flow that the measure covers (``None`` when not in force).  Without
-    ``compiled`` and ``eq`` no constraint is known: every rate is ``None``.
-    """
-    active = {m.index for m in in_force(scenario, date)}
-    rates: dict[int, float | None] = {}
-    if compiled is not None and eq is not None:
-        rates = compiled.equivalent_rates(np.asarray(eq.cap_rate_k), np.asarray(eq.floor_rate_f))
-    bans = compiled.bans if compiled is not None else frozenset()
-    cells = compiled.cells if compiled is not None else {}
-    rows = []
-    for m in scenario.measures:
-        rate = rates.get(m.index)
-        rows.append(
-            {
-                "index": m.index,
-                "kind": m.kind,
-                "binding": m.index in bans or (rate is not None and rate > BINDING_RATE),
-                "equivalent_rate": rate,
-                "in_force": m.index in active,
-                "cells": cells.get(m.index),
-            }
-        )
-    columns = ["index", "kind", "binding", "equivalent_rate", "in_force", "cells"]
-    frame = pd.DataFrame(rows, columns=columns)
-    # Object columns keep None as None (not NaN) and counts as ints.
-    for column in ("equivalent_rate", "cells"):
-        frame[column] = pd.Series([row[column] for row in rows], dtype=object)
-    return frame

@@ -70,5 +70,3 @@ def with_products(world: World, scenario: Scenario) -> World:
             key="product",
         ) from None
     return split_products(world, products)
-
-

@@ -33,12 +33,13 @@ from typing import Any
 
 import pandas as pd
 
+from truce.api._cache import LruCache
 from truce.api.running import run
 from truce.api.scenarios import builtin_scenarios
 from truce.api.store import RunStore
 from truce.config import builtin_folder
 from truce.data.world import World, builtin_worlds, content_hash, load_world
-from truce.errors import InputError, OutputError, SweepError, TruceError
+from truce.errors import InputError, SweepError, TruceError
 from truce.model.solve import DEFAULT_MAX_STEPS
 from truce.policy.parse import parse_scenario
 from truce.policy.sweep_spec import (
@@ -50,7 +51,8 @@ from truce.policy.sweep_spec import (
     sweep_id,
     sweep_points,
 )
-from truce.report.result import Result, write_atomically, write_json
+from truce.report.files import write_text
+from truce.report.result import Result, write_json
 from truce.report.sweep_page import sweep_summary_html
 
 __all__ = [
@@ -203,7 +205,8 @@ class PointOutcome:
     world_hash: str | None = None
 
 
-_WORLDS: dict[str, World] = {}
+#: Worlds a worker has loaded, by name or folder (the least recently used go first).
+_WORLDS: LruCache[World] = LruCache(4)
 
 
 def solve_point(
@@ -229,9 +232,7 @@ def solve_point(
         if isinstance(world, World):
             loaded = world
         else:
-            if world not in _WORLDS:
-                _WORLDS[world] = load_world(world)
-            loaded = _WORLDS[world]
+            loaded, _ = _WORLDS.get_or_make(world, lambda: load_world(world))
         world_hash = content_hash(loaded)
         scenario = parse_scenario(text, path)
         result = run(loaded, scenario, max_steps=max_steps)
@@ -445,11 +446,11 @@ class SweepResult:
 
     def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`long_table` as CSV (full precision), atomically."""
-        return _write(Path(path), self.long_table().to_csv(index=False), "the sweep CSV")
+        return write_text(path, self.long_table().to_csv(index=False), "the sweep CSV")
 
     def write_report(self, path: str | os.PathLike[str]) -> Path:
         """Write :func:`summary_html` of this sweep, atomically."""
-        return _write(Path(path), summary_html(self), "the sweep report")
+        return write_text(path, summary_html(self), "the sweep report")
 
 
 def summary_html(result: SweepResult) -> str:
@@ -494,14 +495,6 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_value(v) for v in value]
     return value
-
-
-def _write(target: Path, text: str, what: str) -> Path:
-    try:
-        write_atomically(target, text)
-    except OSError as error:
-        raise OutputError(f"{target}: cannot write {what}: {error.strerror}") from error
-    return target
 
 
 def _world_for(sweep: Sweep, world: str | os.PathLike[str] | World | None) -> tuple[World, Any]:

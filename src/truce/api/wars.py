@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,16 +17,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from truce.api.ilms_run import prepared
+from truce.api._cache import LruCache
+from truce.api.models import MODEL_NAME, calibration
 from truce.data.calibrate import world_to_baseline
 from truce.data.world import World, content_hash, load_world
 from truce.errors import InputError
-from truce.games import Economy, NashOutcome, TariffPlan, bargain, cp_economy, ilms_economy
+from truce.games import Economy, NashOutcome, TariffPlan, bargain, model_economy
 from truce.games import frontier as efficient_frontier
 from truce.games import nash as nash_tariffs
-from truce.model.baseline import no_shock
+from truce.model.registry import get_model, model_names
 from truce.policy.groups import is_service
-from truce.policy.spec import MODELS
 
 DEFAULT_PLAYERS: tuple[str, ...] = ("USA", "CHN")
 
@@ -59,32 +58,32 @@ def game(
     if not isinstance(world, World):
         world = load_world(world)
     key = (content_hash(world), model, tuple(players), uniform, by_partner, everyone)
-    if key in _GAMES:
-        _GAMES.move_to_end(key)
-        return _GAMES[key]
-    made = _game(world, players, model, uniform, by_partner, everyone)
-    _GAMES[key] = made
-    while len(_GAMES) > GAME_CACHE:
-        _GAMES.popitem(last=False)
+    made, _ = _GAMES.get_or_make(
+        key, lambda: _game(world, players, model, uniform, by_partner, everyone)
+    )
     return made
 
 
 #: Games kept (with their compiled searches) for later calls on the same world.
 GAME_CACHE = 4
-_GAMES: OrderedDict[tuple, Game] = OrderedDict()
+_GAMES: LruCache[Game] = LruCache(GAME_CACHE)
 
 
 def _game(
     world: World,
     players: Sequence[str],
-    model: str | None,
+    model_name: str | None,
     uniform: bool,
     by_partner: bool,
     everyone: bool,
 ) -> Game:
-    model = model or world.model or MODELS[0]
-    if model not in MODELS:
-        raise InputError(f"unknown model {model!r}: the models are {', '.join(MODELS)}")
+    name = model_name or world.model or MODEL_NAME
+    try:
+        model = get_model(name)
+    except KeyError:
+        raise InputError(
+            f"unknown model {name!r}: the models are {', '.join(model_names())}"
+        ) from None
     regions = tuple(world.regions["region"])
     players = regions if everyone else tuple(players)
     unknown = [p for p in players if p not in regions]
@@ -95,24 +94,15 @@ def _game(
         )
     if len(set(players)) != len(players) or not players:
         raise InputError("the players must be distinct region codes, at least one")
-    if model == "ilms2025":
-        ready, _ = prepared(world, "income_tax")
-        economy = ilms_economy(
-            ready.arrays.regions,
-            ready.arrays.sector,
-            ready.data,
-            ready.params,
-            start_inverse=ready.inverse_jacobian,
-        )
-        goods = economy.sectors
-    else:
-        baseline = world_to_baseline(world)
-        economy = cp_economy(baseline, no_shock(baseline))
-        foreign = ~np.eye(len(regions), dtype=bool)
-        traded = (np.asarray(baseline.flow_sni) * foreign).sum(axis=(1, 2)) > 0
-        goods = tuple(
-            s for s, t in zip(baseline.sectors, traded, strict=True) if not is_service(s, t)
-        )
+    baseline = world_to_baseline(world)
+    calibrated, _ = calibration(model, world, baseline, model.rebates[0])
+    economy = model_economy(model, calibrated)
+    foreign = ~np.eye(len(regions), dtype=bool)
+    traded = (np.asarray(baseline.flow_sni) * foreign).sum(axis=(1, 2)) > 0
+    goods = tuple(s for s, t in zip(baseline.sectors, traded, strict=True) if not is_service(s, t))
+    if len(baseline.sectors) == 1:
+        # A one-sector world's sector is all its traded goods, whatever its code.
+        goods = tuple(s for s, t in zip(baseline.sectors, traded, strict=True) if t)
     if not goods:
         raise InputError(f"the world {world.name} has no goods sector for tariffs to be set on")
     if uniform and by_partner:
@@ -126,7 +116,7 @@ def _game(
         by_partner=by_partner,
         everyone=everyone,
     )
-    return Game(world, model, economy, plan)
+    return Game(world, model.name, economy, plan)
 
 
 @dataclass(frozen=True)

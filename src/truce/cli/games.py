@@ -12,8 +12,8 @@ from rich.table import Table
 
 from truce.api import wars
 from truce.cli._common import ModelOption, QuietOption, app, fail, signed, stderr, stdout, wrote
-from truce.errors import InputError, OutputError, TruceError
-from truce.report.result import write_atomically
+from truce.errors import InputError, TruceError
+from truce.report.files import write_text
 
 PlayersOption = Annotated[
     str,
@@ -49,10 +49,7 @@ def _players(text: str) -> list[str]:
 def _write_scenario(path: Path | None, text: str) -> None:
     if path is None:
         return
-    try:
-        write_atomically(path, text)
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write the scenario file: {error}") from error
+    write_text(path, text, "the scenario file")
 
 
 @app.command()

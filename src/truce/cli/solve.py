@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date as date_type
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -46,38 +46,18 @@ from truce.report.result import Result
 from truce.report.timeline import PhaseResult, TimelineResult
 
 
-def _solve_run(
-    world: api.World,
-    spec: api.Scenario,
-    on_date: date_type | None,
-    max_iterations: int,
-    model: str | None,
-    draws: int,
-    seed: int,
-    theta_se: Path | None,
-    quiet: bool,
-) -> Result:
+def _solve_run(world: api.World, spec: api.Scenario, config: api.RunConfig, quiet: bool) -> Result:
     """``api.run``, with a progress bar on stderr while elasticity draws are solved."""
-    if not draws:
-        return api.run(world, spec, date=on_date, max_steps=max_iterations, model=model)
+    if not config.draws:
+        return api.run_config(world, spec, config)
     bar = progress_bar(quiet)
     with bar:
-        task = bar.add_task("elasticity draws", total=draws)
+        task = bar.add_task("elasticity draws", total=config.draws)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return api.run(
-            world,
-            spec,
-            date=on_date,
-            max_steps=max_iterations,
-            model=model,
-            draws=draws,
-            seed=seed,
-            theta_se=theta_se,
-            progress=progress,
-        )
+        return api.run_config(world, spec, replace(config, progress=progress))
 
 
 @app.command()
@@ -129,9 +109,15 @@ def run(
         world_data = api.load_world(world_name(spec, world))
         if not quiet:
             stderr.print(f"solving {spec.name} on {world_data.name} …", highlight=False)
-        result = _solve_run(
-            world_data, spec, on_date, max_iterations, model, draws, seed, theta_se, quiet
+        config = api.RunConfig(
+            date=on_date,
+            max_steps=max_iterations,
+            model=model,
+            draws=draws,
+            seed=seed,
+            theta_se=theta_se,
         )
+        result = _solve_run(world_data, spec, config, quiet)
         if json_path is not None:
             result.to_json(json_path)
         if report_path is not None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from truce.data.world import World, check_world
-from truce.errors import WorldError
 from truce.model.baseline import Baseline, baseline_from_flows
 
 
@@ -24,9 +21,10 @@ def world_to_baseline(world: World) -> Baseline:
     value-added and io rows are zeros; without an ``io`` table there are no input-output
     linkages (value added then equals gross output, as the checks require).  With a
     ``final_demand`` table its shares are the final-demand shares; otherwise they are
-    derived from absorption minus intermediate use (clipped at zero).  The Caliendo–Parro
-    model has no local distribution: a ``distribution`` table is ignored and every sale
-    is factor income of the seller (value added = gross output less purchased inputs).
+    derived from absorption minus intermediate use (clipped at zero).  A
+    ``distribution`` table gives the local-distribution shares ``nu_n``, and value added
+    is then gross output less purchased inputs; a model without local distribution
+    (Caliendo–Parro) ignores the shares, so every sale is factor income of the seller.
     Raises ``WorldError`` if the world fails its checks.
     """
     world = check_world(world)
@@ -49,8 +47,13 @@ def world_to_baseline(world: World) -> Baseline:
     va_sn = np.zeros((n_s, n_r))
     va_s, va_n = _positions(va["sector"], sectors), _positions(va["region"], regions)
     va_sn[va_s, va_n] = va["value"].to_numpy()
+    nu_n = None
     if world.distribution is not None:
         va_sn = flow_sni.sum(axis=1) - io_purchases_sn(world, regions, sectors)
+        nu_n = np.zeros(n_r)
+        nu_n[_positions(world.distribution["region"], regions)] = world.distribution[
+            "share"
+        ].to_numpy()
 
     io_nks = np.zeros((n_r, n_s, n_s))
     if world.io is not None:
@@ -84,6 +87,7 @@ def world_to_baseline(world: World) -> Baseline:
         io_nks=io_nks,
         theta_s=world.sectors["theta"].to_numpy(dtype=np.float64),
         alpha_sn=alpha_sn,
+        nu_n=nu_n,
     )
 
 
@@ -100,61 +104,3 @@ def io_purchases_sn(world: World, regions: pd.Index, sectors: pd.Index) -> np.nd
             world.io["value"].to_numpy(),
         )
     return out
-
-
-@dataclass(frozen=True)
-class OneSectorWorld:
-    """A one-sector world as the arrays of the ``ilms2025`` model."""
-
-    regions: tuple[str, ...]
-    sector: str
-    flows_ji: np.ndarray
-    """Flows ``[exporter, importer]`` at world prices, domestic sales on the diagonal."""
-    nu_i: np.ndarray
-    """Local-distribution shares (0 where the world has no ``distribution`` row)."""
-    theta: float
-    """The sector's trade elasticity."""
-
-
-def world_to_one_sector(world: World, model: str = "ilms2025") -> OneSectorWorld:
-    """Checked one-sector world → flows and distribution shares for ``model``.
-
-    Raises :class:`~truce.errors.WorldError` naming what stands in the way: more than one
-    sector, input-output linkages, or tariffs in the base (the model's base has none).
-    """
-    world = check_world(world)
-    where = str(world.path) if world.path is not None else world.name
-    if len(world.sectors) != 1:
-        raise WorldError(
-            f"{where}: the {model} model needs a one-sector world; this one has "
-            f"{len(world.sectors)} sectors (solve it with another model, e.g. "
-            "--model caliendo-parro)"
-        )
-    if world.io is not None and len(world.io) and (world.io["value"] != 0).any():
-        raise WorldError(f"{where}: the {model} model has no input-output linkages (io table)")
-    taxed = world.trade[world.trade["tariff"] != 0]
-    if len(taxed):
-        row = taxed.iloc[0]
-        raise WorldError(
-            f"{where}: the {model} model starts from a base without tariffs; "
-            f"{len(taxed)} trade rows have one, e.g. exporter={row['exporter']}, "
-            f"importer={row['importer']}, tariff {row['tariff']:g}"
-        )
-    regions = pd.Index(world.regions["region"])
-    flows = np.zeros((len(regions), len(regions)))
-    t = world.trade
-    flows[_positions(t["exporter"], regions), _positions(t["importer"], regions)] = t[
-        "value"
-    ].to_numpy()
-    nu = np.zeros(len(regions))
-    if world.distribution is not None:
-        nu[_positions(world.distribution["region"], regions)] = world.distribution[
-            "share"
-        ].to_numpy()
-    return OneSectorWorld(
-        regions=tuple(regions),
-        sector=str(world.sectors["sector"].iat[0]),
-        flows_ji=flows,
-        nu_i=nu,
-        theta=float(world.sectors["theta"].iat[0]),
-    )

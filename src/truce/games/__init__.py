@@ -1,14 +1,13 @@
 """Tariff games on truce's models: optimal tariffs, Nash wars and bargained talks.
 
-Welfare is a differentiable function of the tariffs (:class:`Economy`, built on either
+Welfare is a differentiable function of the tariffs (:class:`Economy`, built on any
 model's implicitly differentiated solve); a :class:`TariffPlan` says which tariffs each
 player sets and how they are parametrised; :func:`best_response`, :func:`nash` and
 :func:`bargain` search over them with exact gradients.  No I/O.
 """
 
 from truce.games.economy import Economy as Economy
-from truce.games.economy import cp_economy as cp_economy
-from truce.games.economy import ilms_economy as ilms_economy
+from truce.games.economy import model_economy as model_economy
 from truce.games.plan import TariffPlan as TariffPlan
 from truce.games.play import NashOutcome as NashOutcome
 from truce.games.play import Response as Response
@@ -24,8 +23,7 @@ __all__ = [
     "TariffPlan",
     "bargain",
     "best_response",
-    "cp_economy",
     "frontier",
-    "ilms_economy",
+    "model_economy",
     "nash",
 ]

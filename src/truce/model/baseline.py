@@ -11,7 +11,7 @@ from __future__ import annotations
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from truce._types import Codes
 
@@ -44,6 +44,9 @@ class Baseline(eqx.Module):
     """Trade elasticity of each sector."""
     deficit_n: Float[Array, " n"]
     """Trade deficit at world prices: imports minus exports."""
+    nu_n: Float[Array, " n"] | None = None
+    """Local-distribution share of each region's purchases, where the world has them
+    (the ``distribution`` table; a model without local distribution ignores it)."""
 
     @property
     def gross_output_sn(self) -> Float[Array, "s n"]:
@@ -103,18 +106,20 @@ def baseline_from_flows(
     *,
     regions: Codes,
     sectors: Codes,
-    flow_sni: Float[Array, "s n i"],
-    tau_sni: Float[Array, "s n i"],
-    va_sn: Float[Array, "s n"],
-    io_nks: Float[Array, "n k s"],
-    theta_s: Float[Array, " s"],
-    alpha_sn: Float[Array, "s n"] | None = None,
+    flow_sni: Float[ArrayLike, "s n i"],
+    tau_sni: Float[ArrayLike, "s n i"],
+    va_sn: Float[ArrayLike, "s n"],
+    io_nks: Float[ArrayLike, "n k s"],
+    theta_s: Float[ArrayLike, " s"],
+    alpha_sn: Float[ArrayLike, "s n"] | None = None,
+    nu_n: Float[ArrayLike, " n"] | None = None,
 ) -> Baseline:
     """Derive the model's shares from flows, value added and input-output purchases.
 
     ``io_nks`` holds the purchases (tariffs included) of input ``k`` by sector ``s`` of
     region ``n``.  Final-demand shares are absorption minus intermediate use over total
-    final use unless ``alpha_sn`` gives them.  Cells without output or without spending
+    final use unless ``alpha_sn`` gives them; ``nu_n`` (local-distribution shares) is
+    carried as given.  Cells without output or without spending
     get neutral shares (value-added share 1, expenditure shares 0): they carry no flow,
     so they enter no equation.
     """
@@ -160,6 +165,7 @@ def baseline_from_flows(
         alpha_sn=array(alpha_sn),
         theta_s=array(theta_s),
         deficit_n=array(deficit_n),
+        nu_n=None if nu_n is None else array(nu_n),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array
+from jaxtyping import Array, Float
 
 #: Damping below which the loop gives up (the step no longer reduces the residual).
 MIN_DAMPING = 1e-6
@@ -38,7 +38,7 @@ def newton_broyden(
     z0: Array,
     aux0: Any,
     *,
-    tol: float,
+    tol: float | Float[Array, ""],
     max_steps: int,
     max_step: float,
     inverse_jacobian: Array | None = None,

@@ -38,6 +38,7 @@ the wage equation of the last country.  Welfare is
 from __future__ import annotations
 
 from functools import partial
+from typing import no_type_check
 
 import equinox as eqx
 import jax
@@ -364,6 +365,8 @@ def _inverse_jacobian(data, prm, t_ji, z, rebate):
     return jnp.linalg.inv(jax.jacfwd(lambda x: _residual(data, prm, t_ji, x, rebate))(z))
 
 
+# optimistix requires a plain global function here (no wrapper): not type-checked at runtime.
+@no_type_check
 def _solve_z_primal(inputs: tuple) -> tuple[Array, Array]:
     """The forward solve: the bounded Newton–Broyden loop from z = 0 (no change)."""
     data, prm, t_ji, J_inv0, tol, max_steps, rebate, _ = inputs
@@ -381,6 +384,8 @@ def _solve_z_primal(inputs: tuple) -> tuple[Array, Array]:
     return result.z, result.steps
 
 
+# optimistix requires a plain global function here (no wrapper): not type-checked at runtime.
+@no_type_check
 def _solve_z_rewrite(z: Array, _steps: Array, inputs: tuple) -> Array:
     """The conditions whose root the forward solve finds (for the implicit derivative).
 
@@ -432,7 +437,7 @@ def _solve(
     prm: Params,
     t_ji: Array,
     J_inv0: Array | None,
-    tol: float,
+    tol: float | Float[Array, ""],
     max_steps: int,
     rebate: str,
 ) -> IlmsEquilibrium:

@@ -37,14 +37,14 @@ Python), or :func:`solve` with ``throw=False``.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, no_type_check
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import lineax as lx
 import optimistix as optx
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from truce.errors import NonConvergenceError
 from truce.model.baseline import Baseline, Shock
@@ -190,6 +190,8 @@ def _max_abs(x):
 _IMPLICIT = optx.ImplicitAdjoint(linear_solver=lx.LU())
 
 
+# optimistix requires a plain global function here (no wrapper): not type-checked at runtime.
+@no_type_check
 def _outer_primal(inputs: tuple) -> tuple[Array, tuple]:
     """The Newton–Broyden solve of the outer unknowns (never differentiated itself)."""
     baseline, shock, numeraire_n, start, tol, max_steps, _ = inputs
@@ -205,6 +207,8 @@ def _outer_primal(inputs: tuple) -> tuple[Array, tuple]:
     return s.z, (s.aux, s.steps, s.jacobians)
 
 
+# optimistix requires a plain global function here (no wrapper): not type-checked at runtime.
+@no_type_check
 def _outer_rewrite(z: Array, residual: tuple, inputs: tuple) -> Array:
     """F(z, θ): the outer conditions with the inner fixed points solved (warm-started
     from the solution's, so one pass each), zero at the root."""
@@ -259,7 +263,7 @@ def _solve(
     shock: Shock,
     numeraire_n: Array,
     start: tuple[Array, Array, Array],
-    tol: float,
+    tol: float | Float[Array, ""],
     max_steps: int,
 ) -> Equilibrium:
     z, ((log_P_loop, X_loop), steps, jacobians) = _solve_outer(
@@ -334,7 +338,7 @@ def solve_differentiable(
     *,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
-    numeraire_n: Array | None = None,
+    numeraire_n: Float[ArrayLike, " n"] | None = None,
     initial: Equilibrium | None = None,
 ) -> Equilibrium:
     """Solve as :func:`solve` does, without any check in Python: traceable under
@@ -357,7 +361,7 @@ def solve(
     *,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
-    numeraire_n: Array | None = None,
+    numeraire_n: Float[ArrayLike, " n"] | None = None,
     initial: Equilibrium | None = None,
     throw: bool = True,
 ) -> Equilibrium:

@@ -1,9 +1,10 @@
-"""YAML text → plain data that remembers its lines, for the scenario and sweep files.
+"""YAML text → plain data that remembers its lines, for scenario, sweep and framework files.
 
 :func:`load_yaml` loads one document with ruamel.yaml's round-trip loader (plain data
-only: mappings, lists, strings, numbers, dates) and turns every failure into a
-:class:`~truce.errors.ScenarioError` with its line; the ``*_line`` helpers find where a
-key, value or list item stands; :func:`check_top_mapping` checks a document's top level.
+only: mappings, lists, strings, numbers, dates) and turns every failure into the file
+kind's error with its line (by default a :class:`~truce.errors.ScenarioError`); the
+``*_line`` helpers find where a key, value or list item stands; and
+:func:`check_top_mapping` checks a document's top level.
 """
 
 from __future__ import annotations
@@ -79,8 +80,10 @@ def _construct_timestamp(constructor: RoundTripConstructor, node: Any) -> Any:
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
-def load_yaml(text: str, path: str | None) -> Any:
-    """Load one YAML document, turning every failure into a :class:`ScenarioError`."""
+def load_yaml(text: str, path: str | None, fail: Fail | None = None) -> Any:
+    """Load one YAML document, turning every failure into ``fail(path, line, key,
+    reason)`` (by default a :class:`ScenarioError`)."""
+    _fail = _scenario_error if fail is None else fail
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _Constructor
     try:
@@ -115,7 +118,7 @@ def mark_line(exc: BaseException) -> int | None:
     return None
 
 
-def _fail(path: str | None, line: int | None, key: str | None, reason: str) -> NoReturn:
+def _scenario_error(path: str | None, line: int | None, key: str | None, reason: str) -> NoReturn:
     raise ScenarioError(reason, path=path, line=line, key=key)
 
 

@@ -14,7 +14,6 @@ import dataclasses
 import datetime
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
@@ -30,7 +29,8 @@ from plotly.offline import get_plotlyjs
 from truce.errors import OutputError
 from truce.policy.spec import Measure, Scenario, file_keys
 from truce.report import charts
-from truce.report.result import Result, SolverStats, write_atomically
+from truce.report.files import write_atomically, write_text
+from truce.report.result import Result, SolverStats
 from truce.report.tables import FOCUS_PAIR, REGION_LABELS, bilateral_change, pair_sector_flows
 from truce.report.timeline import TimelineResult
 
@@ -170,12 +170,7 @@ def render_timeline_html(timeline: TimelineResult, *, scenario: Scenario, world:
 def write_report(path: str | os.PathLike[str], html: str) -> Path:
     """Write ``html`` at ``path`` atomically; an unwritable path is an
     :class:`~truce.errors.OutputError`."""
-    target = Path(path)
-    try:
-        write_atomically(target, html)
-    except OSError as error:
-        raise OutputError(f"{target}: cannot write the report: {error.strerror}") from error
-    return target
+    return write_text(path, html, "the report")
 
 
 def write_figures(directory: str | os.PathLike[str], figures: Mapping[str, Figure]) -> list[Path]:
@@ -183,33 +178,21 @@ def write_figures(directory: str | os.PathLike[str], figures: Mapping[str, Figur
     atomically; the folder is created if needed.  An unwritable folder is an
     :class:`~truce.errors.OutputError`."""
     folder = Path(directory)
-    written = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name, figure in figures.items():
-            target = folder / f"{name}.png"
-            handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".png")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    figure.savefig(out, format="png", dpi=FIGURE_DPI)
-                os.chmod(tmp, 0o666 & ~_umask())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            written.append(target)
     except OSError as error:
         raise OutputError(f"{folder}: cannot write the figures: {error.strerror}") from error
-    return written
+    return [
+        write_atomically(
+            folder / f"{name}.png",
+            lambda out, figure=figure: figure.savefig(out, format="png", dpi=FIGURE_DPI),
+            "the figures",
+        )
+        for name, figure in figures.items()
+    ]
 
 
 # ----------------------------------------------------------------------- assembly
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _document(title: str, ids: Sequence[str], sections: Iterable[str]) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from truce.errors import OutputError
+from truce.report.files import write_text
 
 
 @dataclass(frozen=True)
@@ -69,34 +68,7 @@ class Result:
 def write_json(target: Path, document: dict[str, Any], what: str) -> Path:
     """Write ``document`` as JSON at full float64 precision, atomically; an unwritable
     target is an :class:`~truce.errors.OutputError` naming ``what`` was being written."""
-    text = json.dumps(document, indent=1, allow_nan=False)
-    try:
-        write_atomically(target, text + "\n")
-    except OSError as error:
-        raise OutputError(f"{target}: cannot write {what}: {error.strerror}") from error
-    return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomically(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a temporary file beside it and a rename."""
-    if target.is_dir():
-        raise IsADirectoryError(21, "Is a directory", str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; files are not
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return write_text(target, json.dumps(document, indent=1, allow_nan=False) + "\n", what)
 
 
 def _plain(value: Any) -> Any:

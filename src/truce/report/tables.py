@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date as Date
+
 import numpy as np
 import pandas as pd
 
-from truce.model.baseline import Baseline
-from truce.model.solve import Equilibrium
-from truce.model.welfare import RegionOutcomes
+from truce.model.interface import Outcomes
+from truce.policy.compile import CompiledScenario, in_force
+from truce.policy.spec import Scenario
 
 #: Labels of the region-table columns any model may report, in display order.
 REGION_LABELS: dict[str, str] = {
@@ -38,89 +40,113 @@ CONSOLE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _pct(ratio) -> np.ndarray:
-    return 100.0 * (np.asarray(ratio, dtype=np.float64) - 1.0)
+#: A constraint binds iff its equivalent rate exceeds this (docs/results.md).
+BINDING_RATE = 1e-9
 
 
-def region_columns(outcomes: RegionOutcomes) -> dict[str, np.ndarray]:
-    """The numeric columns of :func:`region_table`; arrays keep any leading axes of
-    ``outcomes`` (a draw axis: one row of each array per draw)."""
-    return {
-        "welfare_pct": _pct(outcomes.welfare_n),
-        "real_wage_pct": _pct(outcomes.real_wage_n),
-        "nominal_wage_pct": _pct(outcomes.nominal_wage_n),
-        "price_index_pct": _pct(outcomes.price_index_n),
-        "tariff_revenue": np.asarray(outcomes.tariff_revenue_n, dtype=np.float64),
-        "exports_pct": _pct(outcomes.exports_n),
-        "imports_pct": _pct(outcomes.imports_n),
-        "tot_pct": 100.0 * np.asarray(outcomes.terms_of_trade_n, dtype=np.float64),
-        "vot_pct": 100.0 * np.asarray(outcomes.volume_of_trade_n, dtype=np.float64),
-    }
+def region_columns(outcomes: Outcomes) -> dict[str, np.ndarray]:
+    """The numeric columns of :func:`region_table`, in the model's order; arrays keep
+    any leading axis of ``outcomes`` (a draw axis: one row of each array per draw)."""
+    values = np.asarray(outcomes.region_values, dtype=np.float64)
+    return {field: values[..., k, :] for k, field in enumerate(outcomes.region_fields)}
 
 
-def region_table(baseline: Baseline, outcomes: RegionOutcomes) -> pd.DataFrame:
-    """One row per region with the CONTRACTS.md §3 fields and the CP2015 decomposition."""
-    return pd.DataFrame({"region": list(baseline.regions), **region_columns(outcomes)})
+def region_table(outcomes: Outcomes) -> pd.DataFrame:
+    """One row per region: ``region`` and the model's region fields (docs/results.md)."""
+    return pd.DataFrame({"region": list(outcomes.regions), **region_columns(outcomes)})
 
 
-def trade_cells(world_baseline: Baseline, eq: Equilibrium) -> np.ndarray:
+def trade_cells(baseline_sni: np.ndarray, outcomes: Outcomes) -> np.ndarray:
     """Which cells (sector-major, then importer, then exporter, flattened) the trade
     table lists: those whose baseline or counterfactual flow is non-zero."""
-    before = np.asarray(world_baseline.flow_sni, dtype=np.float64).ravel()
-    after = np.asarray(eq.flow_sni, dtype=np.float64).ravel()
+    before = np.asarray(baseline_sni, dtype=np.float64).ravel()
+    after = np.asarray(outcomes.trade("counterfactual"), dtype=np.float64).ravel()
     return (before != 0) | (after != 0)
 
 
-def trade_columns(
-    eq: Equilibrium, keep: np.ndarray, base: Baseline | None = None
-) -> dict[str, np.ndarray]:
+def trade_columns(outcomes: Outcomes, keep: np.ndarray) -> dict[str, np.ndarray]:
     """The solved columns of :func:`trade_table` on the cells ``keep``
-    (:func:`trade_cells`); arrays keep any leading axes of ``eq`` and ``base``."""
-    flow = np.asarray(eq.flow_sni, dtype=np.float64)
-    lead = flow.shape[:-3]
-    c_hat_si = np.asarray(eq.c_hat_sn, dtype=np.float64)
-    quantity = np.asarray(eq.producer_flow_sni, dtype=np.float64) / c_hat_si[..., :, None, :]
-    columns = {
-        "counterfactual": flow.reshape(*lead, -1)[..., keep],
-        "quantity": quantity.reshape(*lead, -1)[..., keep],
+    (:func:`trade_cells`); arrays keep any leading draw axis of ``outcomes``."""
+    values = np.asarray(outcomes.trade_values, dtype=np.float64)
+    lead = values.shape[:-4]
+    return {
+        field: values[..., k, :, :, :].reshape(*lead, -1)[..., keep]
+        for k, field in enumerate(outcomes.trade_fields)
     }
-    if base is not None:
-        base_flow = np.asarray(base.flow_sni, dtype=np.float64)
-        columns["base"] = base_flow.reshape(*lead, -1)[..., keep]
-    return columns
 
 
-def trade_table(
-    world_baseline: Baseline, eq: Equilibrium, base: Baseline | None = None
-) -> pd.DataFrame:
-    """Every cell whose baseline or counterfactual flow is non-zero, domestic included.
+def trade_table(baseline_sni: np.ndarray, outcomes: Outcomes) -> pd.DataFrame:
+    """Every cell whose baseline or counterfactual flow is non-zero, domestic included:
+    ``exporter``, ``importer``, ``sector``, ``baseline`` (the world's own flow) and the
+    model's trade fields (docs/results.md).
 
-    ``baseline`` is the world's own flow; when the scenario was solved from another base
-    (the zero-deficit one) that base's flow is given in a ``base`` column.
-    ``quantity`` is the counterfactual flow at the base's prices: its value at the
-    exporter's producer price over the change in the exporter's unit cost (CONTRACTS
-    §2, "Volume"), so ``quantity / baseline`` (or ``/ base``) is the change in volume
-    that export caps bound.
+    ``counterfactual`` is the flow at world prices; ``quantity`` (where the model has
+    it) the counterfactual flow at the base's prices, so ``quantity / baseline`` is the
+    change in volume that export caps bound; ``base`` the flow of the base a scenario
+    was solved from, when that is not the world's (the zero-deficit base).
     """
-    S, N, _ = world_baseline.flow_sni.shape
+    S, N, _ = np.shape(baseline_sni)
     sector, importer, exporter = np.meshgrid(
         np.arange(S), np.arange(N), np.arange(N), indexing="ij"
     )
-    keep = trade_cells(world_baseline, eq)
-    regions = np.asarray(world_baseline.regions, dtype=object)
-    sectors = np.asarray(world_baseline.sectors, dtype=object)
-    solved = trade_columns(eq, keep, base)
+    keep = trade_cells(baseline_sni, outcomes)
+    regions = np.asarray(outcomes.regions, dtype=object)
+    sectors = np.asarray(outcomes.sectors, dtype=object)
     table = {
         "exporter": regions[exporter.ravel()[keep]],
         "importer": regions[importer.ravel()[keep]],
         "sector": sectors[sector.ravel()[keep]],
-        "baseline": np.asarray(world_baseline.flow_sni, dtype=np.float64).ravel()[keep],
-        "counterfactual": solved["counterfactual"],
-        "quantity": solved["quantity"],
+        "baseline": np.asarray(baseline_sni, dtype=np.float64).ravel()[keep],
+        **trade_columns(outcomes, keep),
     }
-    if base is not None:
-        table["base"] = solved["base"]
     return pd.DataFrame(table)
+
+
+def measure_table(
+    scenario: Scenario,
+    date: Date | None,
+    compiled: CompiledScenario | None = None,
+    outcomes: Outcomes | None = None,
+) -> pd.DataFrame:
+    """One row per measure in file order (docs/results.md), from its compiled constraints.
+
+    ``equivalent_rate``: for an export cap, the baseline-flow-weighted mean of its
+    cells' export-tax equivalents (a cell where another cap binds first counts 0);
+    ``None`` (JSON null) for a ban (share 0), which is always ``binding``; for an import
+    floor, its import-subsidy equivalent; ``None`` for kinds without a constraint
+    (tariff, trade_cost, export_tax, port_fee) and for measures not in force.
+    ``binding`` is true iff the rate exceeds :data:`BINDING_RATE`.  ``cells`` counts the
+    foreign cells with a baseline flow that the measure covers (``None`` when not in
+    force).  Without ``compiled`` and ``outcomes`` no constraint is known: every rate is
+    ``None``.
+    """
+    active = {m.index for m in in_force(scenario, date)}
+    rates: dict[int, float | None] = {}
+    if compiled is not None and outcomes is not None:
+        rates = compiled.equivalent_rates(
+            np.asarray(outcomes.cap_rate_k), np.asarray(outcomes.floor_rate_f)
+        )
+    bans = compiled.bans if compiled is not None else frozenset()
+    cells = compiled.cells if compiled is not None else {}
+    rows = []
+    for m in scenario.measures:
+        rate = rates.get(m.index)
+        rows.append(
+            {
+                "index": m.index,
+                "kind": m.kind,
+                "binding": m.index in bans or (rate is not None and rate > BINDING_RATE),
+                "equivalent_rate": rate,
+                "in_force": m.index in active,
+                "cells": cells.get(m.index),
+            }
+        )
+    columns = ["index", "kind", "binding", "equivalent_rate", "in_force", "cells"]
+    frame = pd.DataFrame(rows, columns=columns)
+    # Object columns keep None as None (not NaN) and counts as ints.
+    for column in ("equivalent_rate", "cells"):
+        frame[column] = pd.Series([row[column] for row in rows], dtype=object)
+    return frame
 
 
 #: The pair whose sector flows the reports chart, when the world has both regions.

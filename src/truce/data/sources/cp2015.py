@@ -10,9 +10,9 @@ exports where it is smaller; value added = VA share × gross output; purchases o
 by sector s = io share × (1 − VA share of s) × gross output of s.  The world is then
 balanced so that it meets its own identities exactly (see :func:`cp2015_world`).
 
-The built-in files are made by ``truce world import cp2015 SRC src/truce/worlds/cp2015``
+The built-in files are made by ``truce world import cp2015 SRC src/truce/builtin/worlds/cp2015``
 (which solves the model, see :mod:`truce.api.worlds`) and by writing
-:func:`nafta_scenario_yaml` to ``src/truce/scenarios/cp2015-nafta.yaml``.
+:func:`nafta_scenario_yaml` to ``src/truce/builtin/scenarios/cp2015-nafta.yaml``.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, TypeAlias, get_args
+from typing import Literal, Protocol, TypeAlias, get_args, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -240,6 +240,7 @@ FOOD_CAP = 0.5
 """Food (C10T12) tariffs above this are treated as aggregation artefacts."""
 
 
+@runtime_checkable
 class TariffPolicy(Protocol):
     """Adds baseline tariff measures: ``(tariff_eis, countries, sectors, *, flows_eis)``.
 
