@@ -60,7 +60,7 @@ MIN_PREFIX = 4
 #: Columns every store table keeps besides the result's own.
 _KEY_COLUMNS = ("run_id", "row_no")
 
-#: The contract's columns (CONTRACTS.md §3) with their database types; a result column
+#: The contract's columns (docs/results.md) with their database types; a result column
 #: not listed here is added to its table when first seen.
 _KNOWN: dict[str, dict[str, str]] = {
     "regions": {

@@ -1,6 +1,6 @@
 """``truce``: run scenarios and manage worlds from the terminal.
 
-Exit codes (CONTRACTS.md §4): 0 success, 1 the model failed (nothing is written),
+Exit codes (docs/cli.md): 0 success, 1 the model failed (nothing is written),
 2 bad input (the message names what is wrong).  Progress goes to stderr, results to
 stdout or to the named files.
 """

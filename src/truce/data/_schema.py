@@ -1,6 +1,6 @@
 """The tables of a world folder: their columns, keys and how problems are reported.
 
-One :class:`TableSchema` per table of CONTRACTS §1, plus three optional ones:
+One :class:`TableSchema` per table of docs/worlds.md, plus three optional ones:
 ``final_demand``, ``distribution`` (local-distribution shares, see
 :mod:`truce.data._checks`) and ``theta_se`` (the standard errors of the sector
 elasticities, see :mod:`truce.data.elasticities`).  :class:`Problems` collects offending

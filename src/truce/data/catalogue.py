@@ -1,6 +1,6 @@
 """The product catalogue: the products the scenario library names, as shares of sectors.
 
-A scenario measure may name a ``product`` (CONTRACTS §2); :func:`truce.api.run` then
+A scenario measure may name a ``product`` (docs/scenarios.md); :func:`truce.api.run` then
 splits the world with the catalogue's entries for that name (:func:`products_for`)
 before calibrating it, so the measure reaches the sub-sector ``SECTOR.PRODUCT``.  One
 name may have an entry per parent sector (``rare_earths`` sits in metal-ore mining and

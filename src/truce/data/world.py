@@ -1,4 +1,4 @@
-"""World folders (CONTRACTS §1): read, check, write, and find the built-in ones.
+"""World folders (docs/worlds.md): read, check, write, and find the built-in ones.
 
 A world folder holds ``world.toml`` and one file per table, ``NAME.parquet`` or
 ``NAME.csv`` with the same columns.  Reading checks everything (see
@@ -45,7 +45,7 @@ WORLD_MODELS: tuple[str, ...] = ("caliendo-parro", "ilms2025")
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class World:
-    """A calibrated baseline economy in long tables (CONTRACTS §1).
+    """A calibrated baseline economy in long tables (docs/worlds.md).
 
     Build one with :func:`read_world` / :func:`load_world`, or by hand and pass it
     through :func:`check_world`.  Tables follow the order of ``regions`` and ``sectors``;

@@ -3,7 +3,7 @@
 Notation follows the paper: hats are ratios of counterfactual to baseline values; ``w``
 is factor income per unit of factor, ``c`` the unit cost of a sector's input bundle,
 ``P`` the sector price index.  Policy enters through wedges between the exporter's
-producer price and the buyer's price (CONTRACTS.md §2): the world price of a cell is the
+producer price and the buyer's price (docs/scenarios.md): the world price of a cell is the
 producer price times the export factor (export taxes and cap equivalents), and the buyer
 pays the world price times the import factor (one plus the tariff, less any purchase
 subsidy).  Every function here is pure JAX: no I/O, no printing.

@@ -2,7 +2,7 @@
 
 Ignatenko, Macedoni, Lashkaripour & Simonovska (2025), "Making America Great Again? The
 Economic Impacts of Liberation Day Tariffs", J. Int. Econ.  The settings are fixed in
-``design/MODELS.md`` §2; this module holds the data construction, the calibration of the
+docs/models/ilms2025.md; this module holds the data construction, the calibration of the
 local-distribution shares ν, the equilibrium in changes and its bounded Newton–Broyden solve.
 The source files are read by :mod:`truce.data.sources.liberation_day`.
 
@@ -54,7 +54,7 @@ from truce.model.broyden import newton_broyden
 EPS = 4.0
 #: Labour-supply elasticity κ.
 KAPPA = 0.5
-#: The two moments that pin down ν = (ν_nonUS, ν_US) (MODELS.md §2).
+#: The two moments that pin down ν = (ν_nonUS, ν_US) (docs/models/ilms2025.md).
 NU_MOMENTS = (0.12, 0.26)
 #: Default tolerance: relative to each country's income (market conditions), in logs
 #: (labour supply) and relative to world expenditure (the numeraire).
@@ -164,7 +164,7 @@ def calibrate_nu(flows_ji: Array, gdp_i: Array, us: int) -> Float[Array, " 2"]:
 
 
 def build_data(flows_ji: Array, gdp_i: Array, us: int) -> IlmsData:
-    """The base equilibrium of MODELS.md §2 from international flows and GDP.
+    """The base equilibrium of docs/models/ilms2025.md from international flows and GDP.
 
     ν is calibrated (:func:`calibrate_nu`); domestic sales are
     ``X_ii = max(Y_i + T_i − imports_i, 0)``; then E, Y, T and λ are recomputed from the
@@ -189,7 +189,7 @@ def factor_income(X_ji: Array, nu_i: Array) -> Array:
 
 def data_from_flows(X_ji: Array, nu_i: Array) -> IlmsData:
     """The base equilibrium from a complete flow matrix (domestic sales on the diagonal)
-    and the local-distribution shares ν: E, Y, T and λ as in MODELS.md §2."""
+    and the local-distribution shares ν: E, Y, T and λ as in docs/models/ilms2025.md."""
     X_ji = jnp.asarray(X_ji, dtype=jnp.float64)
     nu_i = jnp.asarray(nu_i, dtype=jnp.float64)
     E_i = X_ji.sum(axis=0)
@@ -625,7 +625,7 @@ def optimal_uniform_tariff(
 ) -> Float[Array, ""]:
     """The unilaterally optimal uniform tariff of ``country``: 1/((1 + δ ε) φ − 1).
 
-    δ is evaluated on the base data (MODELS.md §2).  ``income`` is the base the
+    δ is evaluated on the base data (docs/models/ilms2025.md).  ``income`` is the base the
     paper's code nets domestic sales from in δ's denominator: ``"expenditure"``
     (E − X_ii, its optimal-US-tariff case) or ``"income"`` (Y − X_ii, the one it uses
     when both sides set optimal tariffs).

@@ -1,7 +1,7 @@
 """Welfare, real wages, prices and the Caliendo–Parro (2015) welfare decomposition.
 
 Welfare is real income: (factor income + tariff revenue + deficit) over the consumer
-price index Π_s P_ns^α_ns, as in CONTRACTS.md §3.  The decomposition is the one CP2015
+price index Π_s P_ns^α_ns, as in docs/results.md.  The decomposition is the one CP2015
 print in their Table 2 (their eqs. 19–20 evaluated with baseline flows and the changes
 x̂ − 1): a terms-of-trade effect, exports minus imports valued at the change in the
 exporter's unit cost, and a volume-of-trade effect, the baseline tariff times the change

@@ -1,7 +1,7 @@
 """Compile a :class:`Scenario` into a :class:`~truce.model.baseline.Shock`.
 
 This is the only place where region and sector codes become array indices.  The rules
-(CONTRACTS §2):
+(docs/scenarios.md):
 
 * A measure touches the cells ``[sector, importer, exporter]`` selected by its ``by``,
   ``on`` and ``sectors``; ``by`` is the importer for the kinds whose ``by_role`` is

@@ -286,7 +286,8 @@ class PortFee(Measure):
     (no revenue is counted for the port state), and the factor multiplies with
     ``trade_cost`` factors.
 
-    Example (shared/facts/us-china-measures.md §6): from 14 October 2025 the US charged
+    Example (facts file us-china-measures.md §6, docs/sources.md): from 14 October
+    2025 the US charged
     Chinese-owned or -operated vessels US$50 per net ton (suspended for a year from 10
     November 2025), and China charged US-linked vessels RMB 400 (about US$56) per net
     ton over the same dates.  With an assumed 150 net tons per US$ million of cargo

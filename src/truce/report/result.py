@@ -28,7 +28,7 @@ class SolverStats:
 
 @dataclass(frozen=True)
 class Result:
-    """Results of a scenario on a world (CONTRACTS.md §3), as pandas tables."""
+    """Results of a scenario on a world (docs/results.md), as pandas tables."""
 
     scenario: str
     world: str

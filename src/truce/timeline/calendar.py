@@ -1,6 +1,6 @@
 """The phases of a dated scenario: the spans of time over which its measures stay put.
 
-A measure is in force on dates ``d`` with ``start <= d < end`` (CONTRACTS.md §2), so the
+A measure is in force on dates ``d`` with ``start <= d < end`` (docs/scenarios.md), so the
 set of measures in force can change only on a ``start`` or ``end`` date.  The distinct
 change dates ``d_1 < d_2 < ... < d_k`` cut time into ``k + 1`` phases::
 

@@ -275,7 +275,7 @@ def api_router(state: WebState) -> APIRouter:
         responses=_errors(404),
     )
     def run(request: Request, run_id: RunId) -> JSONResponse:
-        """The results JSON (CONTRACTS.md §3), as ``truce run --json`` writes it."""
+        """The results JSON (docs/results.md), as ``truce run --json`` writes it."""
         _, result = stored(web_state(request), run_id)
         return JSONResponse(result.to_dict())
 

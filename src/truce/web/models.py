@@ -131,7 +131,7 @@ class RunView(BaseModel):
 
 
 class ResultDocument(BaseModel):
-    """The results JSON (CONTRACTS.md §3), exactly as ``truce run --json`` writes it."""
+    """The results JSON (docs/results.md), exactly as ``truce run --json`` writes it."""
 
     model_config = ConfigDict(extra="allow")
 

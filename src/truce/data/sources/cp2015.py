@@ -1,6 +1,6 @@
 """Caliendo & Parro (2015) NAFTA data (1993) → the built-in world ``cp2015``.
 
-Source files (``shared/data/cp2015_nafta_1993``, see PROVENANCE.md §2):
+Source files (data set ``cp2015_nafta_1993``, see docs/sources.md):
 ``countries.csv``, ``sectors.csv``, ``trade_tariffs.csv`` (thousands of US$, percent
 tariffs), ``gross_output_va_share.csv`` (US$), ``io_coefficients.csv`` and
 ``elasticity_estimates_table1.csv`` (the estimates behind CP Table 1, with standard

@@ -1,6 +1,6 @@
 """OECD ICIO 2022 flows and tariffs + ICIO 2020 IO parameters → the built-in world ``default``.
 
-Source folders under a data directory (``shared/data``, see PROVENANCE.md §3-§4):
+Source folders under a data directory (the data sets of docs/sources.md):
 
 - ``icio2022_lashkaripour/``: ``icio2022_flows_tariffs.npz`` with ``flows_musd``
   [origin, destination, sector] (81 economies × 28 sectors, US$ million, domestic sales
@@ -269,7 +269,7 @@ SOURCES_BASE: tuple[str, ...] = (
     "mapped to ICIO sectors by the tariffwar package",
 )
 FACTS_SOURCE = (
-    "US-China trade measures 2018-2025 (project facts file shared/facts/us-china-measures.md: "
+    "US-China trade measures 2018-2025 (project facts file us-china-measures.md: "
     "USTR Section 301 lists, China's retaliation lists, PIIE (C. Bown) 'US-China Trade War "
     "Tariffs: An Up-to-Date Chart')"
 )
@@ -301,7 +301,7 @@ class Icio2022Source:
 
 def _load_npz(path: Path, keys: Sequence[str]) -> dict[str, np.ndarray]:
     if not path.is_file():
-        raise WorldError(f"{path}: missing (expected in the data folder, see PROVENANCE.md)")
+        raise WorldError(f"{path}: missing (expected in the data folder, see docs/sources.md)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [k for k in keys if k not in npz.files]
@@ -316,7 +316,7 @@ def _elasticity_column(data_dir: Path, elasticities: str) -> np.ndarray:
     path = data_dir / ELASTICITIES_FILE
     column = ELASTICITY_SOURCES[elasticities][0]
     if not path.is_file():
-        raise WorldError(f"{path}: missing (expected in the data folder, see PROVENANCE.md)")
+        raise WorldError(f"{path}: missing (expected in the data folder, see docs/sources.md)")
     table = pd.read_csv(path)
     if column not in table.columns or len(table) != len(SECTORS):
         raise WorldError(f"{path}: expected {len(SECTORS)} rows and a column {column}")

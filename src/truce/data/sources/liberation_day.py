@@ -1,6 +1,6 @@
-"""The Liberation Day paper's base data (``shared/data/liberation_day_baci2023``).
+"""The Liberation Day paper's base data (data set ``liberation_day_baci2023``, docs/sources.md).
 
-Source files (PROVENANCE.md §1): ``countries.csv`` (the paper's 194 countries in its
+Source files (docs/sources.md): ``countries.csv`` (the paper's 194 countries in its
 order, GDP in US$, the US 2 April 2025 tariff on each exporter, EU flags) and
 ``trade_flows_2023.csv`` (BACI 2023 flows, thousands of US$, non-zero foreign pairs only).
 The model that uses them is :mod:`truce.model.ilms`; :func:`baci2023_world` turns its base
@@ -106,7 +106,7 @@ def baci2023_world(
         "and Simonovska (2025), the Liberation Day paper: 194 countries, one sector (all "
         "goods), US$ thousand, no tariffs in the base. International flows are BACI 2023 "
         "goods trade; GDP from the World Bank's WDI. Calibrated for the ilms2025 model "
-        "(MODELS.md section 2): the local-distribution shares nu (the table distribution) "
+        "(docs/models/ilms2025.md): the local-distribution shares nu (the table distribution) "
         f"solve the paper's two moments, nu = {nu_us:.8f} for the USA and {nu_rest:.8f} "
         "elsewhere; transfers follow from GDP, "
         "T_i = (1 - nu_i)(imports_i - sum_j (1 - nu_j) X_ij); domestic sales are "
@@ -144,7 +144,7 @@ def baci2023_world(
 _HEADER = """\
 # {name}: {title}
 #
-# Generated from the Liberation Day paper's data (shared/data/liberation_day_baci2023,
+# Generated from the Liberation Day paper's data (data set liberation_day_baci2023,
 # countries.csv: the US tariff of 2 April 2025 on each exporter, USTR schedule as compiled
 # by the authors) by truce.data.sources.liberation_day.paper_scenarios; the tests check
 # that this file is what the data give. Paper: Ignatenko, Lashkaripour, Macedoni and

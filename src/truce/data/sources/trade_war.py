@@ -2,8 +2,8 @@
 
 The 2021 tariff file (Teti's Global Tariff Database) holds applied MFN-type rates only:
 it lacks the US Section 301 tariffs on Chinese goods and China's retaliation.  This
-module adds them as the world's baseline policy.  Sources: ../shared/facts/
-us-china-measures.md (§2 US lists, §3 China's retaliation, §5 PIIE averages).
+module adds them as the world's baseline policy.  Sources: the facts file
+us-china-measures.md, docs/sources.md (§2 US lists, §3 China's retaliation, §5 PIIE averages).
 
 How the sector rates are built
 ------------------------------
