@@ -125,6 +125,9 @@ def chunk_solver(
     measures table.  Region and trade columns are taken from the batch's arrays at once.
     """
     keep = trade_cells(np.asarray(prepared.world_baseline.flow_sni), point_outcomes)
+    # Without caps or floors no draw changes the measures table: build it once.
+    unconstrained = point_outcomes.cap_rate_k.size == 0 and point_outcomes.floor_rate_f.size == 0
+    point_measures = measures_of(point_outcomes)
 
     def solve_chunk(thetas: np.ndarray) -> ChunkSolved:
         outcomes, solved = jax.device_get(
@@ -132,9 +135,13 @@ def chunk_solver(
                 prepared, shock, jnp.asarray(thetas), point=point, max_steps=max_steps
             )
         )
-        measures = [
-            measures_of(jax.tree.map(lambda x, k=k: x[k], outcomes)) for k in range(len(thetas))
-        ]
+        if unconstrained:
+            measures = [point_measures] * len(thetas)
+        else:
+            measures = [
+                measures_of(jax.tree.map(lambda x, k=k: x[k], outcomes))
+                for k in range(len(thetas))
+            ]
         columns = {
             "regions": region_columns(outcomes),
             "trade": trade_columns(outcomes, keep),

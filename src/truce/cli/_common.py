@@ -136,8 +136,8 @@ ModelOption = Annotated[
     str | None,
     typer.Option(
         "--model",
-        help="The model to solve with: caliendo-parro or ilms2025 (default: the scenario's "
-        "options.model, else the world's model, else caliendo-parro).",
+        help=f"The model to solve with: {' or '.join(api.MODELS)} (default: the scenario's "
+        f"options.model, else the world's model, else {api.MODEL_NAME}).",
     ),
 ]
 ReportOption = Annotated[

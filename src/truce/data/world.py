@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from truce._types import MODEL_NAMES
 from truce.config import builtin_folder
 from truce.data._checks import validate_tables
 from truce.data._schema import SCHEMAS, TABLES, Problems
@@ -40,7 +41,7 @@ _META_TYPES: dict[str, type] = {
 #: Keys world.toml may hold besides the required ones.
 _OPTIONAL_META: dict[str, type] = {"model": str}
 #: Models a world may name in ``model`` (the one its scenarios run on by default).
-WORLD_MODELS: tuple[str, ...] = ("caliendo-parro", "ilms2025")
+WORLD_MODELS: tuple[str, ...] = MODEL_NAMES
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)

@@ -23,7 +23,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 from truce.errors import ModelError
 from truce.model.baseline import Baseline, Shock
@@ -38,7 +38,10 @@ MIN_ACCEPTANCE = 1e-3
 
 
 def draw_thetas(
-    theta_s: Float[Array, " s"], loading_sk: Float[Array, "s k"], draws: int, seed: int
+    theta_s: Float[ArrayLike, " s"],
+    loading_sk: Float[ArrayLike, "s k"] | Float[ArrayLike, " s"],
+    draws: int,
+    seed: int,
 ) -> Float[Array, "d s"]:
     """``draws`` vectors of sector elasticities θ̄ + L z (z standard normal over the
     ``k`` estimates), conditioned on every sector's θ ≥ :data:`THETA_FLOOR`;
@@ -118,7 +121,7 @@ def _solve_batch(
 def solve_draws(
     baseline: Baseline,
     shock: Shock,
-    theta_ds: Float[Array, "d s"],
+    theta_ds: Float[ArrayLike, "d s"],
     *,
     closing: Shock | None = None,
     initial: Equilibrium | None = None,

@@ -45,7 +45,7 @@ import jax
 import jax.numpy as jnp
 import lineax as lx
 import optimistix as optx
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from truce.errors import NonConvergenceError
 from truce.model.broyden import newton_broyden
@@ -67,17 +67,19 @@ INCOME_TAX = "income_tax"
 LUMP_SUM = "lump_sum"
 
 
-def psi_for(eps: float = EPS) -> float:
+def psi_for(eps: float | Float[Array, ""] = EPS) -> float | Float[Array, ""]:
     """ψ = 0.67 / ε."""
     return 0.67 / eps
 
 
-def theta_for(eps: float = EPS) -> float:
+def theta_for(eps: float | Float[Array, ""] = EPS) -> float | Float[Array, ""]:
     """θ = ε / 0.67."""
     return eps / 0.67
 
 
-def phi_for(nu_i: Array, eps: float = EPS) -> Array:
+def phi_for(
+    nu_i: Float[ArrayLike, "*n"], eps: float | Float[Array, ""] = EPS
+) -> Float[ArrayLike, "*n"]:
     """φ_i = (1 + θ) / ((1 − ν_i) θ) − 1 / θ."""
     theta = theta_for(eps)
     return (1.0 + theta) / ((1.0 - nu_i) * theta) - 1.0 / theta
@@ -143,7 +145,9 @@ def _solve_nu(X2: Array, Y2: Array) -> tuple[Array, Array]:
     return nu, jnp.max(jnp.abs(_nu_moments(nu, X2, Y2)))
 
 
-def calibrate_nu(flows_ji: Array, gdp_i: Array, us: int) -> Float[Array, " 2"]:
+def calibrate_nu(
+    flows_ji: Float[ArrayLike, "n n"], gdp_i: Float[ArrayLike, " n"], us: int
+) -> Float[Array, " 2"]:
     """Solve ν = (ν_nonUS, ν_US) so that the two moments hit 0.12 and 0.26.
 
     ``flows_ji`` are the observed international flows (zero diagonal), ``gdp_i`` GDP in
@@ -163,7 +167,7 @@ def calibrate_nu(flows_ji: Array, gdp_i: Array, us: int) -> Float[Array, " 2"]:
     return nu
 
 
-def build_data(flows_ji: Array, gdp_i: Array, us: int) -> IlmsData:
+def build_data(flows_ji: Float[ArrayLike, "n n"], gdp_i: Float[ArrayLike, " n"], us: int) -> IlmsData:
     """The base equilibrium of docs/models/ilms2025.md from international flows and GDP.
 
     ν is calibrated (:func:`calibrate_nu`); domestic sales are
@@ -187,7 +191,7 @@ def factor_income(X_ji: Array, nu_i: Array) -> Array:
     return ((1.0 - nu_i)[None, :] * X_ji).sum(axis=1) + nu_i * X_ji.sum(axis=0)
 
 
-def data_from_flows(X_ji: Array, nu_i: Array) -> IlmsData:
+def data_from_flows(X_ji: Float[ArrayLike, "n n"], nu_i: Float[ArrayLike, " n"]) -> IlmsData:
     """The base equilibrium from a complete flow matrix (domestic sales on the diagonal)
     and the local-distribution shares ν: E, Y, T and λ as in docs/models/ilms2025.md."""
     X_ji = jnp.asarray(X_ji, dtype=jnp.float64)
@@ -204,7 +208,9 @@ def data_from_flows(X_ji: Array, nu_i: Array) -> IlmsData:
     )
 
 
-def liberation_day_tariffs(us_tariff_ld: Array, us: int, floor: float = 0.10) -> Array:
+def liberation_day_tariffs(
+    us_tariff_ld: Float[ArrayLike, " n"], us: int, floor: float = 0.10
+) -> Float[Array, "n n"]:
     """Case 1 tariffs ``t_ji``: the US levies max(floor, its 2 April rate) on every other
     exporter; every other tariff is 0."""
     rate = jnp.maximum(floor, jnp.asarray(us_tariff_ld, dtype=jnp.float64))
@@ -216,9 +222,9 @@ def liberation_day_tariffs(us_tariff_ld: Array, us: int, floor: float = 0.10) ->
 
 
 class Params(eqx.Module):
-    eps: Float[Array, ""]
-    kappa: Float[Array, ""]
-    psi: Float[Array, ""]
+    eps: Float[ArrayLike, ""]
+    kappa: Float[ArrayLike, ""]
+    psi: Float[ArrayLike, ""]
     phi_i: Float[Array, " n"]
 
 
@@ -482,7 +488,7 @@ def _solve(
 
 def solve(
     data: IlmsData,
-    t_ji: Array,
+    t_ji: Float[ArrayLike, "n n"],
     params: Params | None = None,
     *,
     rebate: str = INCOME_TAX,
@@ -521,7 +527,7 @@ def solve(
 
 def outcomes(
     data: IlmsData,
-    t_ji: Array,
+    t_ji: Float[ArrayLike, "n n"],
     params: Params | None = None,
     *,
     rebate: str = INCOME_TAX,
@@ -552,8 +558,8 @@ def _outcomes_by_eps(data, t_ji, eps_d, kappa, J_inv0, tol, max_steps, rebate, v
 
 def outcomes_by_eps(
     data: IlmsData,
-    t_ji: Array,
-    eps_d: Float[Array, " d"],
+    t_ji: Float[ArrayLike, "n n"],
+    eps_d: Float[ArrayLike, " d"],
     *,
     kappa: float = KAPPA,
     rebate: str = INCOME_TAX,
@@ -583,7 +589,7 @@ def outcomes_by_eps(
 
 def welfare_pct_of(
     data: IlmsData,
-    t_ji: Array,
+    t_ji: Float[ArrayLike, "n n"],
     params: Params | None = None,
     *,
     rebate: str = INCOME_TAX,

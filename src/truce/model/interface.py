@@ -93,9 +93,9 @@ class Outcomes(eqx.Module):
     regions: Codes = eqx.field(static=True)
     sectors: Codes = eqx.field(static=True)
     region_fields: Codes = eqx.field(static=True)
-    region_values: Float[Array, "*batch field n"]
+    region_values: Float[Array, "*batch region_field n"]
     trade_fields: Codes = eqx.field(static=True)
-    trade_values: Float[Array, "*batch field s n i"]
+    trade_values: Float[Array, "*batch trade_field s n i"]
     cap_rate_k: Float[Array, "*batch k"]
     floor_rate_f: Float[Array, "*batch f"]
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal, TypeAlias, TypeVar, cast
 
+from truce._types import MODEL_NAMES, ModelName
 from truce.errors import ScenarioError
 from truce.policy._checks import (
     WILDCARD,
@@ -320,7 +321,7 @@ class PortFee(Measure):
 
 
 #: The models a scenario may choose with ``options: {model: ...}``.
-MODELS: tuple[str, ...] = ("caliendo-parro", "ilms2025")
+MODELS: tuple[str, ...] = MODEL_NAMES
 
 
 @dataclass(frozen=True)
@@ -335,7 +336,7 @@ class Options:
     deficits: Literal["fixed", "zero"] = field(
         default="fixed", metadata=checked(choice("fixed", "zero"))
     )
-    model: Literal["caliendo-parro", "ilms2025"] | None = field(
+    model: ModelName | None = field(
         default=None, metadata=checked(choice(*MODELS, optional=True))
     )
     """The model to solve with; ``None``: the world's own (``caliendo-parro`` by default)."""

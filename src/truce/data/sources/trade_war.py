@@ -146,7 +146,7 @@ CHINA_ON_US: dict[str, tuple[Layer, ...]] = {
 }
 
 
-def _additional(layers: tuple[Layer, ...], scale: float) -> float:
+def _additional(layers: tuple[Layer, ...], scale: float) -> float | int:
     """Extra ad-valorem rate of a sector with its broad lists' shares scaled (total ≤ 1)."""
     broad = sum(layer.share for layer in layers if layer.scalable)
     factor = min(scale, 1.0 / broad) if broad > 0 else 0.0
