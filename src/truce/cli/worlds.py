@@ -61,7 +61,9 @@ def _wrote_world(world: api.World, out: Path) -> None:
 
 @world_app.command("import")
 def world_import(
-    source: Annotated[str, typer.Argument(help="The kind of source data: cp2015, icio2022 or baci2023.")],
+    source: Annotated[
+        str, typer.Argument(help="The kind of source data: cp2015, icio2022 or baci2023.")
+    ],
     src: Annotated[Path, typer.Argument(help="Folder holding the source files.")],
     out: Annotated[Path, typer.Argument(help="World folder to write.")],
 ) -> None:

@@ -167,7 +167,9 @@ def calibrate_nu(
     return nu
 
 
-def build_data(flows_ji: Float[ArrayLike, "n n"], gdp_i: Float[ArrayLike, " n"], us: int) -> IlmsData:
+def build_data(
+    flows_ji: Float[ArrayLike, "n n"], gdp_i: Float[ArrayLike, " n"], us: int
+) -> IlmsData:
     """The base equilibrium of docs/models/ilms2025.md from international flows and GDP.
 
     ν is calibrated (:func:`calibrate_nu`); domestic sales are
