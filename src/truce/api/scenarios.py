@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from truce.config import builtin_folder
@@ -46,6 +47,13 @@ def scenario_from_text(text: str, path: str | None = None) -> Scenario:
     return parse_scenario(text, path)
 
 
+#: Each world's product splits, kept while the world lives: a split world is built (and
+#: checked, and its content hashed) once, however many scenarios run on it.
+_SPLITS: weakref.WeakKeyDictionary[World, dict[tuple[tuple[str, str], ...], World]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def with_products(world: World, scenario: Scenario) -> World:
     """``world`` split into the catalogue's products that ``scenario``'s measures name.
 
@@ -69,4 +77,8 @@ def with_products(world: World, scenario: Scenario) -> World:
             line=measure.line_of("product"),
             key="product",
         ) from None
-    return split_products(world, products)
+    key = tuple((product.sector, product.code) for product in products)
+    splits = _SPLITS.setdefault(world, {})
+    if key not in splits:
+        splits[key] = split_products(world, products)
+    return splits[key]
