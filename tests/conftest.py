@@ -13,3 +13,4 @@ import truce  # noqa: F401  (enables float64)
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
+jax.config.update("jax_numpy_dtype_promotion", "strict")
