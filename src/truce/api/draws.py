@@ -139,8 +139,7 @@ def chunk_solver(
             measures = [point_measures] * len(thetas)
         else:
             measures = [
-                measures_of(jax.tree.map(lambda x, k=k: x[k], outcomes))
-                for k in range(len(thetas))
+                measures_of(jax.tree.map(lambda x, k=k: x[k], outcomes)) for k in range(len(thetas))
             ]
         columns = {
             "regions": region_columns(outcomes),
@@ -225,3 +224,72 @@ def _describe(theta: np.ndarray, spread: ThetaSpread) -> str:
     """The lowest drawn elasticities of a draw, ``C29=0.12, C301=0.3``."""
     low = np.argsort(theta)[:2]
     return ", ".join(f"{spread.sectors[i]}={theta[i]:.3g}" for i in low)
+
+
+#: The suffixes of the spread across elasticity sources: the least and the greatest
+#: value of a field over the sources.
+SOURCE_SPREAD: tuple[tuple[str, Callable[..., np.ndarray]], ...] = (
+    ("src_min", np.nanmin),
+    ("src_max", np.nanmax),
+)
+
+
+def _spread(point: pd.DataFrame, values: dict[str, np.ndarray], table: str) -> pd.DataFrame:
+    """``point`` with ``FIELD_src_min`` and ``FIELD_src_max`` after each field that
+    ``values`` (field → sources × rows) has; missing where every source's is."""
+    out: dict[str, Any] = {}
+    for column in point.columns:
+        out[column] = point[column]
+        if column in UNBANDED[table] or column not in values:
+            continue
+        rows = values[column]
+        some = ~np.isnan(rows).all(axis=0)
+        for suffix, reduce in SOURCE_SPREAD:
+            result = np.full(rows.shape[1], np.nan)
+            if some.any():
+                result[some] = reduce(rows[:, some], axis=0)
+            out[f"{column}_{suffix}"] = result
+    return pd.DataFrame(out, index=point.index)
+
+
+def across_sources(
+    *,
+    sources: tuple[str, ...],
+    thetas: np.ndarray,
+    point: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    solve_chunk: ChunkSolver,
+    max_steps: int,
+) -> DrawnTables:
+    """Solve the scenario under each source's elasticities (``thetas``: sources ×
+    sectors) in one batch and add the spread across them after every numeric field of
+    ``point``; the ``elasticities`` entry of the results JSON gives each source's
+    region fields.  Raises :class:`~truce.errors.NonConvergenceError` naming the
+    sources whose solve fails."""
+    started = time.perf_counter()
+    solved = solve_chunk(np.asarray(thetas, dtype=np.float64))
+    failed = [s for s, ok in zip(sources, solved.converged, strict=True) if not ok]
+    if failed:
+        raise NonConvergenceError(
+            f"the scenario does not converge under the elasticities of "
+            f"{', '.join(failed)}; no spread across sources is reported",
+            iterations=max_steps,
+            residual=float(np.max(solved.residual)),
+        )
+    regions, trade, measures = (
+        _spread(frame, solved.columns[name], name)
+        for frame, name in zip(point, UNBANDED, strict=True)
+    )
+    codes = point[0]["region"].tolist()
+    by_source = {
+        source: {
+            field: dict(zip(codes, values[k].tolist(), strict=True))
+            for field, values in solved.columns["regions"].items()
+        }
+        for k, source in enumerate(sources)
+    }
+    info = {
+        "sources": list(sources),
+        "regions": by_source,
+        "seconds": time.perf_counter() - started,
+    }
+    return DrawnTables(regions, trade, measures, info)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from truce.api.draws import DrawProgress, band_draws, chunk_solver
+from truce.api.draws import DrawProgress, across_sources, band_draws, chunk_solver
 from truce.api.models import (
     MODEL_NAME,
     MODELS,
@@ -30,9 +30,18 @@ from truce.api.models import (
 )
 from truce.api.scenarios import load_scenario, with_products
 from truce.data.calibrate import world_to_baseline
-from truce.data.elasticities import ThetaSpread, read_theta_se, theta_spread, with_theta_se
+from truce.data.elasticities import (
+    ALL_SOURCES,
+    ThetaSpread,
+    elasticity_sources,
+    read_theta_se,
+    source_thetas,
+    theta_spread,
+    with_source,
+    with_theta_se,
+)
 from truce.data.world import World, load_world
-from truce.errors import InputError
+from truce.errors import InputError, ScenarioError
 from truce.model.interface import Outcomes, Prepared, Solved, TradeModel
 from truce.model.solve import DEFAULT_MAX_STEPS
 from truce.policy.compile import CompiledScenario, compile_scenario_full
@@ -86,6 +95,10 @@ class RunConfig:
     """Standard errors replacing the world's ``theta_se`` table (a table or a CSV path)."""
     progress: DrawProgress | None = None
     """``progress(done, total)``, called as batches of draws finish."""
+    elasticities: str | None = None
+    """The trade elasticities: a source of the world's ``elasticities`` table, or
+    ``all`` (the world's own, with the spread across every source beside them);
+    overrides the scenario's ``options.elasticities``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +153,7 @@ def check(
     model: str | None = None,
     every_phase: bool = False,
     draws: int = 0,
+    elasticities: str | None = None,
 ) -> None:
     """Every check :func:`run` makes before it solves, and nothing else: the model and
     its options fit the world and the scenario, the products are in the catalogue,
@@ -149,6 +163,7 @@ def check(
     :class:`~truce.errors.ScenarioError` (or another input error) as :func:`run` would.
     """
     world, scenario = _loaded(world, scenario)
+    world = _with_elasticities(world, scenario, elasticities)
     chosen = choose_model(world, scenario, model)
     if draws:
         _spread(world)
@@ -162,10 +177,40 @@ def check(
         compile_scenario_full(scenario, baseline, date=day)
 
 
+def _source(scenario: Scenario, elasticities: str | None) -> str | None:
+    """The elasticity source a run asks for: ``elasticities`` (the run's), else the
+    scenario's option."""
+    return elasticities or scenario.options.elasticities
+
+
+def _with_elasticities(world: World, scenario: Scenario, elasticities: str | None) -> World:
+    """``world`` with the elasticities of the source the run asks for (its own for
+    ``all`` or none).  An unknown source is an InputError, or a ScenarioError at the
+    option's line when the scenario names it."""
+    source = _source(scenario, elasticities)
+    if source is None:
+        return world
+    try:
+        if source == ALL_SOURCES:
+            source_thetas(world)  # the world must have sources to spread across
+            return world
+        return with_source(world, source)
+    except InputError as error:
+        if elasticities is None:  # named in the scenario file
+            raise ScenarioError(
+                str(error),
+                path=scenario.path,
+                line=scenario.options.line_of("elasticities"),
+                key="elasticities",
+            ) from None
+        raise
+
+
 def _prepare(world: World | str | Path, scenario: Scenario | str | Path, config: RunConfig) -> _Run:
     """Load what is named, attach a standard-error table, choose the model, split the
     scenario's products, calibrate the model and prepare the run's base."""
     world, scenario = _loaded(world, scenario)
+    world = _with_elasticities(world, scenario, config.elasticities)
     if config.theta_se is not None:
         theta_se = config.theta_se
         table = theta_se if isinstance(theta_se, pd.DataFrame) else read_theta_se(theta_se, world)
@@ -219,6 +264,7 @@ def run(
     seed: int = 0,
     theta_se: pd.DataFrame | str | Path | None = None,
     progress: DrawProgress | None = None,
+    elasticities: str | None = None,
 ) -> Result:
     """Solve ``scenario`` on ``world`` and return its results.
 
@@ -249,6 +295,7 @@ def run(
         seed=seed,
         theta_se=theta_se,
         progress=progress,
+        elasticities=elasticities,
     )
     return run_config(world, scenario, config)
 
@@ -264,6 +311,8 @@ def run_config(
     extra: dict[str, object] = {}
     if config.draws:
         solved, extra["draws"] = _with_draws(r, solved, config)
+    if _source(r.scenario, config.elasticities) == ALL_SOURCES:
+        solved, extra["elasticities"] = _across_sources(r, solved, config)
     return Result(
         scenario=r.scenario.name,
         world=r.world.name,
@@ -313,6 +362,34 @@ def _with_draws(r: _Run, solved: _Solved, config: RunConfig) -> tuple[_Solved, d
     return banded, drawn.info
 
 
+def _across_sources(
+    r: _Run, solved: _Solved, config: RunConfig
+) -> tuple[_Solved, dict[str, object]]:
+    """The point result ``solved`` with the spread across the world's elasticity
+    sources after each field, and each source's region fields."""
+    compiled = solved.compiled
+    solve_chunk = chunk_solver(
+        model=r.model,
+        prepared=r.prepared,
+        shock=compiled.shock,
+        point=solved.solved,
+        point_outcomes=solved.outcomes,
+        measures_of=lambda outcomes: measure_table(r.scenario, config.date, compiled, outcomes),
+        max_steps=config.max_steps,
+    )
+    sources = elasticity_sources(r.world)
+    spread = across_sources(
+        sources=sources,
+        thetas=source_thetas(r.world, sources),
+        point=(solved.regions, solved.trade, solved.measures),
+        solve_chunk=solve_chunk,
+        max_steps=config.max_steps,
+    )
+    info = {"point": r.world.theta_source, **spread.info}
+    widened = replace(solved, regions=spread.regions, trade=spread.trade, measures=spread.measures)
+    return widened, info
+
+
 def timeline(
     world: World | str | Path,
     scenario: Scenario | str | Path,
@@ -334,6 +411,14 @@ def timeline(
     :func:`run`.
     """
     r = _prepare(world, scenario, RunConfig(max_steps=max_steps, model=model))
+    if _source(r.scenario, None) == ALL_SOURCES:
+        raise ScenarioError(
+            f"elasticities: {ALL_SOURCES} is for a run of one date, not a timeline: name one "
+            f"source ({', '.join(elasticity_sources(r.world))})",
+            path=r.scenario.path,
+            line=r.scenario.options.line_of("elasticities"),
+            key="elasticities",
+        )
     iterations, jacobians = r.iterations, r.jacobians
 
     def solve_phase(day: Date | None, start: object) -> tuple[tuple[_Solved, float], object]:

@@ -19,6 +19,7 @@ from truce.data.sources.cp2015 import cp2015_world, read_cp2015
 from truce.data.sources.icio2022 import (
     DEFAULT_ELASTICITIES,
     ELASTICITY_SOURCES,
+    MEDIAN,
     TariffPolicy,
     check_elasticities,
     icio2022_world,
@@ -36,7 +37,7 @@ from truce.model.baseline import baseline_from_flows, no_shock
 from truce.model.solve import solve
 
 #: Trade-elasticity sources ``build_world`` accepts (``--elasticities``).
-ELASTICITY_CHOICES: tuple[str, ...] = tuple(ELASTICITY_SOURCES)
+ELASTICITY_CHOICES: tuple[str, ...] = (*ELASTICITY_SOURCES, MEDIAN)
 
 
 def build_cp2015(src: Path) -> World:

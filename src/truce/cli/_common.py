@@ -160,17 +160,22 @@ def region_table(result: Result) -> Table:
     )
     columns = [c for c in CONSOLE_COLUMNS if c in result.regions.columns]
     band = "welfare_pct_p05" in result.regions.columns
+    across = "welfare_pct_src_min" in result.regions.columns
     table.add_column("region", justify="left")
     for column in columns:
         table.add_column(REGION_LABELS[column], justify="right")
         if band and column == "welfare_pct":
             table.add_column("welfare 90% band", justify="right", no_wrap=True)
+        if across and column == "welfare_pct":
+            table.add_column("welfare across sources", justify="right", no_wrap=True)
     for row in result.regions.itertuples(index=False):
         cells = []
         for c in columns:
             cells.append(f"{getattr(row, c):+.3f}")
             if band and c == "welfare_pct":
                 cells.append(f"{row.welfare_pct_p05:+.3f}…{row.welfare_pct_p95:+.3f}")
+            if across and c == "welfare_pct":
+                cells.append(f"{row.welfare_pct_src_min:+.3f}…{row.welfare_pct_src_max:+.3f}")
         table.add_row(row.region, *cells)
     return table
 

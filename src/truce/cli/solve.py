@@ -97,6 +97,16 @@ def run(
             "optionally estimate), instead of the world's own.",
         ),
     ] = None,
+    elasticities: Annotated[
+        str | None,
+        typer.Option(
+            "--elasticities",
+            help="Trade elasticities from this source of the world's elasticities table "
+            "(truce world show lists them), or 'all': the world's own with the spread "
+            "across every source (columns *_src_min, *_src_max). Default: the scenario's "
+            "options.elasticities, else the world's own.",
+        ),
+    ] = None,
 ) -> None:
     """Solve a scenario and print welfare, wages and prices by region.
 
@@ -116,6 +126,7 @@ def run(
             draws=draws,
             seed=seed,
             theta_se=theta_se,
+            elasticities=elasticities,
         )
         result = _solve_run(world_data, spec, config, quiet)
         if json_path is not None:
@@ -145,6 +156,15 @@ def run(
         stderr.print(
             f"{info['count']} elasticity draws (seed {info['seed']}) in "
             f"{info['seconds']:.1f} s; sectors held fixed: {fixed}",
+            highlight=False,
+        )
+    if "elasticities" in result.extra:
+        info = result.extra["elasticities"]
+        point = info["point"] or "the world's own elasticities"
+        stderr.print(
+            f"solved under {len(info['sources'])} elasticity sources "
+            f"({', '.join(info['sources'])}) in {info['seconds']:.1f} s; the point result "
+            f"uses {point}",
             highlight=False,
         )
     if output is not OutputFormat.table:

@@ -143,6 +143,13 @@ def _check_table_cells(
     if schema.name == "distribution":
         share = df["share"].to_numpy()
         flag(share >= 1, lambda i: f"share {fmt_number(share[i])} must be below 1")
+    if schema.name == "elasticities":
+        # Every source gives every sector its elasticity: a source is a whole choice.
+        sectors = known.get("sectors", set())
+        for source, rows in df.groupby("source", sort=False):
+            missing = sorted(sectors - set(rows["sector"]))
+            if missing:
+                p.add(label, f"source {source!r} has no theta for {', '.join(missing)}")
     if schema.name == "trade":
         tariff = df["tariff"].to_numpy()
         domestic = (df["exporter"] == df["importer"]).to_numpy(dtype=bool) & (tariff != 0)

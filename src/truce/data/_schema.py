@@ -1,9 +1,10 @@
 """The tables of a world folder: their columns, keys and how problems are reported.
 
-One :class:`TableSchema` per table of docs/worlds.md, plus three optional ones:
+One :class:`TableSchema` per table of docs/worlds.md, plus four optional ones:
 ``final_demand``, ``distribution`` (local-distribution shares, see
-:mod:`truce.data._checks`) and ``theta_se`` (the standard errors of the sector
-elasticities, see :mod:`truce.data.elasticities`).  :class:`Problems` collects offending
+:mod:`truce.data._checks`), ``theta_se`` (the standard errors of the sector
+elasticities) and ``elasticities`` (each published source's elasticities for the
+world's sectors; both in :mod:`truce.data.elasticities`).  :class:`Problems` collects offending
 cells across checks and raises one :class:`~truce.errors.WorldError` that lists at most
 :data:`MAX_LISTED` of them.
 """
@@ -94,6 +95,14 @@ SCHEMAS: dict[str, TableSchema] = {
             ("sector", "estimate"),
             ("sector", "estimate"),
             ("se",),
+            required=False,
+            codes=(("sector", "sectors"),),
+        ),
+        TableSchema(
+            "elasticities",
+            ("source", "sector"),
+            ("source", "sector"),
+            ("theta",),
             required=False,
             codes=(("sector", "sectors"),),
         ),

@@ -1,4 +1,11 @@
-"""How uncertain a world's trade elasticities are: the ``theta_se`` table.
+"""How uncertain a world's trade elasticities are: the ``theta_se`` and ``elasticities``
+tables.
+
+Two kinds of uncertainty, kept apart.  *Sampling*: each published estimate has a
+standard error (the ``theta_se`` table, below).  *Model choice*: published sources
+disagree on the elasticities themselves (the ``elasticities`` table: one θ per source
+and sector); :func:`with_source` makes one source the world's elasticities and
+:func:`source_thetas` gives every source's θ at once, for solving them in one batch.
 
 A sector's elasticity θ_s may rest on one estimate with its own standard error, or be
 the mean of several estimates (a world's sector that joins two of the estimating
@@ -25,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from truce.data.world import World, check_world
-from truce.errors import WorldError
+from truce.errors import InputError, WorldError
 
 
 @dataclass(frozen=True)
@@ -135,3 +142,56 @@ def read_theta_se(path: str | os.PathLike[str], world: World) -> pd.DataFrame:
     if len(table) == 0:
         raise WorldError(f"{path}: no rows")
     return table
+
+
+#: The name a run uses for every source of a world's ``elasticities`` table at once.
+ALL_SOURCES = "all"
+
+
+def elasticity_sources(world: World) -> tuple[str, ...]:
+    """The sources of ``world``'s ``elasticities`` table, in table order (none without
+    one)."""
+    if world.elasticities is None:
+        return ()
+    return tuple(dict.fromkeys(str(s) for s in world.elasticities["source"]))
+
+
+def _unknown_source(world: World, source: str) -> InputError:
+    known = elasticity_sources(world)
+    if not known:
+        return InputError(
+            f"world {world.name} has no alternative trade elasticities (no elasticities "
+            f"table), so it cannot solve with {source!r}: its own are "
+            f"{world.theta_source or 'unnamed'}"
+        )
+    return InputError(
+        f"unknown elasticity source {source!r} for world {world.name}: it has "
+        f"{', '.join(known)} (or {ALL_SOURCES})"
+    )
+
+
+def source_thetas(world: World, sources: tuple[str, ...] | None = None) -> np.ndarray:
+    """Each source's elasticities (sources × sectors, in the world's sector order):
+    ``sources`` (default: all of the world's)."""
+    chosen = elasticity_sources(world) if sources is None else sources
+    table = world.elasticities
+    if table is None or not chosen:
+        raise _unknown_source(world, ALL_SOURCES if sources is None else sources[0])
+    wide = table.pivot(index="source", columns="sector", values="theta")
+    for source in chosen:
+        if source not in wide.index:
+            raise _unknown_source(world, source)
+    sectors = world.sectors["sector"].tolist()
+    return wide.loc[list(chosen), sectors].to_numpy(dtype=np.float64)
+
+
+def with_source(world: World, source: str) -> World:
+    """``world`` with the elasticities of ``source`` (a source of its ``elasticities``
+    table) as its own.  The ``theta_se`` table stays only when ``source`` is the
+    world's own source: its standard errors belong to those estimates.  Raises
+    :class:`~truce.errors.InputError` for a source the world does not have."""
+    if source == world.theta_source:
+        return world
+    (theta_s,) = source_thetas(world, (source,))
+    sectors = world.sectors.assign(theta=theta_s)
+    return check_world(replace(world, sectors=sectors, theta_se=None, theta_source=source))

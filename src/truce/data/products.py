@@ -112,6 +112,10 @@ def _split_one(world: World, product: Product) -> World:
     if new_se is not None:  # the sub-sector's elasticity is its parent's, draw for draw
         parent_rows = new_se[new_se["sector"] == parent]
         new_se = pd.concat([new_se, parent_rows.assign(sector=sub)], ignore_index=True)
+    new_sources = world.elasticities
+    if new_sources is not None:  # and its parent's under every published source
+        parent_rows = new_sources[new_sources["sector"] == parent]
+        new_sources = pd.concat([new_sources, parent_rows.assign(sector=sub)], ignore_index=True)
 
     position = int(np.flatnonzero(sectors["sector"].to_numpy() == parent)[0])
     theta = float(sectors["theta"].iloc[position])
@@ -131,6 +135,7 @@ def _split_one(world: World, product: Product) -> World:
         io=new_io,
         final_demand=new_fd,
         theta_se=new_se,
+        elasticities=new_sources,
         description=world.description
         + f"\n\nProduct split: {product.sub_sector} ({product.name}) out of {parent}. "
         + product.source,

@@ -39,7 +39,7 @@ _META_TYPES: dict[str, type] = {
     "sources": list,
 }
 #: Keys world.toml may hold besides the required ones.
-_OPTIONAL_META: dict[str, type] = {"model": str}
+_OPTIONAL_META: dict[str, type] = {"model": str, "theta_source": str}
 #: Models a world may name in ``model`` (the one its scenarios run on by default).
 WORLD_MODELS: tuple[str, ...] = MODEL_NAMES
 
@@ -77,9 +77,16 @@ class World:
     """Columns ``sector``, ``estimate``, ``se``: how much of the standard error of
     ``estimate`` enters the sector's elasticity (see :mod:`truce.data.elasticities`),
     when given; a sector without rows has a fixed elasticity."""
+    elasticities: pd.DataFrame | None = None
+    """Columns ``source``, ``sector``, ``theta``: each published source's elasticity for
+    every sector, when given, so that a run may choose among them (see
+    :mod:`truce.data.elasticities`)."""
     model: str | None = None
     """The model the world is calibrated for (``world.toml`` key ``model``); ``None``
     means the default, ``caliendo-parro``."""
+    theta_source: str | None = None
+    """The source of ``sectors.theta`` (``world.toml`` key ``theta_source``), a source of
+    the ``elasticities`` table when the world has one."""
     path: Path | None = None
     """The folder the world was read from, if any."""
 
@@ -111,6 +118,8 @@ def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
         meta["sources"] = list(world.sources)
     if world.model is not None:
         meta["model"] = world.model
+    if world.theta_source is not None:
+        meta["theta_source"] = world.theta_source
     _check_meta(meta, "world", problems)
     problems.raise_if_any()
     tables = validate_tables({n: world.table(n) for n in TABLES}, labels or {})
@@ -121,6 +130,7 @@ def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
         description=world.description,
         sources=tuple(world.sources),
         model=world.model,
+        theta_source=world.theta_source,
         path=world.path,
         **tables,  # type: ignore[arg-type]
     )
@@ -198,6 +208,7 @@ def read_world(folder: str | os.PathLike[str]) -> World:
         description=meta["description"],
         sources=tuple(meta["sources"]),
         model=meta.get("model"),
+        theta_source=meta.get("theta_source"),
         path=folder,
         **checked,  # type: ignore[arg-type]
     )
@@ -283,6 +294,11 @@ def _world_toml(world: World) -> str:
         f"description = {_toml_string(world.description)}\n"
         f"sources = [\n{sources}]\n"
         + (f"model = {_toml_string(world.model)}\n" if world.model is not None else "")
+        + (
+            f"theta_source = {_toml_string(world.theta_source)}\n"
+            if world.theta_source is not None
+            else ""
+        )
     )
 
 

@@ -148,6 +148,18 @@ def check_product(value: object) -> str | None:
     return name
 
 
+def check_source(value: object) -> str | None:
+    """An elasticity source's name (a non-empty string without blanks), or ``None``.
+
+    Which sources exist is the world's to say; a run checks the name against it."""
+    if value is None:
+        return None
+    name = check_text(value)
+    if any(c.isspace() for c in name):
+        raise Invalid(f"elasticity source {describe(value)} must not contain blanks")
+    return name
+
+
 def check_date(value: object) -> datetime.date | None:
     """An ISO date: a ``datetime.date`` (not a datetime) or a ``YYYY-MM-DD`` string.
 

@@ -44,6 +44,7 @@ from truce.policy._checks import (
     check_product,
     check_rate,
     check_share,
+    check_source,
     check_text,
     choice,
     codes,
@@ -345,6 +346,10 @@ class Options:
     )
     """How tariff revenue returns to households (``ilms2025``: ``income_tax`` by default;
     ``caliendo-parro`` rebates it lump-sum)."""
+    elasticities: str | None = field(default=None, metadata=checked(check_source))
+    """The trade elasticities to solve with: a source of the world's ``elasticities``
+    table, or ``all`` (every source, beside the point result); ``None``: the world's
+    own."""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     """The line of each option's value in the scenario file, where known."""
 

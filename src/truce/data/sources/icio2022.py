@@ -188,7 +188,9 @@ GROUP_NAMES: dict[str, str] = {
     "ROW": "Rest of the world",
 }
 
-Elasticities: TypeAlias = Literal["is", "u4", "cp", "bsy", "gyy", "shapiro", "fontagne", "ll"]
+Elasticities: TypeAlias = Literal[
+    "is", "u4", "cp", "bsy", "gyy", "shapiro", "fontagne", "ll", "median"
+]
 
 ELASTICITY_SOURCES: dict[str, tuple[str, str]] = {
     "is": (
@@ -233,6 +235,13 @@ ELASTICITY_SOURCES: dict[str, tuple[str, str]] = {
     ),
 }
 """``--elasticities`` choice → (column of sectors_elasticities.csv, the source paper)."""
+
+MEDIAN = "median"
+"""The per-sector median of the published sources above (:func:`elasticities_table`)."""
+MEDIAN_SOURCE = (
+    "Per-sector median of the eight published sources (is, u4, cp, bsy, gyy, shapiro, "
+    "fontagne, ll), each as mapped to ICIO sectors by the tariffwar package"
+)
 
 DEFAULT_ELASTICITIES: Elasticities = "cp"
 
@@ -313,6 +322,9 @@ def _load_npz(path: Path, keys: Sequence[str]) -> dict[str, np.ndarray]:
 
 
 def _elasticity_column(data_dir: Path, elasticities: str) -> np.ndarray:
+    if elasticities == MEDIAN:
+        columns = [_elasticity_column(data_dir, source) for source in ELASTICITY_SOURCES]
+        return np.median(np.stack(columns), axis=0)
     path = data_dir / ELASTICITIES_FILE
     column = ELASTICITY_SOURCES[elasticities][0]
     if not path.is_file():
@@ -326,9 +338,28 @@ def _elasticity_column(data_dir: Path, elasticities: str) -> np.ndarray:
     return theta
 
 
+def elasticity_citation(elasticities: str) -> str:
+    """Where the elasticities of a ``--elasticities`` choice come from."""
+    return MEDIAN_SOURCE if elasticities == MEDIAN else ELASTICITY_SOURCES[elasticities][1]
+
+
+def elasticities_table(data_dir: Path) -> pd.DataFrame:
+    """Every source's elasticity for every sector (``source``, ``sector``, ``theta``; the
+    world table ``elasticities``), the per-sector median last."""
+    return pd.DataFrame(
+        [
+            {"source": source, "sector": code, "theta": float(theta)}
+            for source in (*ELASTICITY_SOURCES, MEDIAN)
+            for code, theta in zip(
+                SECTOR_CODES, _elasticity_column(data_dir, source), strict=True
+            )
+        ]
+    )
+
+
 def check_elasticities(elasticities: str) -> Elasticities:
     """``elasticities`` if it is a known source, else :class:`~truce.errors.InputError`."""
-    if elasticities not in ELASTICITY_SOURCES:
+    if elasticities not in (*ELASTICITY_SOURCES, MEDIAN):
         known = ", ".join(get_args(Elasticities))
         raise InputError(
             f"unknown elasticity source {elasticities!r}: choose one of {known} "
@@ -776,7 +807,7 @@ def icio2022_world(
     description = _description(source, mapping, [*source.notes, aggregation_note, balance_note])
     sources = (
         *SOURCES_BASE,
-        ELASTICITY_SOURCES[elasticities][1]
+        elasticity_citation(elasticities)
         + " (trade elasticities as mapped to ICIO sectors by the tariffwar package)",
         FACTS_SOURCE,
     )
@@ -791,6 +822,8 @@ def icio2022_world(
             {"sector": SECTOR_CODES, "name": [n for _, n in SECTORS], "theta": source.theta_s}
         ),
         theta_se=cp_theta_se(Path(data_dir), source.theta_s) if elasticities == "cp" else None,
+        elasticities=elasticities_table(Path(data_dir)),
+        theta_source=elasticities,
         **_long_tables(mapping.regions, regional.flow_rqs, regional.tariff_rqs, va, purchases),
     )
     return check_world(world)
@@ -883,7 +916,7 @@ def _description(source: Icio2022Source, mapping: RegionMapping, notes: Sequence
     )
     elasticity = _para(
         f"Trade elasticities (theta): {source.elasticities} = "
-        f"{ELASTICITY_SOURCES[source.elasticities][1]}, as mapped to ICIO sectors by the "
+        f"{elasticity_citation(source.elasticities)}, as mapped to ICIO sectors by the "
         "tariffwar package (uncovered sectors 4)."
         + (
             " Their standard errors (theta_se) are Table 1's (99% sample), an estimate "
