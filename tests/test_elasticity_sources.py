@@ -209,3 +209,22 @@ def test_builder_table_is_the_source_file_with_its_median() -> None:
     # The median has no sector above 20 (Caliendo–Parro's 64.85 for refined petroleum is
     # one of eight values there).
     assert table[table["source"] == "median"]["theta"].max() < 20
+
+
+def test_world_show_json_names_the_elasticities_and_pair_tariffs(world, tmp_path) -> None:
+    import json
+
+    write_world(world, tmp_path / "three")
+    result = CliRunner().invoke(app, ["world", "show", str(tmp_path / "three"), "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["elasticities"]["source"] == "own"
+    assert shown["elasticities"]["alternatives"] == list(SOURCES)
+    thetas = {row["sector"]: row["theta"] for row in shown["elasticities"]["by_sector"]}
+    assert thetas == dict(zip(["G1", "G2"], SOURCES["own"], strict=True))
+    # Every foreign cell of the made-up world carries a 5% tariff, so each pair's
+    # trade-weighted average is 5%.
+    assert shown["pair_tariffs"] and all(
+        abs(p["tariff"] - 0.05) < 1e-12 for p in shown["pair_tariffs"]
+    )
+    assert shown["checks"]["output_gap"] < 1e-9

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -114,12 +115,23 @@ def world_build(
 @world_app.command("show")
 def world_show(
     world: Annotated[str, typer.Argument(help="A built-in world name or a world folder.")],
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the summary as JSON: pair tariffs, elasticities and their source, "
+            "the checks.",
+        ),
+    ] = False,
 ) -> None:
     """Print a summary of a world: size, sources, description, flows, tariffs, identities."""
     try:
         summary = api.world_summary(world)
     except TruceError as error:
         raise fail(error) from None
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=1, allow_nan=False))
+        return
     unit = summary.currency
     stdout.print(
         f"[bold]{escape(summary.name)}[/]  {summary.year}  {escape(unit)}  "

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from truce.data._checks import earned_with_distribution
+from truce.data.elasticities import elasticity_sources
 from truce.data.world import World
 
 ALWAYS_PAIRS: tuple[tuple[str, str], ...] = (("CHN", "USA"), ("USA", "CHN"))
@@ -50,6 +52,43 @@ class WorldSummary:
     final_gap: float
     """Most negative final demand (absorption − intermediate use) over absorption (≤ 0)."""
     final_gap_cell: str
+    elasticities: pd.DataFrame
+    """Columns sector, name, theta: the trade elasticities in use."""
+    theta_source: str | None
+    """The source of those elasticities (world.toml ``theta_source``), if named."""
+    elasticity_sources: tuple[str, ...]
+    """The sources of the world's ``elasticities`` table a run may choose instead."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as plain data for JSON (``truce world show --json``): identity,
+        sources, the trade-weighted average goods tariff of each listed pair (a share:
+        0.2 = 20%), the elasticities in use with their source, and the checks."""
+        return {
+            "name": self.name,
+            "year": self.year,
+            "currency": self.currency,
+            "model": self.model,
+            "regions": self.n_regions,
+            "sectors": self.n_sectors,
+            "gross_output": self.gross_output,
+            "international_trade": self.international,
+            "sources": list(self.sources),
+            "pair_tariffs": self.pair_tariffs.to_dict(orient="records"),
+            "elasticities": {
+                "source": self.theta_source,
+                "alternatives": list(self.elasticity_sources),
+                "by_sector": self.elasticities.to_dict(orient="records"),
+            },
+            "checks": {
+                "output_gap": self.output_gap,
+                "output_gap_cell": self.output_gap_cell,
+                "output_identity": self.output_label,
+                "final_demand_gap": self.final_gap,
+                "final_demand_gap_cell": self.final_gap_cell,
+                "passed": True,
+            },
+            "description": self.description,
+        }
 
 
 def summarize_world(
@@ -114,6 +153,9 @@ def summarize_world(
         output_gap_cell=output_cell,
         final_gap=final_gap,
         final_gap_cell=final_cell,
+        elasticities=world.sectors.loc[:, ["sector", "name", "theta"]].reset_index(drop=True),
+        theta_source=world.theta_source,
+        elasticity_sources=elasticity_sources(world),
     )
 
 
