@@ -1,0 +1,302 @@
+"""Write docs/validation.md: truce's numbers beside published estimates of the same
+experiments (run again after any change to a world, a scenario or a model).
+
+Each experiment is run on its world with the world's own elasticities, with the
+per-sector median of the published sources, and under every source at once (the range
+across sources).  A row says whether truce is within a factor of two of the published
+figure and, where it is not, why the two measure different things.
+
+Usage: python scripts/validation.py [--out docs/validation.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import truce
+from truce.data.world import check_world
+from truce.report.files import write_text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One published estimate and how truce measures the same thing."""
+
+    name: str
+    published: float
+    unit: str
+    citation: str
+    scenario: str
+    world: str
+    measure: Callable[[truce.Result, truce.World], float]
+    """Truce's number from a result (same unit and sign as ``published``)."""
+    date: datetime.date | None = None
+    differs: str = ""
+    """What differs between the two numbers (horizon, channels, coverage)."""
+
+
+def _us_income(world: truce.World) -> float:
+    """US factor income in the world's currency (value added, all sectors)."""
+    va = world.value_added
+    return float(va.loc[va["region"] == "USA", "value"].sum())
+
+
+def us_welfare_pct(result: truce.Result, world: truce.World) -> float:
+    return float(result.regions.set_index("region").loc["USA", "welfare_pct"])
+
+
+def us_cost_bn_per_month(result: truce.Result, world: truce.World) -> float:
+    """The US real-income change of *removing* the tariffs, turned into the cost of
+    keeping them: US$ bn a month (world currency US$ million)."""
+    return us_welfare_pct(result, world) / 100 * _us_income(world) / 1e3 / 12
+
+
+def us_china_goods_trade_pct(result: truce.Result, world: truce.World) -> float:
+    """Change of US–China goods trade, both directions, at world prices."""
+    trade = result.trade
+    pair = trade[
+        (
+            ((trade["exporter"] == "USA") & (trade["importer"] == "CHN"))
+            | ((trade["exporter"] == "CHN") & (trade["importer"] == "USA"))
+        )
+        & (trade["sector"] != "SVC")
+    ]
+    return 100 * (pair["counterfactual"].sum() / pair["baseline"].sum() - 1)
+
+
+EXPERIMENTS = (
+    Experiment(
+        name="Cost of the 2018 US tariffs to the US",
+        published=1.4,
+        unit="US$ bn a month",
+        citation=(
+            "Amiti, M., S. Redding and D. Weinstein (2019), 'The Impact of the 2018 Tariffs "
+            "on Prices and Welfare', Journal of Economic Perspectives 33(4): 187-210: "
+            "deadweight loss of US$ 1.4 bn a month by the end of 2018"
+        ),
+        scenario="trade-war-undone",
+        world="default",
+        measure=us_cost_bn_per_month,
+        differs=(
+            "truce undoes the US-China layers of 2018-24 on 2022 trade (List 4A and the "
+            "2024 increases included, China's retaliation too, the 2018 tariffs on other "
+            "partners not), measures real income in a long-run equilibrium and counts the "
+            "US terms-of-trade gain, which ARW's complete pass-through estimate rules out"
+        ),
+    ),
+    Experiment(
+        name="US GDP effect of the February 2025 10% tariff on China",
+        published=-0.1,
+        unit="% (long run)",
+        citation=(
+            "The Budget Lab at Yale (2025), 'Economic and Fiscal Effects of the February "
+            "2025 Proposed Tariffs on China': US real GDP -0.1% lower, with China's "
+            "announced retaliation"
+        ),
+        scenario="us-china-2018-2026",
+        world="default",
+        date=datetime.date(2025, 2, 11),
+        measure=us_welfare_pct,
+        differs=(
+            "truce reports real income (welfare), not GDP, from a static equilibrium with "
+            "fixed factor supplies; tariff revenue is rebated and terms-of-trade gains count"
+        ),
+    ),
+    Experiment(
+        name="US-China goods trade at 145% / 125%",
+        published=-81.0,
+        unit="% change",
+        citation=(
+            "WTO Director-General N. Okonjo-Iweala, press conference on the Global Trade "
+            "Outlook, 16 April 2025: US-China merchandise trade to fall by 81% (91% "
+            "without the electronics exemptions)"
+        ),
+        scenario="truce-collapse",
+        world="default",
+        measure=us_china_goods_trade_pct,
+        differs=(
+            "the WTO's figure comes from its own global trade model with its own "
+            "elasticities and exemptions"
+        ),
+    ),
+    Experiment(
+        name="US welfare, Liberation Day tariffs (case 1)",
+        published=1.13,
+        unit="%",
+        citation=(
+            "Ignatenko, A., A. Lashkaripour, L. Macedoni and I. Simonovska (2025), 'Making "
+            "America Great Again? The Economic Impacts of Liberation Day Tariffs', Table 1"
+        ),
+        scenario="ld-case1",
+        world="baci2023",
+        measure=us_welfare_pct,
+        differs="the same model and data (reproduced to its printed digits)",
+    ),
+)
+
+
+def _run(world: truce.World, experiment: Experiment, elasticities: str | None):
+    return truce.run(
+        world,
+        truce.load_scenario(experiment.scenario),
+        date=experiment.date,
+        elasticities=elasticities,
+    )
+
+
+def _range(world: truce.World, experiment: Experiment) -> tuple[float, float] | None:
+    """The least and greatest of truce's number over the world's elasticity sources."""
+    sources = truce.api.world_summary(world).elasticity_sources
+    if not sources:
+        return None
+    values = [experiment.measure(_run(world, experiment, s), world) for s in sources]
+    return min(values), max(values)
+
+
+#: Own elasticities above this are named, with their weight in the result.
+HIGH_THETA = 20.0
+
+
+def _high_theta_share(world: truce.World, experiment: Experiment, own: float) -> str:
+    """For each own sector elasticity above :data:`HIGH_THETA`: how much of truce's
+    number goes when that sector alone takes the per-sector median's value."""
+    table = world.elasticities
+    if table is None or "median" not in set(table["source"]):
+        return ""
+    median = table[table["source"] == "median"].set_index("sector")["theta"]
+    notes = []
+    for row in world.sectors.itertuples(index=False):
+        if row.theta <= HIGH_THETA:
+            continue
+        sectors = world.sectors.copy()
+        sectors.loc[sectors["sector"] == row.sector, "theta"] = median[row.sector]
+        swapped = check_world(replace(world, sectors=sectors, theta_se=None))
+        value = experiment.measure(_run(swapped, experiment, None), swapped)
+        notes.append(
+            f"{row.sector} alone ({row.theta:g} → {median[row.sector]:.3g}) takes "
+            f"{100 * (1 - value / own):.0f}% of it away"
+        )
+    return "; ".join(notes)
+
+
+def _within_two(truce_value: float, published: float) -> bool:
+    return np.sign(truce_value) == np.sign(published) and 0.5 <= truce_value / published <= 2.0
+
+
+def rows() -> pd.DataFrame:
+    """Each experiment's published number, truce's (own elasticities, median, range)."""
+    out = []
+    for experiment in EXPERIMENTS:
+        world = truce.load_world(experiment.world)
+        own = experiment.measure(_run(world, experiment, None), world)
+        sources = truce.api.world_summary(world).elasticity_sources
+        median = (
+            experiment.measure(_run(world, experiment, "median"), world)
+            if "median" in sources
+            else None
+        )
+        spread = _range(world, experiment)
+        out.append(
+            {
+                "experiment": experiment.name,
+                "unit": experiment.unit,
+                "published": experiment.published,
+                "own_source": world.theta_source or "the world's",
+                "truce": own,
+                "truce_median": median,
+                "low": None if spread is None else spread[0],
+                "high": None if spread is None else spread[1],
+                "within_2x": _within_two(own, experiment.published),
+                "median_within_2x": None
+                if median is None
+                else _within_two(median, experiment.published),
+                "citation": experiment.citation,
+                "differs": experiment.differs,
+                "high_theta": _high_theta_share(world, experiment, own)
+                if not _within_two(own, experiment.published)
+                else "",
+                "scenario": experiment.scenario
+                + (f" on {experiment.date}" if experiment.date else ""),
+                "world": experiment.world,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def _cell(value: float | None) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:+.3g}"
+
+
+def markdown(table: pd.DataFrame) -> str:
+    lines = [
+        "# Validation: truce beside published estimates",
+        "",
+        "Generated by `scripts/validation.py` (run it again after changing a world, a "
+        "scenario or a model). Each experiment is a built-in scenario on a built-in world, "
+        "solved with the world's own elasticities (`truce`), with the per-sector median of "
+        "the published sources (`median`), and under every source of the world's "
+        "`elasticities` table (`range`). *Within 2×* means the same sign and a ratio "
+        "between ½ and 2.",
+        "",
+        "| experiment | published | truce | median | range across sources | within 2× "
+        "(own / median) | scenario |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in table.itertuples(index=False):
+        spread = (
+            "–"
+            if row.low is None or pd.isna(row.low)
+            else (f"{_cell(row.low)} to {_cell(row.high)}")
+        )
+        median_ok = (
+            "–" if row.median_within_2x is None else ("yes" if row.median_within_2x else "no")
+        )
+        lines.append(
+            f"| {row.experiment} ({row.unit}) | {_cell(row.published)} | {_cell(row.truce)} "
+            f"({row.own_source}) | {_cell(row.truce_median)} | {spread} | "
+            f"{'yes' if row.within_2x else 'no'} / {median_ok} | `{row.scenario}` on "
+            f"`{row.world}` |"
+        )
+    lines += ["", "## Sources and what differs", ""]
+    for row in table.itertuples(index=False):
+        verdict = ""
+        if not row.within_2x:
+            verdict = (
+                f" With the world's own elasticities ({row.own_source}) truce is "
+                f"{row.truce / row.published:.1f}× the published figure"
+            )
+            if row.median_within_2x:
+                verdict += (
+                    f"; with the per-sector median it is {row.truce_median / row.published:.1f}×,"
+                    " so the gap is the elasticities', not the model's"
+                )
+            if row.high_theta:
+                verdict += f" (setting a sector's elasticity to the median's: {row.high_theta})"
+            verdict += "."
+        lines.append(
+            f"- **{row.experiment}.** {row.citation}. What differs: {row.differs}.{verdict}"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "validation.md")
+    args = parser.parse_args()
+    table = rows()
+    write_text(args.out, markdown(table), "the validation page")
+    print(table.drop(columns=["citation", "differs", "high_theta"]).to_string())
+
+
+if __name__ == "__main__":
+    main()
