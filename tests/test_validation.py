@@ -64,3 +64,19 @@ def test_the_validation_page_is_current() -> None:
     spec.loader.exec_module(module)
     page = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
     assert module.markdown(module.rows()) == page, "run scripts/validation.py again"
+
+
+def test_world_show_layer_coverage_adds_up_to_the_sector_rates(world) -> None:
+    # Invariant: a direction's layer points sum to its sectors' additional rates
+    # (truce.data.sources.trade_war.sector_rate) weighted by the world's goods flows.
+    from truce.data.summary import layer_coverage
+
+    coverage = layer_coverage(world)
+    goods = {s for table, _, _ in TABLES.values() for s in table}
+    trade = world.trade.set_index(["exporter", "importer", "sector"])["value"]
+    for table, exporter, importer in TABLES.values():
+        flows = {s: float(trade.get((exporter, importer, s), 0.0)) for s in goods}
+        total = sum(flows.values())
+        expected = sum(sector_rate(layers) * flows[s] for s, layers in table.items()) / total
+        mine = coverage[(coverage["exporter"] == exporter) & (coverage["importer"] == importer)]
+        assert mine["points"].sum() == pytest.approx(expected, rel=1e-12)

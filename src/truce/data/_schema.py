@@ -1,10 +1,12 @@
 """The tables of a world folder: their columns, keys and how problems are reported.
 
-One :class:`TableSchema` per table of docs/worlds.md, plus four optional ones:
+One :class:`TableSchema` per table of docs/worlds.md, plus five optional ones:
 ``final_demand``, ``distribution`` (local-distribution shares, see
 :mod:`truce.data._checks`), ``theta_se`` (the standard errors of the sector
 elasticities) and ``elasticities`` (each published source's elasticities for the
-world's sectors; both in :mod:`truce.data.elasticities`).  :class:`Problems` collects offending
+world's sectors; both in :mod:`truce.data.elasticities`), and ``tariff_layers`` (the
+measures a builder added to the base tariffs, with the share of each sector they
+cover and its basis).  :class:`Problems` collects offending
 cells across checks and raises one :class:`~truce.errors.WorldError` that lists at most
 :data:`MAX_LISTED` of them.
 """
@@ -97,6 +99,14 @@ SCHEMAS: dict[str, TableSchema] = {
             ("se",),
             required=False,
             codes=(("sector", "sectors"),),
+        ),
+        TableSchema(
+            "tariff_layers",
+            ("exporter", "importer", "sector", "layer"),
+            ("exporter", "importer", "sector", "layer", "name", "basis"),
+            ("rate", "added", "share"),
+            required=False,
+            codes=(("exporter", "regions"), ("importer", "regions"), ("sector", "sectors")),
         ),
         TableSchema(
             "elasticities",

@@ -58,6 +58,11 @@ class WorldSummary:
     """The source of those elasticities (world.toml ``theta_source``), if named."""
     elasticity_sources: tuple[str, ...]
     """The sources of the world's ``elasticities`` table a run may choose instead."""
+    layer_coverage: pd.DataFrame
+    """Columns exporter, importer, layer, name, rate, covered_share, points, sectors:
+    each measure of the world's ``tariff_layers`` table with the share of the pair's
+    goods imports it covers and the points it adds to their trade-weighted average
+    tariff (shares and rates: 0.2 = 20%); empty without such a table."""
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain data for JSON (``truce world show --json``): identity,
@@ -74,6 +79,7 @@ class WorldSummary:
             "international_trade": self.international,
             "sources": list(self.sources),
             "pair_tariffs": self.pair_tariffs.to_dict(orient="records"),
+            "tariff_layers": self.layer_coverage.to_dict(orient="records"),
             "elasticities": {
                 "source": self.theta_source,
                 "alternatives": list(self.elasticity_sources),
@@ -156,7 +162,60 @@ def summarize_world(
         elasticities=world.sectors.loc[:, ["sector", "name", "theta"]].reset_index(drop=True),
         theta_source=world.theta_source,
         elasticity_sources=elasticity_sources(world),
+        layer_coverage=layer_coverage(world),
     )
+
+
+def layer_coverage(world: World) -> pd.DataFrame:
+    """Each measure of ``world``'s ``tariff_layers`` table over the goods imports of its
+    pair (the sectors the table names for either direction, weighted by the world's
+    flows): the share it covers and the points it adds to the average tariff."""
+    columns = [
+        "exporter",
+        "importer",
+        "layer",
+        "name",
+        "rate",
+        "covered_share",
+        "points",
+        "sectors",
+    ]
+    layers = world.tariff_layers
+    if layers is None or layers.empty:
+        return pd.DataFrame(columns=columns)
+    goods = set(layers["sector"])
+    trade = world.trade[world.trade["sector"].isin(goods)]
+    flow = trade.set_index(["exporter", "importer", "sector"])["value"]
+    rows = []
+    for (exporter, importer), pair in layers.groupby(["exporter", "importer"], sort=False):
+        total = float(
+            trade.loc[
+                (trade["exporter"] == exporter) & (trade["importer"] == importer), "value"
+            ].sum()
+        )
+        keys = pd.MultiIndex.from_arrays(
+            [[exporter] * len(pair), [importer] * len(pair), pair["sector"]]
+        )
+        cell = flow.reindex(keys, fill_value=0.0).to_numpy(dtype=np.float64)
+        weight = cell / total if total > 0 else np.zeros(len(cell))
+        pair = pair.assign(
+            covered_share=pair["share"].to_numpy() * weight,
+            points=pair["share"].to_numpy() * pair["added"].to_numpy() * weight,
+        )
+        for layer, rows_of in pair.groupby("layer", sort=False):
+            rows.append(
+                {
+                    "exporter": exporter,
+                    "importer": importer,
+                    "layer": layer,
+                    "name": rows_of["name"].iat[0],
+                    "rate": float(rows_of["rate"].iat[0]),
+                    "covered_share": float(rows_of["covered_share"].sum()),
+                    "points": float(rows_of["points"].sum()),
+                    "sectors": " ".join(rows_of.loc[rows_of["share"] > 0, "sector"]),
+                }
+            )
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _identity_gaps(world: World) -> tuple[float, str, float, str]:

@@ -77,6 +77,11 @@ class World:
     """Columns ``sector``, ``estimate``, ``se``: how much of the standard error of
     ``estimate`` enters the sector's elasticity (see :mod:`truce.data.elasticities`),
     when given; a sector without rows has a fixed elasticity."""
+    tariff_layers: pd.DataFrame | None = None
+    """Columns ``exporter``, ``importer``, ``sector``, ``layer``, ``name``, ``basis``,
+    ``rate``, ``added``, ``share``: the measures behind the base tariffs, when the
+    builder added any (``added`` on ``share`` of the cell's imports), with the basis of
+    each share; documentation, not an input of the model."""
     elasticities: pd.DataFrame | None = None
     """Columns ``source``, ``sector``, ``theta``: each published source's elasticity for
     every sector, when given, so that a run may choose among them (see

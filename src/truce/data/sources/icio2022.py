@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from truce.data.sources.cp2015 import TABLE1_MATCH, read_table1, table1_estimate
-from truce.data.sources.trade_war import add_trade_war_tariffs
+from truce.data.sources.trade_war import add_trade_war_tariffs, world_layers_table
 from truce.data.world import World, check_world
 from truce.errors import InputError, WorldError
 
@@ -823,6 +823,7 @@ def icio2022_world(
         ),
         theta_se=cp_theta_se(Path(data_dir), source.theta_s) if elasticities == "cp" else None,
         elasticities=elasticities_table(Path(data_dir)),
+        tariff_layers=world_layers_table() if policy is None else None,
         theta_source=elasticities,
         **_long_tables(mapping.regions, regional.flow_rqs, regional.tariff_rqs, va, purchases),
     )

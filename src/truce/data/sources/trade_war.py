@@ -821,6 +821,26 @@ def layers_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def world_layers_table() -> pd.DataFrame:
+    """:func:`layers_table` as the world table ``tariff_layers`` (exporter and importer
+    instead of the direction; no stacking column)."""
+    table = layers_table()
+    pairs = {direction: (exp, imp) for direction, (_, exp, imp) in TABLES.items()}
+    return pd.DataFrame(
+        {
+            "exporter": [pairs[d][0] for d in table["direction"]],
+            "importer": [pairs[d][1] for d in table["direction"]],
+            "sector": table["sector"],
+            "layer": table["layer"],
+            "name": table["name"],
+            "basis": table["basis"],
+            "rate": table["rate"].astype(float),
+            "added": table["added"].astype(float),
+            "share": table["share"].astype(float),
+        }
+    )
+
+
 def coverage_table_for(world) -> pd.DataFrame:
     """:func:`coverage_table` over a world's ``trade`` table (needs regions USA and CHN)."""
     t = world.trade
