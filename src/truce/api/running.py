@@ -17,7 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from truce.api.draws import DrawProgress, across_sources, band_draws, chunk_solver
+from truce.api.draws import (
+    ChunkSolver,
+    DrawProgress,
+    across_sources,
+    band_draws,
+    chunk_solver,
+)
 from truce.api.models import (
     MODEL_NAME,
     MODELS,
@@ -337,10 +343,11 @@ def _spread(world: World) -> ThetaSpread:
     return spread
 
 
-def _with_draws(r: _Run, solved: _Solved, config: RunConfig) -> tuple[_Solved, dict[str, object]]:
-    """The point result ``solved`` with its percentile columns, and the draws' summary."""
+def _theta_solver(r: _Run, solved: _Solved, config: RunConfig) -> ChunkSolver:
+    """The run's model solving its scenario under rows of sector elasticities (draws or
+    sources), started from the point solution ``solved``."""
     compiled = solved.compiled
-    solve_chunk = chunk_solver(
+    return chunk_solver(
         model=r.model,
         prepared=r.prepared,
         shock=compiled.shock,
@@ -349,6 +356,11 @@ def _with_draws(r: _Run, solved: _Solved, config: RunConfig) -> tuple[_Solved, d
         measures_of=lambda outcomes: measure_table(r.scenario, config.date, compiled, outcomes),
         max_steps=config.max_steps,
     )
+
+
+def _with_draws(r: _Run, solved: _Solved, config: RunConfig) -> tuple[_Solved, dict[str, object]]:
+    """The point result ``solved`` with its percentile columns, and the draws' summary."""
+    solve_chunk = _theta_solver(r, solved, config)
     drawn = band_draws(
         spread=_spread(r.world),
         point=(solved.regions, solved.trade, solved.measures),
@@ -367,16 +379,7 @@ def _across_sources(
 ) -> tuple[_Solved, dict[str, object]]:
     """The point result ``solved`` with the spread across the world's elasticity
     sources after each field, and each source's region fields."""
-    compiled = solved.compiled
-    solve_chunk = chunk_solver(
-        model=r.model,
-        prepared=r.prepared,
-        shock=compiled.shock,
-        point=solved.solved,
-        point_outcomes=solved.outcomes,
-        measures_of=lambda outcomes: measure_table(r.scenario, config.date, compiled, outcomes),
-        max_steps=config.max_steps,
-    )
+    solve_chunk = _theta_solver(r, solved, config)
     sources = elasticity_sources(r.world)
     spread = across_sources(
         sources=sources,
