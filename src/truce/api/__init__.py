@@ -6,7 +6,8 @@ The package's modules, from the bottom up (each imports only those before it):
 - :mod:`~truce.api.worlds`: building, importing and summarising world folders;
 - :mod:`~truce.api.scenarios`: built-in scenarios, scenario files and texts, products;
 - :mod:`~truce.api.models`: which model a run uses and its cached calibration;
-- :mod:`~truce.api.draws`: results under drawn trade elasticities (percentile bands);
+- :mod:`~truce.api.draws`: results under rows of trade elasticities: drawn ones (percentile
+  bands) or every published source's (the spread across sources);
 - :mod:`~truce.api.running`: :func:`run`, :func:`check` and :func:`timeline`;
 - :mod:`~truce.api.wars`: tariff wars and trade talks;
 - :mod:`~truce.api.frameworks`: framework documents, item by item;
