@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 import truce
+from truce.data.elasticities import elasticity_sources
 from truce.data.world import check_world
 from truce.report.files import write_text
 
@@ -155,9 +156,11 @@ def _run(world: truce.World, experiment: Experiment, elasticities: str | None):
 
 def _range(world: truce.World, experiment: Experiment) -> tuple[float, float] | None:
     """The least and greatest of truce's number over the world's elasticity sources."""
-    sources = truce.api.world_summary(world).elasticity_sources
+    sources = elasticity_sources(world)
     if not sources:
         return None
+    # One run per source (not elasticities="all"): a measure may need a source's whole
+    # trade table, and "all" reports only each source's region fields.
     values = [experiment.measure(_run(world, experiment, s), world) for s in sources]
     return min(values), max(values)
 
@@ -198,7 +201,7 @@ def rows() -> pd.DataFrame:
     for experiment in EXPERIMENTS:
         world = truce.load_world(experiment.world)
         own = experiment.measure(_run(world, experiment, None), world)
-        sources = truce.api.world_summary(world).elasticity_sources
+        sources = elasticity_sources(world)
         median = (
             experiment.measure(_run(world, experiment, "median"), world)
             if "median" in sources

@@ -99,10 +99,13 @@ def _game(
     economy = model_economy(model, calibrated)
     foreign = ~np.eye(len(regions), dtype=bool)
     traded = (np.asarray(baseline.flow_sni) * foreign).sum(axis=(1, 2)) > 0
-    goods = tuple(s for s, t in zip(baseline.sectors, traded, strict=True) if not is_service(s, t))
-    if len(baseline.sectors) == 1:
-        # A one-sector world's sector is all its traded goods, whatever its code.
-        goods = tuple(s for s, t in zip(baseline.sectors, traded, strict=True) if t)
+    # A one-sector world's sector is all its traded goods, whatever its code.
+    one_sector = len(baseline.sectors) == 1
+    goods = tuple(
+        s
+        for s, t in zip(baseline.sectors, traded, strict=True)
+        if t and (one_sector or not is_service(s, t))
+    )
     if not goods:
         raise InputError(f"the world {world.name} has no goods sector for tariffs to be set on")
     if uniform and by_partner:

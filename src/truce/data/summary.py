@@ -91,7 +91,6 @@ class WorldSummary:
                 "output_identity": self.output_label,
                 "final_demand_gap": self.final_gap,
                 "final_demand_gap_cell": self.final_gap_cell,
-                "passed": True,
             },
             "description": self.description,
         }
