@@ -1,4 +1,5 @@
-"""Speed of elasticity draws on the built-in world ``default`` (a benchmark, not a test).
+"""Speed of elasticity draws on the built-in world ``default`` under its ``cp``
+elasticities, the source with standard errors (a benchmark, not a test).
 
 Measures, on this machine, for the scenario ``truce-collapse``:
   1. ``truce.run(..., draws=N)`` whole (draws, batched solves, percentile tables), warm:
@@ -25,7 +26,7 @@ import numpy as np
 
 import truce
 from truce.data.calibrate import world_to_baseline
-from truce.data.elasticities import theta_spread
+from truce.data.elasticities import theta_spread, with_source
 from truce.model.caliendo_parro import CaliendoParro
 from truce.model.draws import default_vectorize, draw_thetas, solve_draws
 from truce.model.solve import solve
@@ -90,7 +91,8 @@ def main() -> None:
     parser.add_argument("--scenario", default="truce-collapse")
     args = parser.parse_args()
 
-    world = truce.load_world("default")
+    # Draws sample Caliendo-Parro's standard errors around their own elasticities.
+    world = with_source(truce.load_world("default"), "cp")
     scenario = truce.load_scenario(args.scenario)
     start = time.perf_counter()
     truce.run(world, scenario, draws=min(args.draws, 250), seed=99)

@@ -25,7 +25,7 @@ import truce
 import truce.api
 from truce.cli.main import app
 from truce.data.calibrate import world_to_baseline
-from truce.data.elasticities import read_theta_se, theta_spread
+from truce.data.elasticities import read_theta_se, theta_spread, with_source
 from truce.errors import InputError, WorldError
 from truce.model.draws import THETA_FLOOR, draw_thetas, solve_draws
 from truce.model.solve import solve
@@ -160,8 +160,9 @@ def test_zero_standard_errors_from_a_zero_deficit_base() -> None:
 
 
 def test_draws_band_the_point_and_are_reproducible() -> None:
-    first = truce.run("default", "truce-collapse", draws=40, seed=11)
-    again = truce.run("default", "truce-collapse", draws=40, seed=11)
+    # The default world's standard errors are cp's: its draws sample around cp.
+    first = truce.run("default", "truce-collapse", draws=40, seed=11, elasticities="cp")
+    again = truce.run("default", "truce-collapse", draws=40, seed=11, elasticities="cp")
     regions = first.regions
     assert (regions["welfare_pct_p05"] <= regions["welfare_pct_p50"]).all()
     assert (regions["welfare_pct_p50"] <= regions["welfare_pct_p95"]).all()
@@ -194,7 +195,7 @@ def test_cp2015_standard_errors_are_table_1s() -> None:
 
 def test_default_world_standard_errors_follow_the_elasticity_means() -> None:
     # A sector whose θ is the mean of m Table 1 estimates carries se_k / m of each.
-    world = truce.load_world("default")
+    world = with_source(truce.load_world("default"), "cp")
     spread = theta_spread(world)
     assert spread is not None
     s = spread.sectors.index("C16")  # wood and paper, as the elasticity mapping has it
@@ -209,7 +210,7 @@ def test_default_world_standard_errors_follow_the_elasticity_means() -> None:
 
 
 def test_a_product_draws_its_parents_elasticity() -> None:
-    world = truce.load_world("default")
+    world = with_source(truce.load_world("default"), "cp")
     split = truce.api.with_products(world, truce.load_scenario("busan-deal"))
     spread = theta_spread(split)
     assert spread is not None
@@ -242,9 +243,13 @@ def test_a_standard_error_file(tmp_path: Path) -> None:
 
 def test_draws_need_standard_errors() -> None:
     world = truce.load_world("default")
-    bare = replace(world, theta_se=None)
+    bare = replace(world, theta_se=None, theta_se_source=None)
     with pytest.raises(InputError, match="no standard errors"):
         truce.run(bare, "truce-collapse", draws=2)
+    # The default world's own elasticities (the median) have none; cp's are named.
+    assert world.theta_source == "median" and world.theta_se_source == "cp"
+    with pytest.raises(InputError, match=r"\(median\) have no standard errors.*--elasticities cp"):
+        truce.run(world, "truce-collapse", draws=2)
 
 
 def test_ilms2025_draws() -> None:
@@ -273,7 +278,19 @@ def test_cli_draws(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     result = RUNNER.invoke(
         app,
-        ["run", "truce-collapse", "--draws", "5", "--seed", "3", "--json", str(out), "--no-store"],
+        [
+            "run",
+            "truce-collapse",
+            "--elasticities",
+            "cp",
+            "--draws",
+            "5",
+            "--seed",
+            "3",
+            "--json",
+            str(out),
+            "--no-store",
+        ],
     )
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text())
@@ -292,7 +309,7 @@ def test_a_banded_run_is_kept_whole_in_the_store(tmp_path: Path) -> None:
     from truce.api.store import RunStore
 
     world, scenario = truce.load_world("default"), truce.load_scenario("truce-collapse")
-    banded_run = truce.run(world, scenario, draws=3, seed=4)
+    banded_run = truce.run(world, scenario, draws=3, seed=4, elasticities="cp")
     plain_run = truce.run(world, scenario)
     store = RunStore(tmp_path / "runs.duckdb")
     kept = [store.get(store.save_run(r, world, scenario)) for r in (banded_run, plain_run)]

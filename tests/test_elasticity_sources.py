@@ -20,7 +20,14 @@ from typer.testing import CliRunner
 
 import truce
 from truce.cli.main import app
-from truce.data.elasticities import elasticity_sources, source_thetas, with_source
+from truce.data.elasticities import (
+    elasticity_sources,
+    se_source,
+    source_thetas,
+    theta_spread,
+    with_source,
+    with_theta_se,
+)
 from truce.data.world import World, check_world, write_world
 from truce.policy.parse import parse_scenario
 
@@ -143,15 +150,38 @@ def test_unknown_sources_are_errors_at_their_place(world) -> None:
         truce.timeline(world, parse_scenario(text.replace("nope", "all")))
 
 
-def test_a_source_takes_its_own_standard_errors_only(world) -> None:
+def test_standard_errors_stay_with_their_source(world) -> None:
+    # The theta_se table belongs to one source: draws sample around it and no other.
     se = pd.DataFrame({"sector": ["G1", "G2"], "estimate": ["G1", "G2"], "se": [0.5, 0.5]})
     with_se = check_world(replace(world, theta_se=se))
-    assert with_source(with_se, "own").theta_se is not None
+    assert se_source(with_se) == "own" and theta_spread(with_source(with_se, "own")) is not None
     other = with_source(with_se, "low")
-    assert other.theta_se is None and other.theta_source == "low"
+    assert other.theta_source == "low" and se_source(other) == "own"
+    assert theta_spread(other) is None
     np.testing.assert_array_equal(other.sectors["theta"], SOURCES["low"])
-    with pytest.raises(truce.InputError, match="no standard errors"):
+    with pytest.raises(truce.InputError, match=r"\(low\) have no standard errors.*--elasticities own"):
         truce.run(with_se, parse_scenario(SCENARIO), elasticities="low", draws=4)
+    # Back on their own source, the draws run, around that source's elasticities.
+    back = with_source(other, "own")
+    spread = theta_spread(back)
+    assert spread is not None
+    np.testing.assert_array_equal(spread.theta_s, SOURCES["own"])
+    # A world whose own elasticities are another source's keeps the table for that one.
+    tagged = check_world(replace(with_se, theta_se_source="high"))
+    assert theta_spread(tagged) is None
+    assert theta_spread(with_source(tagged, "high")) is not None
+    # A user's standard errors are for the elasticities in use.
+    assert theta_spread(with_theta_se(other, se)) is not None
+
+
+def test_world_toml_sources_are_checked(world) -> None:
+    with pytest.raises(truce.WorldError, match="'theta_se_source': 'nope' is not a source"):
+        check_world(replace(world, theta_se=None, theta_se_source="nope"))
+    with pytest.raises(truce.WorldError, match="names the source of a theta_se table it lacks"):
+        check_world(replace(world, theta_se_source="low"))
+    sectors = world.sectors.assign(theta=[3.0, 9.0])
+    with pytest.raises(truce.WorldError, match="sector G2: theta 9 is not 'own'"):
+        check_world(replace(world, sectors=sectors))
 
 
 def test_a_source_must_cover_every_sector(world) -> None:

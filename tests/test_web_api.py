@@ -398,6 +398,11 @@ def test_a_scenario_that_does_not_fit_the_world_is_refused_with_the_cli_message(
         ({"scenario_yaml": SMALL, "date": "yesterday"}, 422, None),
         ({"scenario_yaml": SMALL, "colour": "red"}, 422, None),
         ({"scenario_yaml": 7}, 422, None),
+        # The command line's messages for elasticities.
+        ({"scenario_yaml": SMALL, "elasticities": "cp"}, 400, "no alternative trade elasticities"),
+        ({"scenario": "truce-collapse", "elasticities": "nope"}, 400, "unknown elasticity source"),
+        ({"scenario": "truce-collapse", "draws": 2}, 400, "--elasticities cp"),
+        ({"scenario": "truce-collapse", "elasticities": "x" * 41}, 422, None),
     ],
 )
 def test_bad_run_requests_are_4xx(
@@ -415,6 +420,22 @@ def test_a_timeline_takes_no_date(client: httpx.Client) -> None:
     assert "takes no date" in detail(response)
     response = client.post("/api/timelines", json={"scenario_yaml": DATED, "draws": 2})
     assert response.status_code == 400
+    response = client.post(
+        "/api/timelines", json={"scenario": "us-china-2018-2026", "elasticities": "all"}
+    )
+    assert response.status_code == 400
+    assert "not a timeline" in detail(response)
+
+
+def test_a_run_with_chosen_elasticities_equals_truce_run(client: httpx.Client) -> None:
+    body = {"scenario": "truce-collapse", "elasticities": "cp"}
+    job = wait_for(client, submit(client, "/api/runs", body))
+    assert job["status"] == "done", job
+    served = client.get(f"/api/runs/{job['run_id']}").json()
+    expected = api.run("default", "truce-collapse", elasticities="cp").to_dict()
+    assert without_seconds(served) == without_seconds(expected)
+    plain = api.run("default", "truce-collapse").to_dict()
+    assert served["regions"] != plain["regions"]  # the choice reached the solver
 
 
 def test_not_json_is_422(client: httpx.Client) -> None:

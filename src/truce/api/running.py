@@ -41,6 +41,7 @@ from truce.data.elasticities import (
     ThetaSpread,
     elasticity_sources,
     read_theta_se,
+    se_source,
     source_thetas,
     theta_spread,
     with_source,
@@ -170,6 +171,8 @@ def check(
     """
     world, scenario = _loaded(world, scenario)
     world = _with_elasticities(world, scenario, elasticities)
+    if every_phase:
+        _one_source_per_phase(world, scenario, elasticities)
     chosen = choose_model(world, scenario, model)
     if draws:
         _spread(world)
@@ -335,12 +338,21 @@ def run_config(
 def _spread(world: World) -> ThetaSpread:
     """The sampling law of ``world``'s elasticities; an InputError without one."""
     spread = theta_spread(world)
-    if spread is None:
+    if spread is not None:
+        return spread
+    own = se_source(world)
+    if own is not None:
         raise InputError(
-            f"world {world.name} has no standard errors for its trade elasticities (no "
-            "theta_se table): give a file of them (columns sector, se) with --theta-se"
+            f"the elasticities {world.name} runs with ({world.theta_source}) have no "
+            f"standard errors; its theta_se table holds {own}'s: draw around those with "
+            f"--elasticities {own}, see the spread across published sources with "
+            f"--elasticities {ALL_SOURCES}, or give standard errors for "
+            f"{world.theta_source} (columns sector, se) with --theta-se"
         )
-    return spread
+    raise InputError(
+        f"world {world.name} has no standard errors for its trade elasticities (no "
+        "theta_se table): give a file of them (columns sector, se) with --theta-se"
+    )
 
 
 def _theta_solver(r: _Run, solved: _Solved, config: RunConfig) -> ChunkSolver:
@@ -393,6 +405,25 @@ def _across_sources(
     return widened, info
 
 
+def _one_source_per_phase(world: World, scenario: Scenario, elasticities: str | None) -> None:
+    """A timeline solves each phase under one source: ``all`` is refused, at the
+    scenario's line when the scenario asks for it."""
+    if _source(scenario, elasticities) != ALL_SOURCES:
+        return
+    message = (
+        f"elasticities: {ALL_SOURCES} is for a run of one date, not a timeline: name one "
+        f"source ({', '.join(elasticity_sources(world))})"
+    )
+    if elasticities is not None:
+        raise InputError(message)
+    raise ScenarioError(
+        message,
+        path=scenario.path,
+        line=scenario.options.line_of("elasticities"),
+        key="elasticities",
+    )
+
+
 def timeline(
     world: World | str | Path,
     scenario: Scenario | str | Path,
@@ -400,6 +431,7 @@ def timeline(
     max_steps: int = DEFAULT_MAX_STEPS,
     progress: Progress | None = None,
     model: str | None = None,
+    elasticities: str | None = None,
 ) -> TimelineResult:
     """Solve ``scenario`` on ``world`` once per phase of its dates, in date order.
 
@@ -410,18 +442,14 @@ def timeline(
     ``deficits: zero`` one zero-deficit base serves every phase.  ``progress(done,
     total, phase)``, when given, is called before each phase is solved and once after
     the last.  Each phase's solver statistics are its own solve's;
-    :attr:`TimelineResult.solver` totals them with the zero-deficit base.  Raises like
-    :func:`run`.
+    :attr:`TimelineResult.solver` totals them with the zero-deficit base.
+    ``elasticities`` names one source of the world's ``elasticities`` table (not
+    ``all``).  Raises like :func:`run`.
     """
-    r = _prepare(world, scenario, RunConfig(max_steps=max_steps, model=model))
-    if _source(r.scenario, None) == ALL_SOURCES:
-        raise ScenarioError(
-            f"elasticities: {ALL_SOURCES} is for a run of one date, not a timeline: name one "
-            f"source ({', '.join(elasticity_sources(r.world))})",
-            path=r.scenario.path,
-            line=r.scenario.options.line_of("elasticities"),
-            key="elasticities",
-        )
+    r = _prepare(
+        world, scenario, RunConfig(max_steps=max_steps, model=model, elasticities=elasticities)
+    )
+    _one_source_per_phase(r.world, r.scenario, elasticities)
     iterations, jacobians = r.iterations, r.jacobians
 
     def solve_phase(day: Date | None, start: object) -> tuple[tuple[_Solved, float], object]:

@@ -220,6 +220,15 @@ def timeline(
     quiet: QuietOption = False,
     output: FormatOption = OutputFormat.table,
     max_iterations: MaxIterationsOption = DEFAULT_MAX_STEPS,
+    elasticities: Annotated[
+        str | None,
+        typer.Option(
+            "--elasticities",
+            help="Trade elasticities from this source of the world's elasticities table "
+            "(truce world show lists them). Default: the scenario's options.elasticities, "
+            "else the world's own.",
+        ),
+    ] = None,
 ) -> None:
     """Solve a dated scenario phase by phase and print welfare by region and phase.
 
@@ -237,7 +246,12 @@ def timeline(
                 bar.update(task, completed=done, total=total, description=escape(phase.label))
 
             result = api.timeline(
-                world_data, spec, max_steps=max_iterations, progress=progress, model=model
+                world_data,
+                spec,
+                max_steps=max_iterations,
+                progress=progress,
+                model=model,
+                elasticities=elasticities,
             )
         if json_path is not None:
             result.to_json(json_path)

@@ -166,6 +166,18 @@ def world_show(
     for row in summary.pair_tariffs.itertuples(index=False):
         pairs.add_row(row.exporter, row.importer, f"{row.value:,.0f}", f"{100 * row.tariff:.2f}")
     stdout.print(pairs)
+    if summary.theta_source is not None or summary.elasticity_sources:
+        others = [s for s in summary.elasticity_sources if s != summary.theta_source]
+        stdout.print(
+            f"elasticities: {escape(summary.theta_source or 'unnamed')}"
+            + (f" (others: {escape(', '.join(others))})" if others else "")
+            + (
+                f"; standard errors for draws: {escape(summary.se_source)}'s"
+                if summary.se_source
+                else "; no standard errors"
+            ),
+            highlight=False,
+        )
     stdout.print(
         f"identities: largest gap {summary.output_label} − value added − purchases "
         f"{summary.output_gap:.1e} of the cell ({summary.output_gap_cell}); lowest final "

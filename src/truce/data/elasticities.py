@@ -59,9 +59,10 @@ class ThetaSpread:
 
 def theta_spread(world: World) -> ThetaSpread | None:
     """The sampling law of ``world``'s elasticities, or ``None`` without a ``theta_se``
-    table."""
+    table for them (none, or one that holds another source's standard errors: see
+    :func:`se_source`)."""
     table = world.theta_se
-    if table is None:
+    if table is None or se_source(world) != world.theta_source:
         return None
     sectors = tuple(str(s) for s in world.sectors["sector"])
     estimates = tuple(dict.fromkeys(str(e) for e in table["estimate"]))
@@ -80,9 +81,18 @@ def theta_spread(world: World) -> ThetaSpread | None:
     )
 
 
+def se_source(world: World) -> str | None:
+    """The source whose standard errors ``world``'s ``theta_se`` table holds (``None``
+    without one or when its elasticities are unnamed)."""
+    if world.theta_se is None:
+        return None
+    return world.theta_se_source or world.theta_source
+
+
 def with_theta_se(world: World, table: pd.DataFrame) -> World:
-    """``world`` with ``table`` as its ``theta_se`` table (checked; replaces any)."""
-    return check_world(replace(world, theta_se=table))
+    """``world`` with ``table`` as the standard errors of the elasticities it uses
+    (checked; replaces any ``theta_se`` table)."""
+    return check_world(replace(world, theta_se=table, theta_se_source=None))
 
 
 def read_theta_se(path: str | os.PathLike[str], world: World) -> pd.DataFrame:
@@ -187,11 +197,19 @@ def source_thetas(world: World, sources: tuple[str, ...] | None = None) -> np.nd
 
 def with_source(world: World, source: str) -> World:
     """``world`` with the elasticities of ``source`` (a source of its ``elasticities``
-    table) as its own.  The ``theta_se`` table stays only when ``source`` is the
-    world's own source: its standard errors belong to those estimates.  Raises
-    :class:`~truce.errors.InputError` for a source the world does not have."""
+    table) as its own.  The ``theta_se`` table stays with the source it belongs to:
+    elasticity draws are possible exactly when ``source`` is that one (see
+    :func:`theta_spread`).  Raises :class:`~truce.errors.InputError` for a source the
+    world does not have."""
     if source == world.theta_source:
         return world
     (theta_s,) = source_thetas(world, (source,))
     sectors = world.sectors.assign(theta=theta_s)
-    return check_world(replace(world, sectors=sectors, theta_se=None, theta_source=source))
+    return check_world(
+        replace(
+            world,
+            sectors=sectors,
+            theta_source=source,
+            theta_se_source=se_source(world),
+        )
+    )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from truce.data._checks import earned_with_distribution
-from truce.data.elasticities import elasticity_sources
+from truce.data.elasticities import elasticity_sources, se_source
 from truce.data.world import World
 
 ALWAYS_PAIRS: tuple[tuple[str, str], ...] = (("CHN", "USA"), ("USA", "CHN"))
@@ -58,6 +58,9 @@ class WorldSummary:
     """The source of those elasticities (world.toml ``theta_source``), if named."""
     elasticity_sources: tuple[str, ...]
     """The sources of the world's ``elasticities`` table a run may choose instead."""
+    se_source: str | None
+    """The source whose standard errors the world's ``theta_se`` table holds, if any:
+    elasticity draws sample around that source's elasticities."""
     layer_coverage: pd.DataFrame
     """Columns exporter, importer, layer, name, rate, covered_share, points, sectors:
     each measure of the world's ``tariff_layers`` table with the share of the pair's
@@ -83,6 +86,7 @@ class WorldSummary:
             "elasticities": {
                 "source": self.theta_source,
                 "alternatives": list(self.elasticity_sources),
+                "standard_errors_of": self.se_source,
                 "by_sector": self.elasticities.to_dict(orient="records"),
             },
             "checks": {
@@ -161,6 +165,7 @@ def summarize_world(
         elasticities=world.sectors.loc[:, ["sector", "name", "theta"]].reset_index(drop=True),
         theta_source=world.theta_source,
         elasticity_sources=elasticity_sources(world),
+        se_source=se_source(world),
         layer_coverage=layer_coverage(world),
     )
 

@@ -39,7 +39,7 @@ _META_TYPES: dict[str, type] = {
     "sources": list,
 }
 #: Keys world.toml may hold besides the required ones.
-_OPTIONAL_META: dict[str, type] = {"model": str, "theta_source": str}
+_OPTIONAL_META: dict[str, type] = {"model": str, "theta_source": str, "theta_se_source": str}
 #: Models a world may name in ``model`` (the one its scenarios run on by default).
 WORLD_MODELS: tuple[str, ...] = MODEL_NAMES
 
@@ -92,6 +92,10 @@ class World:
     theta_source: str | None = None
     """The source of ``sectors.theta`` (``world.toml`` key ``theta_source``), a source of
     the ``elasticities`` table when the world has one."""
+    theta_se_source: str | None = None
+    """The source whose standard errors the ``theta_se`` table holds (``world.toml`` key
+    ``theta_se_source``); ``None`` means those of ``sectors.theta``.  Elasticity draws
+    need the two to be the same source (see :func:`truce.data.elasticities.theta_spread`)."""
     path: Path | None = None
     """The folder the world was read from, if any."""
 
@@ -123,11 +127,14 @@ def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
         meta["sources"] = list(world.sources)
     if world.model is not None:
         meta["model"] = world.model
-    if world.theta_source is not None:
-        meta["theta_source"] = world.theta_source
+    for key in ("theta_source", "theta_se_source"):
+        if getattr(world, key) is not None:
+            meta[key] = getattr(world, key)
     _check_meta(meta, "world", problems)
     problems.raise_if_any()
     tables = validate_tables({n: world.table(n) for n in TABLES}, labels or {})
+    _check_sources(meta, tables, "world", problems)
+    problems.raise_if_any()
     checked = World(
         name=world.name,
         year=world.year,
@@ -136,6 +143,7 @@ def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
         sources=tuple(world.sources),
         model=world.model,
         theta_source=world.theta_source,
+        theta_se_source=world.theta_se_source,
         path=world.path,
         **tables,  # type: ignore[arg-type]
     )
@@ -162,6 +170,33 @@ def _check_meta(meta: dict[str, object], label: str, problems: Problems) -> None
     if model is not None and model not in WORLD_MODELS:
         known = ", ".join(WORLD_MODELS)
         problems.add(label, f"key 'model': {model!r} is not a model (known: {known})")
+
+
+def _check_sources(
+    meta: dict[str, object], tables: dict[str, pd.DataFrame | None], label: str, problems: Problems
+) -> None:
+    """The elasticity sources world.toml names are sources of the ``elasticities`` table,
+    ``sectors.theta`` is the row of ``theta_source``, and ``theta_se_source`` comes with a
+    ``theta_se`` table."""
+    table, sectors = tables.get("elasticities"), tables.get("sectors")
+    known = set() if table is None else set(table["source"])
+    for key in ("theta_source", "theta_se_source"):
+        source = meta.get(key)
+        if source is not None and table is not None and source not in known:
+            problems.add(label, f"key {key!r}: {source!r} is not a source of the elasticities table")
+    if meta.get("theta_se_source") is not None and tables.get("theta_se") is None:
+        problems.add(label, "key 'theta_se_source' names the source of a theta_se table it lacks")
+    source = meta.get("theta_source")
+    if source in known and sectors is not None and table is not None:
+        row = table[table["source"] == source].set_index("sector")["theta"]
+        own = sectors.set_index("sector")["theta"]
+        off = (own - row.reindex(own.index)).abs() > 1e-12 * own.abs()
+        for sector in own.index[off.to_numpy()]:
+            problems.add(
+                label,
+                f"sector {sector}: theta {own[sector]:g} is not {source!r}'s "
+                f"{row.get(sector, float('nan')):g} (key 'theta_source')",
+            )
 
 
 def read_world(folder: str | os.PathLike[str]) -> World:
@@ -206,6 +241,8 @@ def read_world(folder: str | os.PathLike[str]) -> World:
             problems.add(str(path), f"unknown table (known: {', '.join(TABLES)})")
     problems.raise_if_any()
     checked = validate_tables(tables, labels)
+    _check_sources(meta, checked, str(toml_path), problems)
+    problems.raise_if_any()
     world = World(
         name=meta["name"],
         year=meta["year"],
@@ -214,6 +251,7 @@ def read_world(folder: str | os.PathLike[str]) -> World:
         sources=tuple(meta["sources"]),
         model=meta.get("model"),
         theta_source=meta.get("theta_source"),
+        theta_se_source=meta.get("theta_se_source"),
         path=folder,
         **checked,  # type: ignore[arg-type]
     )
@@ -302,6 +340,11 @@ def _world_toml(world: World) -> str:
         + (
             f"theta_source = {_toml_string(world.theta_source)}\n"
             if world.theta_source is not None
+            else ""
+        )
+        + (
+            f"theta_se_source = {_toml_string(world.theta_se_source)}\n"
+            if world.theta_se_source is not None
             else ""
         )
     )

@@ -115,7 +115,8 @@ def measure_table(
     ``None`` (JSON null) for a ban (share 0), which is always ``binding``; for an import
     floor, its import-subsidy equivalent; ``None`` for kinds without a constraint
     (tariff, trade_cost, export_tax, port_fee) and for measures not in force.
-    ``binding`` is true iff the rate exceeds :data:`BINDING_RATE`.  ``cells`` counts the
+    ``binding`` is true iff the rate exceeds :data:`BINDING_RATE`; a rate within it of
+    zero is reported as 0 (the solver's round-off).  ``cells`` counts the
     foreign cells with a baseline flow that the measure covers (``None`` when not in
     force).  Without ``compiled`` and ``outcomes`` no constraint is known: every rate is
     ``None``.
@@ -131,6 +132,8 @@ def measure_table(
     rows = []
     for m in scenario.measures:
         rate = rates.get(m.index)
+        if rate is not None and abs(rate) <= BINDING_RATE:
+            rate = 0.0  # the solver's round-off around a slack constraint
         rows.append(
             {
                 "index": m.index,

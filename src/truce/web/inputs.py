@@ -53,6 +53,9 @@ class JobRequest:
     model: str | None = None
     draws: int = 0
     seed: int = 0
+    elasticities: str | None = None
+    """A source of the world's elasticities table, or ``all`` (runs only); ``None``:
+    the scenario's option, else the world's own."""
 
 
 def parse_text(text: str, settings: WebSettings) -> api.Scenario:
@@ -88,6 +91,7 @@ def prepare(
     model: str | None = None,
     draws: int = 0,
     seed: int = 0,
+    elasticities: str | None = None,
 ) -> JobRequest:
     """Check a run or timeline request; raise :class:`RequestError` for bad input."""
     if scenario is not None and scenario_yaml is not None:
@@ -128,6 +132,7 @@ def prepare(
             model=model,
             every_phase=kind == "timeline",
             draws=draws,
+            elasticities=elasticities,
         )
     except InputError as error:
         raise RequestError(
@@ -146,6 +151,7 @@ def prepare(
         model=model,
         draws=draws,
         seed=seed,
+        elasticities=elasticities,
     )
 
 

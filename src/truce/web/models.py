@@ -238,5 +238,11 @@ def request_models(catalogue: Catalogue, settings: WebSettings) -> RequestModels
             "elasticities (percentile columns)",
         )
         seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of the elasticity draws")
+        elasticities: Annotated[str, Field(max_length=40)] | None = Field(
+            None,
+            description="the trade elasticities: a source of the world's elasticities "
+            "table, or 'all' (runs only: every source in one batch); default: the "
+            "scenario's option, else the world's own",
+        )
 
     return RequestModels(validate=ValidateRequest, job=JobRequest)

@@ -61,6 +61,7 @@ def pages_router(state: WebState) -> APIRouter:
             "model": "",
             "draws": "0",
             "seed": "0",
+            "elasticities": "",
             "tariff_by": "USA",
             "tariff_on": "CHN",
             "tariff_sectors": "*",
@@ -117,6 +118,7 @@ def pages_router(state: WebState) -> APIRouter:
         model: Annotated[str, Form()] = "",
         draws: Annotated[str, Form()] = "0",
         seed: Annotated[str, Form()] = "0",
+        elasticities: Annotated[str, Form()] = "",
         tariff_by: Annotated[str, Form()] = "",
         tariff_on: Annotated[str, Form()] = "",
         tariff_sectors: Annotated[str, Form()] = "",
@@ -135,6 +137,7 @@ def pages_router(state: WebState) -> APIRouter:
             "model": model,
             "draws": draws,
             "seed": seed,
+            "elasticities": elasticities,
             "tariff_by": tariff_by,
             "tariff_on": tariff_on,
             "tariff_sectors": tariff_sectors,
@@ -180,6 +183,7 @@ def pages_router(state: WebState) -> APIRouter:
                         model=model or None,
                         draws=_count(draws, "draws", state.settings.max_draws),
                         seed=_count(seed, "seed", MAX_SEED),
+                        elasticities=elasticities.strip() or None,
                     )
                 )
                 return RedirectResponse(f"/jobs/{job.id}", status_code=303)

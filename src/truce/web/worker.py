@@ -61,7 +61,13 @@ def execute(
         def phase_done(done: int, total: int, phase: api.Phase) -> None:
             progress(done, total, f"phase {phase.label}")
 
-        timeline = api.timeline(world, spec, progress=phase_done, model=request.model)
+        timeline = api.timeline(
+            world,
+            spec,
+            progress=phase_done,
+            model=request.model,
+            elasticities=request.elasticities,
+        )
         progress(len(timeline.phases), len(timeline.phases), "writing the report")
         html = render.render_timeline_html(timeline, scenario=spec, world=world)
         return TimelineOutcome(document=timeline.to_dict(), html=html)
@@ -79,10 +85,17 @@ def execute(
             draws=request.draws,
             seed=request.seed,
             progress=draws_done,
+            elasticities=request.elasticities,
         )
     else:
         progress(0, 1, "solving")
-        result = api.run(world, spec, date=request.date, model=request.model)
+        result = api.run(
+            world,
+            spec,
+            date=request.date,
+            model=request.model,
+            elasticities=request.elasticities,
+        )
     progress(1, 1, "saving the run")
     run_id = run_store.RunStore(store_path).save_run(result, world, spec)
     return RunOutcome(run_id)

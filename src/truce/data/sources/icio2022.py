@@ -240,10 +240,14 @@ MEDIAN = "median"
 """The per-sector median of the published sources above (:func:`elasticities_table`)."""
 MEDIAN_SOURCE = (
     "Per-sector median of the eight published sources (is, u4, cp, bsy, gyy, shapiro, "
-    "fontagne, ll), each as mapped to ICIO sectors by the tariffwar package"
+    "fontagne, ll)"
 )
 
-DEFAULT_ELASTICITIES: Elasticities = "cp"
+DEFAULT_ELASTICITIES: Elasticities = MEDIAN
+"""The default world's elasticities: why the median, in README.md ("Which elasticities")."""
+SE_SOURCE: Elasticities = "cp"
+"""The one source with standard errors (Caliendo-Parro's Table 1): the ``theta_se``
+table belongs to it, whichever source a world uses."""
 
 FOOD_CAP = 0.5
 """Food (C10T12) tariffs above this are treated as aggregation artefacts."""
@@ -804,11 +808,17 @@ def icio2022_world(
         )
         + ";"
     )
-    description = _description(source, mapping, [*source.notes, aggregation_note, balance_note])
+    table = elasticities_table(Path(data_dir))
+    description = _description(
+        source, mapping, [*source.notes, aggregation_note, balance_note], table
+    )
     sources = (
         *SOURCES_BASE,
-        elasticity_citation(elasticities)
-        + " (trade elasticities as mapped to ICIO sectors by the tariffwar package)",
+        *(
+            f"{elasticity_citation(name)} (trade elasticities '{name}', as mapped to ICIO "
+            "sectors by the tariffwar package)"
+            for name in ELASTICITY_SOURCES
+        ),
         FACTS_SOURCE,
     )
     world = World(
@@ -821,10 +831,11 @@ def icio2022_world(
         sectors=pd.DataFrame(
             {"sector": SECTOR_CODES, "name": [n for _, n in SECTORS], "theta": source.theta_s}
         ),
-        theta_se=cp_theta_se(Path(data_dir), source.theta_s) if elasticities == "cp" else None,
-        elasticities=elasticities_table(Path(data_dir)),
+        theta_se=cp_theta_se(Path(data_dir), _elasticity_column(Path(data_dir), SE_SOURCE)),
+        elasticities=table,
         tariff_layers=world_layers_table() if policy is None else None,
         theta_source=elasticities,
+        theta_se_source=SE_SOURCE,
         **_long_tables(mapping.regions, regional.flow_rqs, regional.tariff_rqs, va, purchases),
     )
     return check_world(world)
@@ -897,7 +908,25 @@ def _para(text: str, indent: str = "") -> str:
     return textwrap.fill(text, width=92, initial_indent=indent, subsequent_indent="  ")
 
 
-def _description(source: Icio2022Source, mapping: RegionMapping, notes: Sequence[str]) -> str:
+def _extremes(table: pd.DataFrame) -> str:
+    """The median's largest elasticity beside the largest and smallest of single sources."""
+    median = table[table["source"] == MEDIAN]
+    others = table[table["source"] != MEDIAN]
+    top, high, low = (
+        median.loc[median["theta"].idxmax()],
+        others.loc[others["theta"].idxmax()],
+        others.loc[others["theta"].idxmin()],
+    )
+    return (
+        f"the median's largest is {top['theta']:.2f} ({top['sector']}), where single "
+        f"sources reach {high['theta']:.2f} ({high['source']}, {high['sector']}) and fall "
+        f"to {low['theta']:.2f} ({low['source']}, {low['sector']})"
+    )
+
+
+def _description(
+    source: Icio2022Source, mapping: RegionMapping, notes: Sequence[str], table: pd.DataFrame
+) -> str:
     n_r = len(mapping.regions)
     intro = _para(
         f"The global economy of 2022: {n_r} regions x {len(SECTORS)} sectors (27 goods "
@@ -917,15 +946,20 @@ def _description(source: Icio2022Source, mapping: RegionMapping, notes: Sequence
     )
     elasticity = _para(
         f"Trade elasticities (theta): {source.elasticities} = "
-        f"{elasticity_citation(source.elasticities)}, as mapped to ICIO sectors by the "
-        "tariffwar package (uncovered sectors 4)."
+        f"{elasticity_citation(source.elasticities)}, "
+        + ("each " if source.elasticities == MEDIAN else "")
+        + "as mapped to ICIO sectors by the tariffwar package (uncovered sectors 4)."
         + (
-            " Their standard errors (theta_se) are Table 1's (99% sample), an estimate "
-            "entering a mean of m estimates with se/m; services are held fixed in "
-            "elasticity draws."
-            if source.elasticities == "cp"
-            else " No standard errors (elasticity draws need a --theta-se file)."
+            f" They are the default because no one source's outliers reach them: "
+            f"{_extremes(table)}; see README.md, 'Which elasticities'."
+            if source.elasticities == MEDIAN
+            else ""
         )
+        + " Every source's elasticities are in the elasticities table (a run may choose "
+        "any: --elasticities SOURCE, or all). Standard errors (theta_se) are those of cp, "
+        "Caliendo-Parro's Table 1 (99% sample), an estimate entering a mean of m estimates "
+        "with se/m; services are held fixed in elasticity draws. Draws sample them around "
+        "cp's elasticities (--elasticities cp); no other source has standard errors."
     )
     regions = _para(f"Regions: {mapping.label}.")
     steps = "\n".join(_para(n, "- ") for n in notes)
