@@ -316,9 +316,7 @@ def markdown(table: pd.DataFrame) -> str:
             if row.low is None or pd.isna(row.low)
             else (f"{_cell(row.low)} to {_cell(row.high)}")
         )
-        paper_ok = (
-            "–" if row.paper_within_2x is None else ("yes" if row.paper_within_2x else "no")
-        )
+        paper_ok = "–" if row.paper_within_2x is None else ("yes" if row.paper_within_2x else "no")
         lines.append(
             f"| {row.experiment} ({row.unit}) | {_cell(row.published)} | {_cell(row.truce)} "
             f"({row.own_source}) | {_cell(row.truce_paper)} | {spread} | "

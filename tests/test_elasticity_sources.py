@@ -159,7 +159,8 @@ def test_standard_errors_stay_with_their_source(world) -> None:
     assert other.theta_source == "low" and se_source(other) == "own"
     assert theta_spread(other) is None
     np.testing.assert_array_equal(other.sectors["theta"], SOURCES["low"])
-    with pytest.raises(truce.InputError, match=r"\(low\) have no standard errors.*--elasticities own"):
+    no_se = r"\(low\) have no standard errors.*--elasticities own"
+    with pytest.raises(truce.InputError, match=no_se):
         truce.run(with_se, parse_scenario(SCENARIO), elasticities="low", draws=4)
     # Back on their own source, the draws run, around that source's elasticities.
     back = with_source(other, "own")

@@ -183,7 +183,9 @@ def _check_sources(
     for key in ("theta_source", "theta_se_source"):
         source = meta.get(key)
         if source is not None and table is not None and source not in known:
-            problems.add(label, f"key {key!r}: {source!r} is not a source of the elasticities table")
+            problems.add(
+                label, f"key {key!r}: {source!r} is not a source of the elasticities table"
+            )
     if meta.get("theta_se_source") is not None and tables.get("theta_se") is None:
         problems.add(label, "key 'theta_se_source' names the source of a theta_se table it lacks")
     source = meta.get("theta_source")

@@ -337,9 +337,7 @@ class Options:
     deficits: Literal["fixed", "zero"] = field(
         default="fixed", metadata=checked(choice("fixed", "zero"))
     )
-    model: ModelName | None = field(
-        default=None, metadata=checked(choice(*MODELS, optional=True))
-    )
+    model: ModelName | None = field(default=None, metadata=checked(choice(*MODELS, optional=True)))
     """The model to solve with; ``None``: the world's own (``caliendo-parro`` by default)."""
     rebate: Literal["income_tax", "lump_sum"] | None = field(
         default=None, metadata=checked(choice("income_tax", "lump_sum", optional=True))

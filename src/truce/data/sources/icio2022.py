@@ -239,8 +239,7 @@ ELASTICITY_SOURCES: dict[str, tuple[str, str]] = {
 MEDIAN = "median"
 """The per-sector median of the published sources above (:func:`elasticities_table`)."""
 MEDIAN_SOURCE = (
-    "Per-sector median of the eight published sources (is, u4, cp, bsy, gyy, shapiro, "
-    "fontagne, ll)"
+    "Per-sector median of the eight published sources (is, u4, cp, bsy, gyy, shapiro, fontagne, ll)"
 )
 
 DEFAULT_ELASTICITIES: Elasticities = MEDIAN
@@ -354,9 +353,7 @@ def elasticities_table(data_dir: Path) -> pd.DataFrame:
         [
             {"source": source, "sector": code, "theta": float(theta)}
             for source in (*ELASTICITY_SOURCES, MEDIAN)
-            for code, theta in zip(
-                SECTOR_CODES, _elasticity_column(data_dir, source), strict=True
-            )
+            for code, theta in zip(SECTOR_CODES, _elasticity_column(data_dir, source), strict=True)
         ]
     )
 
