@@ -151,8 +151,9 @@ EXPERIMENTS = (
             "Outlook, 16 April 2025: US-China merchandise trade to fall by 81% (91% "
             "without the electronics exemptions)"
         ),
-        scenario="truce-collapse",
+        scenario="us-china-2018-2026",
         world="default",
+        date=datetime.date(2025, 4, 15),
         measure=us_china_goods_trade_pct,
         differs=(
             "the WTO's figure comes from its own global trade model with its own "

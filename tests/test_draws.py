@@ -28,7 +28,7 @@ from truce.data.calibrate import world_to_baseline
 from truce.data.elasticities import read_theta_se, theta_spread, with_source
 from truce.errors import InputError, WorldError
 from truce.model.draws import THETA_FLOOR, draw_thetas, solve_draws
-from truce.model.solve import solve
+from truce.model.solve import inverse_jacobian_at, solve
 from truce.model.welfare import region_outcomes
 from truce.policy.compile import compile_scenario
 
@@ -75,6 +75,27 @@ def test_a_batch_equals_its_draws_solved_one_at_a_time(case) -> None:
     assert not np.allclose(
         np.asarray(batch.outcomes.welfare_n[0]), np.asarray(batch.outcomes.welfare_n[1])
     )
+
+
+def test_a_borrowed_inverse_jacobian_changes_no_answer(case) -> None:
+    # Two paths to one equilibrium: each draw's own Jacobian, or the point's inverse
+    # Jacobian borrowed.  Near draws need no Jacobian of their own; a far one (every
+    # elasticity tripled) falls back to its own and still converges.
+    baseline, shock = case
+    point = solve(baseline, shock)
+    inverse = inverse_jacobian_at(baseline, shock, point)
+    theta = np.asarray(baseline.theta_s)
+    thetas = np.concatenate(
+        [np.asarray(draw_thetas(theta, 0.05 * theta, 3, seed=5)), 3.0 * theta[None, :]]
+    )
+    own = solve_draws(baseline, shock, thetas, initial=point)
+    borrowed = solve_draws(baseline, shock, thetas, initial=point, inverse_jacobian=inverse)
+    np.testing.assert_allclose(
+        np.asarray(borrowed.outcomes.welfare_n), np.asarray(own.outcomes.welfare_n), atol=1e-10
+    )
+    assert bool(np.all(np.asarray(borrowed.equilibrium.converged)))
+    np.testing.assert_array_equal(np.asarray(borrowed.equilibrium.jacobians[:3]), 0)
+    assert np.all(np.asarray(own.equilibrium.jacobians) >= 1)
 
 
 def test_vectorised_and_mapped_draws_agree(case) -> None:

@@ -11,6 +11,7 @@ their day.  Solves share module fixtures (a few seconds each on the default worl
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import re
 from importlib import resources
@@ -144,10 +145,15 @@ def test_parses_and_compiles_on_default(name: str, world) -> None:
 
 
 def test_layers_are_additions_on_the_world(world) -> None:
-    # The world carries the 2018-19 tariffs: the library adds its layers on top.
+    # The world carries the 2018-19 tariffs: the library adds its layers on top.  The one
+    # exception sets US soybeans back to China's MFN rate (the facts' exclusion
+    # assumption [S78]); every other layer adds.
     for name in LIBRARY:
         for measure in truce.load_scenario(name).measures:
-            assert getattr(measure, "mode", "add") == "add", (name, measure.index)
+            if getattr(measure, "mode", "add") == "set":
+                assert (measure.product, measure.rate) == ("soybeans", 0.03), (name, measure.index)
+            else:
+                assert getattr(measure, "mode", "add") == "add", (name, measure.index)
 
 
 # --- the product catalogue --------------------------------------------------------------
@@ -211,8 +217,63 @@ def test_busan_and_collapse_solve_to_tight_residuals(busan, collapse) -> None:
     assert busan.solver.residual < 1e-9 and collapse.solver.residual < 1e-9
 
 
+def _tariffs(world, scenario: str, date, importer: str, exporter: str, sector: str):
+    """The world's tariff on a cell and the scenario's in force on ``date``."""
+    spec = truce.load_scenario(scenario)
+    split = with_products(world, spec)
+    baseline = world_to_baseline(split)
+    shock = compile_scenario_full(spec, baseline, date=date).shock
+    s = list(split.sectors["sector"]).index(sector)
+    regions = list(split.regions["region"])
+    n, i = regions.index(importer), regions.index(exporter)
+    return float(baseline.tau_sni[s, n, i]), float(shock.tau_sni[s, n, i])
+
+
+def _added_tariff(world, scenario: str, date, importer: str, exporter: str, sector: str) -> float:
+    """The scenario's tariff on a cell in force on ``date`` minus the world's."""
+    before, after = _tariffs(world, scenario, date, importer, exporter, sector)
+    return after - before
+
+
+@pytest.mark.parametrize(
+    ("scenario", "date", "rate"),
+    [
+        # The facts' soybean table [S78]: 13% from 10 November 2025 (3% MFN + 10%).
+        ("busan-deal", datetime.date(2025, 11, 10), 0.13),
+        # 14 May - 9 November 2025: 23% (3% + 10% + the March 10%), here 24.5% because
+        # the March farm tariff enters the crop cell at its weighted 11.5% (see the file).
+        ("geneva-truce", datetime.date(2025, 6, 1), 0.03 + 0.10 + 0.115),
+        # Before any 2025 layer: the MFN rate, the 2018-19 lines taken as excluded.
+        ("us-china-2018-2026", datetime.date(2025, 1, 20), 0.03),
+    ],
+)
+def test_chinas_tariff_on_us_soybeans_follows_the_facts(world, scenario, date, rate) -> None:
+    _, soybeans = _tariffs(world, scenario, date, "CHN", "USA", "A01.soybeans")
+    assert soybeans == pytest.approx(rate, abs=1e-12)
+
+
+def test_a_lapse_restores_the_suspended_24_points_not_the_april_rates(world) -> None:
+    # Facts §2-3 [S18, S19]: Geneva removed the April increases beyond 34% and suspended
+    # 24 points of each side's 34%.  A lapse on 10 November 2025 restores those 24
+    # points: US 34% reciprocal + 20% fentanyl = 54%; China 34%.  Chemicals (C20) carry
+    # none of the product tariffs of February and March 2025 or carve-outs.
+    lapse = datetime.date(2025, 11, 10)
+    us = _added_tariff(world, "truce-collapse", lapse, "USA", "CHN", "C20")
+    china = _added_tariff(world, "truce-collapse", lapse, "CHN", "USA", "C20")
+    assert us == pytest.approx(0.20 + 0.34, abs=1e-12)
+    assert china == pytest.approx(0.34, abs=1e-12)
+    # The day before, the Geneva state: 30% and 10%.
+    before = lapse - datetime.timedelta(days=1)
+    assert _added_tariff(world, "truce-collapse", before, "USA", "CHN", "C20") == pytest.approx(
+        0.30, abs=1e-12
+    )
+    assert _added_tariff(world, "truce-collapse", before, "CHN", "USA", "C20") == pytest.approx(
+        0.10, abs=1e-12
+    )
+
+
 def test_collapse_cuts_trade_both_ways(collapse, busan) -> None:
-    # Tariffs of 145% and 125% on top of the 2018-19 rates: each side imports less from
+    # Tariffs of 54% and 34% on top of the 2018-19 rates: each side imports less from
     # the other than in the baseline, and less than under the lower Busan tariffs.
     for exporter, importer in (("CHN", "USA"), ("USA", "CHN")):
         base = _goods(collapse.trade, exporter, importer, "baseline")
@@ -271,3 +332,33 @@ def test_timeline_phase_equals_run_on_its_day(path, world, start: str) -> None:
         phase.result.regions["welfare_pct"], alone.regions["welfare_pct"], rtol=0, atol=1e-8
     )
     pd.testing.assert_frame_equal(phase.result.measures, alone.measures)
+
+
+# --- the undated-run rule ----------------------------------------------------------------
+
+
+def test_an_undated_run_of_a_dated_scenario_without_as_of_stops() -> None:
+    # The path has dated measures and no as_of: every measure at once never existed.
+    result = RUNNER.invoke(app, ["run", "us-china-2018-2026", "--no-store"])
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert "--date" in message and "truce timeline us-china-2018-2026" in message
+
+
+def test_an_undated_run_solves_the_files_as_of_day(world) -> None:
+    scenario = truce.load_scenario("truce-collapse")
+    assert scenario.as_of == datetime.date(2025, 11, 10)
+    undated = truce.run(world, scenario)
+    dated = truce.run(world, scenario, date=scenario.as_of)
+    assert undated.date == scenario.as_of
+    pd.testing.assert_frame_equal(undated.regions, dated.regions)
+
+
+def test_a_date_with_nothing_in_force_says_so(world) -> None:
+    result = truce.run(world, "busan-deal", date=datetime.date(2024, 1, 1))
+    (note,) = result.extra["notes"]
+    assert "nothing in scenario busan-deal is in force on 2024-01-01" in note
+    np.testing.assert_allclose(result.regions["welfare_pct"], 0.0, atol=1e-9)
+    assert "notes" in result.to_dict()
+    cli = RUNNER.invoke(app, ["run", "busan-deal", "--date", "2024-01-01", "--no-store"])
+    assert cli.exit_code == 0 and "nothing in scenario busan-deal" in " ".join(cli.output.split())

@@ -343,13 +343,14 @@ def test_api_timeline_warm_starts_each_phase(world, war, monkeypatch) -> None:
 def test_long_table(war_path, world) -> None:
     result, _ = war_path
     table = result.table
-    assert list(table.columns) == ["phase_start", "phase_end", "region", *TABLE_COLUMNS]
+    assert list(table.columns) == ["phase_start", "phase_end", "phase", "region", *TABLE_COLUMNS]
     n = len(world.regions)
     assert len(table) == n * len(result.phases)
     for k, phase in enumerate(result.phases):
         rows = table.iloc[k * n : (k + 1) * n]
         assert set(rows["phase_start"]) == {phase.start}
         assert set(rows["phase_end"]) == {phase.end}
+        assert set(rows["phase"]) == {phase.title}
         pd.testing.assert_frame_equal(
             rows.loc[:, ["region", *TABLE_COLUMNS]].reset_index(drop=True),
             phase.result.regions.loc[:, ["region", *TABLE_COLUMNS]],
@@ -362,6 +363,7 @@ def test_bilateral_goods_totals(war_path, world) -> None:
     assert list(bilateral.columns) == [
         "phase_start",
         "phase_end",
+        "phase",
         "exporter",
         "importer",
         "baseline",
@@ -489,3 +491,30 @@ def test_cli_nonconvergence_writes_nothing(folder: Path) -> None:
     assert result.exit_code == EXIT_MODEL_FAILED, (result.output, result.exception)
     assert "did not converge" in result.stderr
     assert not out.exists()
+
+
+def test_named_phases_carry_their_names_everywhere(tmp_path) -> None:
+    # The scenario's phases key names each span; the names reach the phases, the long
+    # table, the JSON and the command line's table.
+    path = tmp_path / "named.yaml"
+    path.write_text(
+        "name: named\nworld: cp2015\nphases:\n  before: Calm\n  2025-04-10: First layer\n"
+        "measures:\n  - kind: tariff\n    by: USA\n    on: CHN\n    rate: 0.1\n"
+        "    start: 2025-04-10\n  - kind: tariff\n    by: USA\n    on: CHN\n    rate: 0.1\n"
+        "    start: 2025-05-14\n"
+    )
+    result = truce.timeline("cp2015", path)
+    assert [p.name for p in result.phases] == ["Calm", "First layer", None]
+    assert result.phases[1].title == "First layer (2025-04-10 to 2025-05-14)"
+    assert result.phases[2].title == "from 2025-05-14"
+    assert set(result.table["phase"]) == {p.title for p in result.phases}
+    assert [p["name"] for p in result.to_dict()["phases"]] == ["Calm", "First layer", None]
+    shown = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["timeline", str(path)])
+    assert shown.exit_code == 0, shown.output
+    assert "Calm" in shown.stdout and "First layer" in shown.stdout
+    # A name on a date where nothing changes is an error at its line.
+    bad = path.read_text().replace("2025-04-10: First", "2025-04-11: First")
+    path.write_text(bad)
+    with pytest.raises(truce.ScenarioError, match="starts no phase") as caught:
+        truce.load_scenario(path)
+    assert caught.value.line == 5

@@ -49,7 +49,7 @@ def choose_model(world: World, scenario: Scenario, model: str | None = None) -> 
         raise ScenarioError(
             f"the {chosen.name} model rebates tariff revenue {' or '.join(chosen.rebates)}; "
             f"the {options.rebate} rebate is in the {' and '.join(others)} model",
-            path=scenario.path,
+            path=options.path_of("rebate", scenario.path),
             line=options.line_of("rebate"),
             key="rebate",
         )
@@ -58,7 +58,7 @@ def choose_model(world: World, scenario: Scenario, model: str | None = None) -> 
         raise ScenarioError(
             f"the {chosen.name} model keeps its transfers (deficits: fixed); deficits: zero "
             f"is a {' and '.join(others)} option",
-            path=scenario.path,
+            path=options.path_of("deficits", scenario.path),
             line=options.line_of("deficits"),
             key="deficits",
         )
@@ -93,7 +93,7 @@ def check_measures(model: TradeModel, scenario: Scenario, date: Date | None) -> 
                 f"measures of kind {measure.kind} are not in the {model.name} model (it has "
                 f"{', '.join(sorted(model.measure_kinds))} only); solve with the "
                 f"{' or '.join(others)} model",
-                path=scenario.path,
+                path=measure.file_in(scenario),
                 line=measure.line_of("kind"),
                 key="kind",
             )

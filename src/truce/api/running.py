@@ -51,7 +51,7 @@ from truce.data.world import World, load_world
 from truce.errors import InputError, ScenarioError
 from truce.model.interface import Outcomes, Prepared, Solved, TradeModel
 from truce.model.solve import DEFAULT_MAX_STEPS
-from truce.policy.compile import CompiledScenario, compile_scenario_full
+from truce.policy.compile import CompiledScenario, compile_scenario_full, in_force
 from truce.policy.spec import Scenario
 from truce.report.result import Result, SolverStats
 from truce.report.tables import (
@@ -173,6 +173,8 @@ def check(
     world = _with_elasticities(world, scenario, elasticities)
     if every_phase:
         _one_source_per_phase(world, scenario, elasticities)
+    else:
+        date = run_date(scenario, date)
     chosen = choose_model(world, scenario, model)
     if draws:
         _spread(world)
@@ -208,7 +210,7 @@ def _with_elasticities(world: World, scenario: Scenario, elasticities: str | Non
         if elasticities is None:  # named in the scenario file
             raise ScenarioError(
                 str(error),
-                path=scenario.path,
+                path=scenario.options.path_of("elasticities", scenario.path),
                 line=scenario.options.line_of("elasticities"),
                 key="elasticities",
             ) from None
@@ -316,8 +318,12 @@ def run_config(
     if config.draws < 0:
         raise InputError(f"draws must be 0 or more, not {config.draws}")
     r = _prepare(world, scenario, config)
+    config = replace(config, date=run_date(r.scenario, config.date))
     solved = _solve_one(r, config.date, config.max_steps)
     extra: dict[str, object] = {}
+    note = _nothing_in_force(r.scenario, config.date)
+    if note:
+        extra["notes"] = [note]
     if config.draws:
         solved, extra["draws"] = _with_draws(r, solved, config)
     if _source(r.scenario, config.elasticities) == ALL_SOURCES:
@@ -332,6 +338,43 @@ def run_config(
         trade=solved.trade,
         measures=solved.measures,
         extra=extra,
+    )
+
+
+def _date_span(scenario: Scenario) -> str:
+    """The first and last dates a scenario's measures name, as words."""
+    days = sorted(d for m in scenario.measures for d in (m.start, m.end) if d is not None)
+    return f"{days[0]}" if days[0] == days[-1] else f"from {days[0]} to {days[-1]}"
+
+
+def run_date(scenario: Scenario, date: Date | None) -> Date | None:
+    """The day a single run of ``scenario`` solves: ``date``, else the scenario's
+    ``as_of`` when its measures are dated, else none (an undated scenario).
+
+    A dated scenario without ``as_of`` run without a date is a
+    :class:`~truce.errors.ScenarioError`: every measure in force at once is a state that
+    never existed."""
+    if date is not None or not scenario.dated:
+        return date
+    if scenario.as_of is not None:
+        return scenario.as_of
+    raise ScenarioError(
+        f"scenario {scenario.name} is dated (its measures start or end on dates "
+        f"{_date_span(scenario)}), so a run without a date would put every measure in "
+        "force at once, a state that never existed: give the day with --date YYYY-MM-DD "
+        f"(date= in Python), solve each phase with `truce timeline {scenario.name}`, or "
+        "name the day the file describes with an as_of: key",
+        path=scenario.path,
+    )
+
+
+def _nothing_in_force(scenario: Scenario, date: Date | None) -> str | None:
+    """A note when ``scenario`` has measures but none is in force on ``date``."""
+    if date is None or not scenario.measures or in_force(scenario, date):
+        return None
+    return (
+        f"nothing in scenario {scenario.name} is in force on {date} (its measures run "
+        f"{_date_span(scenario)}): the results are the world's baseline"
     )
 
 
@@ -418,7 +461,7 @@ def _one_source_per_phase(world: World, scenario: Scenario, elasticities: str | 
         raise InputError(message)
     raise ScenarioError(
         message,
-        path=scenario.path,
+        path=scenario.options.path_of("elasticities", scenario.path),
         line=scenario.options.line_of("elasticities"),
         key="elasticities",
     )
@@ -472,7 +515,7 @@ def timeline(
             trade=one.trade,
             measures=one.measures,
         )
-        solved.append(PhaseResult(phase.start, phase.end, result))
+        solved.append(PhaseResult(phase.start, phase.end, result, phase.name))
     return TimelineResult(
         scenario=r.scenario.name,
         world=r.world.name,

@@ -10,8 +10,29 @@ from truce.data.catalogue import CATALOGUE, products_for
 from truce.data.products import split_products
 from truce.data.world import World
 from truce.errors import ScenarioError
-from truce.policy.parse import parse_scenario, read_scenario
+from truce.policy.parse import parse_scenario, read_scenario, read_text, relative_file
 from truce.policy.spec import Scenario
+
+
+def _is_file_reference(reference: str) -> bool:
+    """A reference names a file (not a built-in) when it ends in .yaml/.yml or has a
+    folder in it."""
+    return reference.endswith((".yaml", ".yml")) or "/" in reference or "\\" in reference
+
+
+def resolve_extends(reference: str, from_path: str | None) -> tuple[str, str]:
+    """What ``extends: reference`` names: a scenario file (relative to the extending
+    file's folder) or a built-in scenario by name."""
+    if _is_file_reference(reference):
+        return relative_file(reference, from_path)
+    entry = builtin_folder("scenarios") / f"{reference}.yaml"
+    if not entry.is_file():
+        known = ", ".join(sorted(builtin_scenarios())) or "none"
+        raise ScenarioError(
+            f"unknown scenario {reference!r}: not a built-in scenario (built-in: {known}); "
+            "a file is named by a path ending in .yaml"
+        )
+    return read_text(str(entry)), str(entry)
 
 
 def builtin_scenarios() -> dict[str, str]:
@@ -19,7 +40,7 @@ def builtin_scenarios() -> dict[str, str]:
     found: dict[str, str] = {}
     for entry in sorted(builtin_folder("scenarios").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            scenario = read_scenario(Path(str(entry)))
+            scenario = read_scenario(Path(str(entry)), resolve=resolve_extends)
             found[entry.name.removesuffix(".yaml")] = scenario.description
     return found
 
@@ -30,7 +51,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
         if not candidate.is_file():
             raise ScenarioError("no such scenario file", path=str(candidate))
-        return read_scenario(candidate)
+        return read_scenario(candidate, resolve=resolve_extends)
     entry = builtin_folder("scenarios") / f"{name_or_path}.yaml"
     if not entry.is_file():
         known = ", ".join(sorted(builtin_scenarios())) or "none"
@@ -38,13 +59,14 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             f"unknown scenario {str(name_or_path)!r}: not a file and not a built-in "
             f"scenario (built-in: {known})"
         )
-    return read_scenario(Path(str(entry)))
+    return read_scenario(Path(str(entry)), resolve=resolve_extends)
 
 
 def scenario_from_text(text: str, path: str | None = None) -> Scenario:
     """A scenario written as text (in a web form, say); ``path`` names it in error
-    messages, which read as they do for a file of that name."""
-    return parse_scenario(text, path)
+    messages, which read as they do for a file of that name.  ``extends`` may name a
+    built-in scenario (a file reference is looked for relative to the working folder)."""
+    return parse_scenario(text, path, resolve=resolve_extends)
 
 
 #: Each world's product splits, kept while the world lives: a split world is built (and
@@ -73,7 +95,7 @@ def with_products(world: World, scenario: Scenario) -> World:
         measure = next(m for m in named if m.product == name)
         raise ScenarioError(
             f"unknown product {name!r}: the product catalogue has {', '.join(CATALOGUE)}",
-            path=scenario.path,
+            path=measure.file_in(scenario),
             line=measure.line_of("product"),
             key="product",
         ) from None

@@ -35,7 +35,7 @@ import pandas as pd
 
 from truce.api._cache import LruCache
 from truce.api.running import run
-from truce.api.scenarios import builtin_scenarios
+from truce.api.scenarios import builtin_scenarios, resolve_extends
 from truce.api.store import RunStore
 from truce.config import builtin_folder
 from truce.data.world import World, builtin_worlds, content_hash, load_world
@@ -155,7 +155,7 @@ def load_sweep(name_or_path: str | os.PathLike[str]) -> Sweep:
     for ref in spec.refs:
         if ref.name not in sources:
             sources[ref.name] = _scenario_source(ref.name, folder, spec.path, ref.line, key)
-    return Sweep(spec, sweep_points(spec, sources))
+    return Sweep(spec, sweep_points(spec, sources, resolve_extends))
 
 
 def _scenario_source(
@@ -234,7 +234,7 @@ def solve_point(
         else:
             loaded, _ = _WORLDS.get_or_make(world, lambda: load_world(world))
         world_hash = content_hash(loaded)
-        scenario = parse_scenario(text, path)
+        scenario = parse_scenario(text, path, resolve=resolve_extends)
         result = run(loaded, scenario, max_steps=max_steps)
     except TruceError as error:
         return PointOutcome(None, str(error), isinstance(error, InputError))

@@ -144,6 +144,8 @@ def run(
     keep(result, world_data, spec, store_path(store, no_store), quiet=quiet)
     if quiet:
         return
+    for note in result.extra.get("notes", ()):
+        stderr.print(f"[yellow]note:[/] {escape(str(note))}", highlight=False)
     solver = result.solver
     stderr.print(
         f"converged in {solver.iterations} iterations, residual {solver.residual:.1e}, "
@@ -243,7 +245,7 @@ def timeline(
             task = bar.add_task(f"solving {spec.name} on {world_data.name}", total=None)
 
             def progress(done: int, total: int, phase: api.Phase) -> None:
-                bar.update(task, completed=done, total=total, description=escape(phase.label))
+                bar.update(task, completed=done, total=total, description=escape(phase.title))
 
             result = api.timeline(
                 world_data,
@@ -283,10 +285,12 @@ def timeline(
 
 def _phase_header(phase: PhaseResult) -> str:
     if phase.start is None:
-        return "always" if phase.end is None else f"before\n{phase.end}"
-    if phase.end is None:
-        return f"from\n{phase.start}"
-    return f"{phase.start}\nto {phase.end}"
+        span = "always" if phase.end is None else f"before\n{phase.end}"
+    elif phase.end is None:
+        span = f"from\n{phase.start}"
+    else:
+        span = f"{phase.start}\nto {phase.end}"
+    return span if phase.name is None else f"{escape(phase.name)}\n{span}"
 
 
 def _phase_columns(result: TimelineResult) -> Table:
@@ -321,5 +325,5 @@ def _phase_rows(result: TimelineResult) -> Table:
         others = sorted((w, r) for r, w in welfare.items() if r not in focus)
         gain = f"{others[-1][1]} {signed(others[-1][0])}" if others else ""
         loss = f"{others[0][1]} {signed(others[0][0])}" if others else ""
-        table.add_row(phase.label, *(signed(welfare[r]) for r in focus), gain, loss)
+        table.add_row(escape(phase.title), *(signed(welfare[r]) for r in focus), gain, loss)
     return table

@@ -187,12 +187,14 @@ def source_thetas(world: World, sources: tuple[str, ...] | None = None) -> np.nd
     table = world.elasticities
     if table is None or not chosen:
         raise _unknown_source(world, ALL_SOURCES if sources is None else sources[0])
-    wide = table.pivot(index="source", columns="sector", values="theta")
+    known = set(table["source"])
     for source in chosen:
-        if source not in wide.index:
+        if source not in known:
             raise _unknown_source(world, source)
-    sectors = world.sectors["sector"].tolist()
-    return wide.loc[list(chosen), sectors].to_numpy(dtype=np.float64)
+    # Every source covers every sector (a world check), so the reindex finds each cell.
+    cells = pd.MultiIndex.from_product([list(chosen), world.sectors["sector"]])
+    theta = table.set_index(["source", "sector"])["theta"].reindex(cells)
+    return theta.to_numpy(dtype=np.float64).reshape(len(chosen), -1)
 
 
 def with_source(world: World, source: str) -> World:

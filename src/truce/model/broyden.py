@@ -150,6 +150,16 @@ def newton_broyden(
         return broyden_steps(H0, c)
 
     def epoch(c):
+        if inverse_jacobian is not None:
+            # The given inverse belongs to a nearby problem; when its steps stall, they
+            # may have led away from the start, so the first exact Jacobian is taken
+            # back at the start: no worse than starting without the inverse.
+            back = c["jacobians"] == 0
+            c = dict(
+                c,
+                z=jnp.where(back, z0, c["z"]),
+                aux=jax.tree.map(lambda a, b: jnp.where(back, a, b), aux0, c["aux"]),
+            )
         H0, f, aux = jacobian_inverse(c)
         return from_inverse(H0, f, aux, jnp.asarray(True), c)
 

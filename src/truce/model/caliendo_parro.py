@@ -20,7 +20,7 @@ from truce.model.interface import (
     TradeModel,
     WelfareOfTariffs,
 )
-from truce.model.solve import Equilibrium, solve, solve_differentiable
+from truce.model.solve import Equilibrium, inverse_jacobian_at, solve, solve_differentiable
 from truce.model.welfare import RegionOutcomes, rebase, region_outcomes
 
 #: The region fields of a result, in display order.
@@ -160,7 +160,13 @@ class CaliendoParro(TradeModel):
         closing = closing_shock(prepared.world_baseline) if prepared.zero_deficits else None
         start = prepared.world_baseline if closing is not None else prepared.base
         batch = solve_draws(
-            start, shock, theta_ds, closing=closing, initial=point.state, max_steps=max_steps
+            start,
+            shock,
+            theta_ds,
+            closing=closing,
+            initial=point.state,
+            inverse_jacobian=inverse_jacobian_at(prepared.base, shock, point.state),
+            max_steps=max_steps,
         )
         eq = batch.equilibrium
         outcomes = _outcomes(

@@ -101,6 +101,7 @@ def _solve_batch(
     shock: Shock,
     closing: Shock | None,
     initial: Equilibrium | None,
+    inverse_jacobian,
     theta_ds,
     tol,
     max_steps,
@@ -112,7 +113,14 @@ def _solve_batch(
         if closing is not None:
             eq0 = solve_differentiable(drawn, closing, tol=tol, max_steps=max_steps)
             drawn, base_converged = rebase(drawn, closing, eq0), eq0.converged
-        eq = solve_differentiable(drawn, shock, tol=tol, max_steps=max_steps, initial=initial)
+        eq = solve_differentiable(
+            drawn,
+            shock,
+            tol=tol,
+            max_steps=max_steps,
+            initial=initial,
+            inverse_jacobian=inverse_jacobian,
+        )
         return DrawOutcomes(drawn, base_converged, eq, region_outcomes(drawn, shock, eq))
 
     return jax.vmap(one)(theta_ds) if vectorize else jax.lax.map(one, theta_ds)
@@ -125,6 +133,7 @@ def solve_draws(
     *,
     closing: Shock | None = None,
     initial: Equilibrium | None = None,
+    inverse_jacobian: Float[ArrayLike, "m m"] | None = None,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
     vectorize: bool | None = None,
@@ -134,10 +143,16 @@ def solve_draws(
     :func:`default_vectorize`).  With ``closing`` (the shock that closes every
     deficit) each draw is solved from its own zero-deficit base, as a point run under
     ``deficits: zero`` is.  ``initial`` (the point equilibrium, say) warm-starts every
-    draw's scenario solve; it changes no answer beyond the tolerance.  Convergence is
+    draw's scenario solve, and ``inverse_jacobian`` (from
+    :func:`~truce.model.solve.inverse_jacobian_at` of that equilibrium) starts its
+    Broyden steps, so that a draw computes a Jacobian only when they stall; neither
+    changes an answer beyond the tolerance.  Convergence is
     per draw (``result.equilibrium.converged``, ``result.base_converged``); the caller
     decides what a failed draw means."""
     thetas = jnp.asarray(theta_ds, dtype=jnp.float64)
     if vectorize is None:
         vectorize = default_vectorize()
-    return _solve_batch(baseline, shock, closing, initial, thetas, tol, max_steps, bool(vectorize))
+    inverse = None if inverse_jacobian is None else jnp.asarray(inverse_jacobian)
+    return _solve_batch(
+        baseline, shock, closing, initial, inverse, thetas, tol, max_steps, bool(vectorize)
+    )

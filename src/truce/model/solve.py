@@ -200,9 +200,15 @@ def _outer_primal(inputs: tuple) -> tuple[Array, tuple]:
         point = _evaluate(baseline, shock, z, *inner)
         return _conditions(baseline, shock, numeraire_n, z, point), (point.log_P, point.X)
 
-    z0, log_P0, X0 = start
+    z0, log_P0, X0, inverse_jacobian = start
     s = newton_broyden(
-        residual, z0, (log_P0, X0), tol=tol, max_steps=max_steps, max_step=MAX_LOG_STEP
+        residual,
+        z0,
+        (log_P0, X0),
+        tol=tol,
+        max_steps=max_steps,
+        max_step=MAX_LOG_STEP,
+        inverse_jacobian=inverse_jacobian,
     )
     return s.z, (s.aux, s.steps, s.jacobians)
 
@@ -221,7 +227,7 @@ def _solve_outer(
     baseline: Baseline,
     shock: Shock,
     numeraire_n: Array,
-    start: tuple[Array, Array, Array],
+    start: tuple[Array, Array, Array, Array | None],
     tol: float | Array,
     max_steps: int,
 ) -> tuple[Array, tuple]:
@@ -262,7 +268,7 @@ def _solve(
     baseline: Baseline,
     shock: Shock,
     numeraire_n: Array,
-    start: tuple[Array, Array, Array],
+    start: tuple[Array, Array, Array, Array | None],
     tol: float | Float[Array, ""],
     max_steps: int,
 ) -> Equilibrium:
@@ -323,13 +329,33 @@ def _solve(
 
 
 def _start(
-    baseline: Baseline, shock: Shock, initial: Equilibrium | None
-) -> tuple[Array, Array, Array]:
-    """The solver's starting point: ``initial``'s solution where it fits, else no change."""
+    baseline: Baseline,
+    shock: Shock,
+    initial: Equilibrium | None,
+    inverse_jacobian: Array | None = None,
+) -> tuple[Array, Array, Array, Array | None]:
+    """The solver's starting point: ``initial``'s solution where it fits, else no change;
+    ``inverse_jacobian`` (used only with ``initial``) for its first steps."""
     m = baseline.va_n.shape[0] + shock.n_caps + shock.n_floors
     if initial is not None and initial.log_unknowns.shape == (m,):
-        return (initial.log_unknowns, jnp.log(initial.P_hat_sn), initial.X_sn)
-    return (jnp.zeros(m), jnp.zeros_like(baseline.X_sn), baseline.X_sn)
+        return (initial.log_unknowns, jnp.log(initial.P_hat_sn), initial.X_sn, inverse_jacobian)
+    return (jnp.zeros(m), jnp.zeros_like(baseline.X_sn), baseline.X_sn, None)
+
+
+@jax.jit
+def inverse_jacobian_at(
+    baseline: Baseline, shock: Shock, eq: Equilibrium, numeraire_n: Array | None = None
+) -> Float[Array, "m m"]:
+    """The inverse Jacobian of the outer conditions at the solution ``eq``: a start for
+    the solves of nearby problems (the same shock under other elasticities), which then
+    need no Jacobian of their own unless their Broyden steps stall."""
+    weights = baseline.va_n if numeraire_n is None else numeraire_n
+
+    def conditions(z: Array) -> Array:
+        point = _evaluate(baseline, shock, z, jnp.log(eq.P_hat_sn), eq.X_sn)
+        return _conditions(baseline, shock, weights, z, point)
+
+    return jnp.linalg.inv(jax.jacfwd(conditions)(eq.log_unknowns))
 
 
 def solve_differentiable(
@@ -340,6 +366,7 @@ def solve_differentiable(
     max_steps: int = DEFAULT_MAX_STEPS,
     numeraire_n: Float[ArrayLike, " n"] | None = None,
     initial: Equilibrium | None = None,
+    inverse_jacobian: Float[Array, "m m"] | None = None,
 ) -> Equilibrium:
     """Solve as :func:`solve` does, without any check in Python: traceable under
     ``jax.jit``, ``jax.grad``, ``jax.jvp``, ``jax.jacfwd`` and ``jax.vmap``.
@@ -348,10 +375,11 @@ def solve_differentiable(
     implicit differentiation at the solution (see the module docstring); the caller
     reads ``converged`` (a derivative at an unconverged point is meaningless).  The
     warm start ``initial`` changes neither the solution, beyond the tolerance, nor its
-    derivative.
+    derivative; nor does ``inverse_jacobian`` (:func:`inverse_jacobian_at` of a nearby
+    solution), the first steps' inverse Jacobian from ``initial``.
     """
     weights = baseline.va_n if numeraire_n is None else jnp.asarray(numeraire_n)
-    start = _start(baseline, shock, initial)
+    start = _start(baseline, shock, initial, inverse_jacobian)
     return _solve(baseline, shock, weights, start, tol, max_steps)
 
 

@@ -117,7 +117,7 @@ def with_constraints(
             measure = scenario.measures[index]
             raise ScenarioError(
                 f"the import floor #{index} covers only banned flows: it cannot be met",
-                path=scenario.path,
+                path=measure.file_in(scenario),
                 line=measure.line_of("on"),
                 key="on",
             )

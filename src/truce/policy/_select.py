@@ -180,7 +180,7 @@ class Selector:
     def _fail(self, measure: Measure, key: str, item: int | None, message: str) -> NoReturn:
         raise ScenarioError(
             message,
-            path=self.scenario.path,
+            path=measure.file_in(self.scenario),
             line=measure.line_of(key, item),
             key=key,
         )

@@ -156,7 +156,7 @@ class Cells:
                 f"the {measure.kind} measure #{measure.index} covers no foreign cell with "
                 "a baseline flow: nothing to constrain (its cells are all domestic, or "
                 "carry no trade)",
-                path=self.scenario.path,
+                path=measure.file_in(self.scenario),
                 line=measure.line_of("on"),
                 key="on",
             )
@@ -189,13 +189,17 @@ def _tariff(measure: Measure, cells: Cells, wedges: Wedges) -> None:
     if clash.any():
         cell = tuple(int(k) for k in np.argwhere(clash)[0])
         other = cells.scenario.measures[int(wedges.set_by[cell])]
-        at = f" (line {other.line})" if other.line is not None else ""
+        where = other.file_in(cells.scenario)
+        at = "" if other.line is None else f" (line {other.line}"
+        if at and other.path is not None and where is not None:
+            at += f" of {where}"
+        at += ")" if at else ""
         raise ScenarioError(
             f"measure #{measure.index} sets the tariff on {cells.name(cell)}, which "
             f"measure #{other.index}{at} also sets while both are in force; two set "
             "tariffs on one cell are ambiguous (use add, or date ranges that do not "
             "overlap and a date)",
-            path=cells.scenario.path,
+            path=measure.file_in(cells.scenario),
             line=measure.line_of("mode"),
             key="mode",
         )
@@ -242,7 +246,7 @@ def _import_floor(measure: Measure, cells: Cells, wedges: Wedges) -> None:
             f"the floor {measure.value:.10g} is above the importer's baseline absorption "
             f"of the covered sectors ({absorption:.10g}, tariffs and domestic purchases "
             "included): it cannot be met",
-            path=cells.scenario.path,
+            path=measure.file_in(cells.scenario),
             line=measure.line_of("value"),
             key="value",
         )
@@ -290,7 +294,7 @@ def compile_scenario_full(
         if compiler is None:
             raise ScenarioError(
                 f"measures of kind {measure.kind} cannot be compiled into a shock yet",
-                path=scenario.path,
+                path=measure.file_in(scenario),
                 line=measure.line_of("kind"),
                 key="kind",
             )

@@ -15,12 +15,14 @@ a measure key (leave the key out to get its default).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from truce.errors import ScenarioError
-from truce.policy._checks import Invalid, check_text, describe
+from truce.policy._checks import Invalid, check_date, check_text, describe
 from truce.policy._yaml import Doc, check_top_mapping
 from truce.policy._yaml import item_line as _item_line
 from truce.policy._yaml import key_line as _key_line
@@ -41,26 +43,65 @@ from truce.policy.spec import (
 
 _NO_VALUE = "has no value; leave the key out to get its default"
 
-TOP_KEYS: tuple[str, ...] = ("name", "description", "world", "options", "measures")
+TOP_KEYS: tuple[str, ...] = (
+    "name",
+    "description",
+    "extends",
+    "world",
+    "as_of",
+    "phases",
+    "options",
+    "measures",
+)
 """The keys a scenario file may have at its top level."""
 
+Resolve = Callable[[str, "str | None"], tuple[str, str]]
+"""``resolve(reference, from_path) -> (text, path)``: the scenario that ``extends:
+reference`` names in the file ``from_path``; raises :class:`ScenarioError` (its reason
+becomes the message at the ``extends`` line) when there is none."""
 
-def read_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read and parse the scenario file at ``path`` (UTF-8 YAML)."""
-    name = os.fspath(path)
+
+def read_text(path: str) -> str:
+    """The UTF-8 text of the scenario file ``path``; :class:`ScenarioError` if unreadable."""
     try:
-        with open(name, encoding="utf-8") as file:
-            text = file.read()
+        with open(path, encoding="utf-8") as file:
+            return file.read()
     except (OSError, UnicodeError) as exc:
-        raise ScenarioError(f"cannot read the file: {exc}", path=name) from None
-    return parse_scenario(text, path=name)
+        raise ScenarioError(f"cannot read the file: {exc}", path=path) from None
 
 
-def parse_scenario(text: str, path: str | None = None) -> Scenario:
+def read_scenario(path: str | os.PathLike[str], *, resolve: Resolve | None = None) -> Scenario:
+    """Read and parse the scenario file at ``path`` (UTF-8 YAML); ``resolve`` finds the
+    files it extends (default: :func:`relative_file`)."""
+    name = os.fspath(path)
+    return parse_scenario(read_text(name), path=name, resolve=resolve)
+
+
+def relative_file(reference: str, from_path: str | None) -> tuple[str, str]:
+    """The scenario file ``reference`` names, relative to the folder of ``from_path``
+    (a file's path; the working folder without one)."""
+    folder = os.path.dirname(from_path) if from_path else ""
+    target = reference if os.path.isabs(reference) else os.path.join(folder, reference)
+    if not os.path.isfile(target):
+        raise ScenarioError(f"no scenario file {target}")
+    return read_text(target), target
+
+
+def parse_scenario(
+    text: str,
+    path: str | None = None,
+    *,
+    resolve: Resolve | None = None,
+    _chain: tuple[str, ...] = (),
+) -> Scenario:
     """Parse and validate the YAML text of a scenario.
 
-    ``path`` only labels error messages and the result; nothing is read from it.
-    Raises :class:`ScenarioError`, and nothing else, for any invalid text.
+    ``path`` labels error messages and the result, and is where an ``extends``
+    reference is looked for from (by ``resolve``, default :func:`relative_file`).  A
+    scenario that extends another takes its base's measures first, then its own; its
+    own ``description``, ``world``, ``as_of`` and each option it sets win over the
+    base's.  Raises :class:`ScenarioError`, and nothing else, for any invalid text,
+    naming the file and line of the problem (a base's problems name the base's file).
     """
     doc = check_top_mapping(
         _load_yaml(text, path),
@@ -72,10 +113,23 @@ def parse_scenario(text: str, path: str | None = None) -> Scenario:
         fail=_fail,
     )
     name = _text(doc, "name", path, optional=False)
+    base = _base(doc, path, resolve, _chain)
     description = _text(doc, "description", path, optional=True)
     world = _text(doc, "world", path, optional=True)
+    as_of, as_of_line = _as_of(doc, path)
     options = _options(doc, path)
     measures = _measures(doc, path)
+    names = _phase_names(doc, path)
+    if base is not None:
+        description = base.description if description is None else description
+        world = base.world if world is None else world
+        if as_of is None:
+            as_of = base.as_of
+        options = _merged_options(base, options)
+        inherited = tuple(dataclasses.replace(m, path=m.path or base.path) for m in base.measures)
+        measures = inherited + measures
+        names = {**dict(base.phase_names), **names}
+    _check_phase_names(doc, path, names, measures)
     try:
         return Scenario(
             name=name or "",
@@ -83,11 +137,115 @@ def parse_scenario(text: str, path: str | None = None) -> Scenario:
             world=world,
             options=options,
             measures=measures,
+            as_of=as_of,
             path=path,
             text=text,
+            as_of_line=as_of_line,
+            extends=base.name if base is not None else None,
+            phase_names=tuple(names.items()),
         )
     except ScenarioError as exc:  # pragma: no cover - every field was checked above
         _fail(path, exc.line, exc.key, exc.reason)
+
+
+def _base(
+    doc: Doc, path: str | None, resolve: Resolve | None, chain: tuple[str, ...]
+) -> Scenario | None:
+    """The scenario ``extends`` names, parsed (``None`` without the key)."""
+    if "extends" not in doc:
+        return None
+    line = _value_line(doc, "extends")
+    reference = _text(doc, "extends", path, optional=False) or ""
+    try:
+        text, target = (resolve or relative_file)(reference, path)
+    except ScenarioError as exc:
+        _fail(path, line, "extends", exc.reason)
+    here = _identity(path) if path is not None else "<text>"
+    seen = (*chain, here)
+    if _identity(target) in seen:
+        cycle = " -> ".join((*seen, _identity(target)))
+        _fail(path, line, "extends", f"{reference!r} leads back to this file: a cycle ({cycle})")
+    return parse_scenario(text, target, resolve=resolve, _chain=seen)
+
+
+def _identity(path: str) -> str:
+    """A file's identity for finding cycles (its real path when it exists)."""
+    return os.path.realpath(path) if os.path.exists(path) else path
+
+
+#: The ``phases`` key naming the phase before a scenario's first date.
+BEFORE = "before"
+
+
+def _phase_names(doc: Doc, path: str | None) -> dict[datetime.date | None, str]:
+    """The ``phases`` mapping: a date (or ``before``) to the name of the phase it starts."""
+    raw = doc.get("phases")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        _fail(path, _value_line(doc, "phases"), "phases", f"must be a mapping, not {describe(raw)}")
+    names: dict[datetime.date | None, str] = {}
+    for key, value in raw.items():
+        line = _key_line(raw, key)
+        day: datetime.date | None = None
+        if key != BEFORE:
+            try:
+                day = check_date(key)
+            except Invalid:
+                _fail(
+                    path,
+                    line,
+                    "phases",
+                    f"{describe(key)} is neither a date (YYYY-MM-DD) nor {BEFORE!r}",
+                )
+        try:
+            names[day] = check_text(value)
+        except Invalid as exc:
+            _fail(path, _value_line(raw, key), "phases", f"the name of {key}: {exc.reason}")
+    return names
+
+
+def _check_phase_names(
+    doc: Doc,
+    path: str | None,
+    names: dict[datetime.date | None, str],
+    measures: tuple[Measure, ...],
+) -> None:
+    """Each named date must start a phase: a date on which a measure starts or ends."""
+    raw = doc.get("phases")
+    if not isinstance(raw, Mapping):
+        return
+    changes = {d for m in measures for d in (m.start, m.end) if d is not None}
+    for key in raw:
+        day = None if key == BEFORE else check_date(key)
+        if day is not None and day not in changes:
+            _fail(
+                path,
+                _key_line(raw, key),
+                "phases",
+                f"{day} starts no phase: no measure starts or ends on it",
+            )
+
+
+def _merged_options(base: Scenario, own: Options) -> Options:
+    """The base's options with the file's own on top; each keeps its line and file."""
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    paths: dict[str, str] = {}
+    for key in file_keys(Options):
+        if key in own.lines or getattr(own, key) != getattr(Options(), key):
+            values[key] = getattr(own, key)
+            if key in own.lines:
+                lines[key] = own.lines[key]
+        else:
+            values[key] = getattr(base.options, key)
+            line = base.options.line_of(key)
+            if line is not None:
+                lines[key] = line
+            where = base.options.paths.get(key, base.path)
+            if where is not None:
+                paths[key] = where
+    return Options(**values, lines=lines, paths=paths)
 
 
 def _text(doc: Doc, key: str, path: str | None, *, optional: bool) -> str | None:
@@ -100,6 +258,19 @@ def _text(doc: Doc, key: str, path: str | None, *, optional: bool) -> str | None
         return check_text(value)
     except Invalid as exc:
         _fail(path, _value_line(doc, key), key, exc.reason)
+
+
+def _as_of(doc: Doc, path: str | None) -> tuple[datetime.date | None, int | None]:
+    """The ``as_of`` date and its line (``None`` without the key)."""
+    if "as_of" not in doc:
+        return None, None
+    line = _value_line(doc, "as_of")
+    if doc["as_of"] is None:
+        _fail(path, line, "as_of", _NO_VALUE)
+    try:
+        return check_date(doc["as_of"]), line
+    except Invalid as exc:
+        _fail(path, line, "as_of", exc.reason)
 
 
 def _options(doc: Doc, path: str | None) -> Options:

@@ -149,6 +149,9 @@ class Measure:
     index: int = 0
     line: int | None = None
     source: SourceLines = field(default=SourceLines(), compare=False, repr=False)
+    path: str | None = field(default=None, compare=False, repr=False)
+    """The file the measure was read from when it is not its scenario's own (a base
+    the scenario extends); ``None``: the scenario's file.  See :meth:`file_in`."""
 
     def __post_init__(self) -> None:
         """Check and normalise every field; check that the date range is not empty."""
@@ -171,6 +174,11 @@ class Measure:
         if line is None:
             line = self.source.value(key)
         return self.line if line is None else line
+
+    def file_in(self, scenario: Scenario) -> str | None:
+        """The file whose lines :attr:`line` and :meth:`line_of` count: the measure's
+        own (a base file), else ``scenario``'s."""
+        return self.path or scenario.path
 
     def in_force(self, date: datetime.date | None) -> bool:
         """True iff ``start <= date < end``; with no date, every measure is in force."""
@@ -350,6 +358,8 @@ class Options:
     own."""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     """The line of each option's value in the scenario file, where known."""
+    paths: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """The file of each option taken from a base the scenario extends."""
 
     def __post_init__(self) -> None:
         """Check and normalise every option."""
@@ -359,15 +369,21 @@ class Options:
         """The line of option ``key``'s value in the file, if known."""
         return self.lines.get(key)
 
+    def path_of(self, key: str, own: str | None) -> str | None:
+        """The file option ``key`` was read from: a base's, else ``own`` (the
+        scenario's)."""
+        return self.paths.get(key, own)
+
 
 @dataclass(frozen=True)
 class Scenario:
     """A named set of measures to apply to a world.
 
-    ``world`` is an optional built-in world name or folder path; ``path`` and ``text``
-    record where the scenario was read from and its raw text (for reports), and do not
-    take part in comparisons.  Measures are renumbered so that each one's ``index`` is
-    its position in :attr:`measures`.
+    ``world`` is an optional built-in world name or folder path; ``as_of`` the date whose
+    state the scenario describes (an undated run of a dated scenario solves that day;
+    see :attr:`dated`); ``path`` and ``text`` record where the scenario was read from and
+    its raw text (for reports), and do not take part in comparisons.  Measures are
+    renumbered so that each one's ``index`` is its position in :attr:`measures`.
     """
 
     name: str
@@ -375,8 +391,23 @@ class Scenario:
     world: str | None = None
     options: Options = field(default_factory=Options)
     measures: tuple[Measure, ...] = ()
+    as_of: datetime.date | None = None
     path: str | None = field(default=None, compare=False)
     text: str | None = field(default=None, compare=False, repr=False)
+    as_of_line: int | None = field(default=None, compare=False, repr=False)
+    """The line of the ``as_of`` key in the file, when read from one."""
+    extends: str | None = field(default=None, compare=False)
+    """The name of the scenario this one extends (its measures come first), if any."""
+    phase_names: tuple[tuple[datetime.date | None, str], ...] = ()
+    """Names of the phases of a dated scenario (its ``phases`` key): (start date, name)
+    pairs, ``None`` for the phase before the first date (see
+    :mod:`truce.timeline.calendar`)."""
+
+    @property
+    def dated(self) -> bool:
+        """True when any measure has a start or an end date: the measures in force then
+        depend on the day, and a run needs one (``as_of``, or a date of its own)."""
+        return any(m.start is not None or m.end is not None for m in self.measures)
 
     def __post_init__(self) -> None:
         """Check the scalar fields and the measures; number the measures."""
@@ -388,6 +419,10 @@ class Scenario:
                     raise ScenarioError(exc.reason, path=self.path, key=key) from None
         if not isinstance(self.description, str):
             raise ScenarioError("must be a string", path=self.path, key="description")
+        try:
+            object.__setattr__(self, "as_of", check_date(self.as_of))
+        except Invalid as exc:
+            raise ScenarioError(exc.reason, path=self.path, key="as_of") from None
         if not isinstance(self.options, Options):
             raise ScenarioError("must be an Options", path=self.path, key="options")
         measures = _as_measures(self.measures, self.path)

@@ -52,7 +52,7 @@ from truce.policy._yaml import key_name as _key_name
 from truce.policy._yaml import load_yaml as _load_yaml
 from truce.policy._yaml import start_line as _start_line
 from truce.policy._yaml import value_line as _value_line
-from truce.policy.parse import parse_scenario
+from truce.policy.parse import Resolve, parse_scenario
 from truce.policy.spec import Scenario, check_value, file_keys
 
 TOP_KEYS: tuple[str, ...] = ("name", "description", "world", "scenario", "grid", "scenarios")
@@ -421,9 +421,13 @@ def show_value(value: object) -> str:
 # --------------------------------------------------------------------------- points
 
 
-def sweep_points(spec: SweepSpec, sources: Mapping[str, ScenarioSource]) -> tuple[SweepPoint, ...]:
+def sweep_points(
+    spec: SweepSpec, sources: Mapping[str, ScenarioSource], resolve: Resolve | None = None
+) -> tuple[SweepPoint, ...]:
     """The points of ``spec``, in order; ``sources`` holds the text of every scenario it
-    names, by :attr:`Ref.name`.
+    names, by :attr:`Ref.name`; ``resolve`` finds what a scenario ``extends`` (see
+    :func:`~truce.policy.parse.parse_scenario`).  A grid varies the measures of a
+    scenario that extends no other (its measure indices are its file's).
 
     A grid's points run through the last axis fastest.  Raises :class:`SweepError` at
     the spec's line for a measure index the base lacks, a key its kind lacks, a value
@@ -431,9 +435,17 @@ def sweep_points(spec: SweepSpec, sources: Mapping[str, ScenarioSource]) -> tupl
     name; a base scenario's own errors are :class:`ScenarioError` in that scenario.
     """
     if spec.scenario is None:
-        return _list_points(spec, sources)
+        return _list_points(spec, sources, resolve)
     source = sources[spec.scenario.name]
-    base = parse_scenario(source.text, source.path)
+    base = parse_scenario(source.text, source.path, resolve=resolve)
+    if base.extends is not None:
+        _fail(
+            spec.path,
+            spec.scenario.line,
+            "scenario",
+            f"{base.name} extends {base.extends}: a grid varies the measures of a scenario "
+            "file that extends no other (write the measures it varies into one file)",
+        )
     _check_axes(spec, base)
     yaml = _round_trip()
     doc = yaml.load(source.text)
@@ -486,12 +498,14 @@ def _check_axes(spec: SweepSpec, base: Scenario) -> None:
                     _fail(spec.path, line, axis.key, what)
 
 
-def _list_points(spec: SweepSpec, sources: Mapping[str, ScenarioSource]) -> tuple[SweepPoint, ...]:
+def _list_points(
+    spec: SweepSpec, sources: Mapping[str, ScenarioSource], resolve: Resolve | None
+) -> tuple[SweepPoint, ...]:
     points: list[SweepPoint] = []
     lines: dict[str, int | None] = {}
     for ref in spec.scenarios:
         source = sources[ref.name]
-        scenario = parse_scenario(source.text, source.path)
+        scenario = parse_scenario(source.text, source.path, resolve=resolve)
         if scenario.name in lines:
             what = (
                 f"two entries are the scenario {scenario.name!r} (the other at line "

@@ -57,6 +57,8 @@ def _direction(exporter: str, importer: str) -> str:
 
 
 def _phase_labels(frame: pd.DataFrame) -> list[str]:
+    if "phase" in frame.columns:
+        return [str(title) for title in frame["phase"]]
     return [
         Phase(start, end).label
         for start, end in zip(frame["phase_start"], frame["phase_end"], strict=True)

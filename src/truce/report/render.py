@@ -153,7 +153,7 @@ def render_timeline_html(timeline: TimelineResult, *, scenario: Scenario, world:
     if "timeline-us-china" in figures:
         charts_html += _plot(figures["timeline-us-china"], "chart-timeline-us-china")
     phases_html = _phase_welfare(timeline) + _phase_measures(scenario, timeline)
-    rows = [(p.label, p.result.date, p.result.solver) for p in timeline.phases]
+    rows = [(p.title, p.result.date, p.result.solver) for p in timeline.phases]
     rows.append(("total", None, timeline.solver))
     sections = [
         _section("headline", "Headline", _timeline_headline(timeline)),
@@ -468,7 +468,7 @@ def _timeline_headline(timeline: TimelineResult) -> str:
         welfare = dict(
             zip(p.result.regions["region"], p.result.regions["welfare_pct"], strict=True)
         )
-        row: dict[str, Any] = {"phase": p.label, "solved on": p.result.date}
+        row: dict[str, Any] = {"phase": p.title, "solved on": p.result.date}
         row["in force"] = int(p.result.measures["in_force"].sum())
         for r in focus:
             row[f"{r} welfare %"] = welfare[r]
@@ -484,7 +484,7 @@ def _timeline_headline(timeline: TimelineResult) -> str:
 def _phase_welfare(timeline: TimelineResult) -> str:
     if not timeline.phases:
         return _para("No phases.")
-    labels = [p.label for p in timeline.phases]
+    labels = [p.title for p in timeline.phases]
     wide = pd.DataFrame({"region": list(timeline.phases[0].result.regions["region"])})
     for label, p in zip(labels, timeline.phases, strict=True):
         wide[label] = list(p.result.regions["welfare_pct"])

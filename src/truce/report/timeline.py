@@ -32,11 +32,18 @@ class PhaseResult(NamedTuple):
     start: datetime.date | None
     end: datetime.date | None
     result: Result
+    name: str | None = None
+    """The scenario's name for the phase, if it gives one."""
 
     @property
     def label(self) -> str:
         """``before D``, ``D1 to D2``, ``from D`` or ``always``."""
         return Phase(self.start, self.end).label
+
+    @property
+    def title(self) -> str:
+        """The name and span, or the span alone (see :attr:`Phase.title`)."""
+        return Phase(self.start, self.end, self.name).title
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,8 @@ class TimelineResult:
     ``phases`` holds one :class:`PhaseResult` per phase, each with the full
     :class:`Result` of the measures in force during it (``result.date`` is the day it was
     solved at).  ``table`` is long: one row per phase and region with the columns
-    ``phase_start``, ``phase_end``, ``region`` and :data:`TABLE_COLUMNS`.  ``bilateral``
+    ``phase_start``, ``phase_end``, ``phase`` (its title), ``region`` and
+    :data:`TABLE_COLUMNS`.  ``bilateral``
     has one row per phase and exporter-importer pair (domestic sales excluded) with the
     goods flows summed over sectors: ``baseline`` (the world's own), ``counterfactual``
     and, under ``deficits: zero``, ``base``.  ``solver`` totals every solve, the
@@ -73,6 +81,7 @@ class TimelineResult:
                     "start": _iso(p.start),
                     "end": _iso(p.end),
                     "label": p.label,
+                    "name": p.name,
                     "date": _iso(p.result.date),
                     "solver": _solver(p.result.solver),
                     "regions": _records(p.result.regions),
@@ -101,7 +110,7 @@ def goods_sectors(baseline: Baseline) -> tuple[str, ...]:
 def timeline_table(phases: list[PhaseResult]) -> pd.DataFrame:
     """One row per phase and region: the phase bounds and :data:`TABLE_COLUMNS`."""
     frames = [_with_bounds(p, p.result.regions.loc[:, ["region", *TABLE_COLUMNS]]) for p in phases]
-    columns = ["phase_start", "phase_end", "region", *TABLE_COLUMNS]
+    columns = ["phase_start", "phase_end", "phase", "region", *TABLE_COLUMNS]
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True).loc[:, columns]
@@ -132,7 +141,7 @@ def bilateral_table(phases: list[PhaseResult], goods: tuple[str, ...]) -> pd.Dat
         frames.append(_with_bounds(p, summed))
     if not frames:
         return pd.DataFrame(
-            columns=["phase_start", "phase_end", "exporter", "importer", "baseline"]
+            columns=["phase_start", "phase_end", "phase", "exporter", "importer", "baseline"]
         )
     return pd.concat(frames, ignore_index=True)
 
@@ -143,6 +152,7 @@ def _with_bounds(phase: PhaseResult, frame: pd.DataFrame) -> pd.DataFrame:
         {
             "phase_start": pd.Series([phase.start] * len(out), dtype=object),
             "phase_end": pd.Series([phase.end] * len(out), dtype=object),
+            "phase": pd.Series([phase.title] * len(out), dtype=object),
         }
     )
     return pd.concat([bounds, out], axis=1)

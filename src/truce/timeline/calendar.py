@@ -44,6 +44,8 @@ class Phase:
 
     start: datetime.date | None
     end: datetime.date | None
+    name: str | None = None
+    """What the scenario calls the phase (its ``phases`` key), if it names it."""
 
     def __post_init__(self) -> None:
         """Reject an empty span."""
@@ -69,6 +71,12 @@ class Phase:
             return f"from {self.start.isoformat()}"
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
+    @property
+    def title(self) -> str:
+        """The phase's name and span (``Busan deal (2025-11-10 to 2026-02-24)``), or its
+        span alone when it has no name."""
+        return self.label if self.name is None else f"{self.name} ({self.label})"
+
     def contains(self, day: datetime.date) -> bool:
         """True iff ``start <= day < end`` (open bounds always hold)."""
         return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
@@ -78,12 +86,14 @@ def phases(scenario: Scenario) -> tuple[Phase, ...]:
     """The phases of ``scenario`` in date order (see the module docstring).
 
     Consecutive phases share a bound (one's ``end`` is the next one's ``start``), the first
-    has no ``start`` and the last no ``end``.
+    has no ``start`` and the last no ``end``.  Each phase takes the name the scenario's
+    ``phases`` key gives its start date (``before`` for the leading phase).
     """
     dates = change_dates(scenario)
+    names = dict(scenario.phase_names)
     if not dates:
-        return (Phase(None, None),)
+        return (Phase(None, None, names.get(None)),)
     bounds: list[datetime.date | None] = [None, *dates, None]
     if dates[0] == datetime.date.min:  # nothing can come before the first day
         bounds = bounds[1:]
-    return tuple(Phase(a, b) for a, b in pairwise(bounds))
+    return tuple(Phase(a, b, names.get(a)) for a, b in pairwise(bounds))

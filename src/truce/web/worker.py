@@ -59,7 +59,7 @@ def execute(
     if request.kind == "timeline":
 
         def phase_done(done: int, total: int, phase: api.Phase) -> None:
-            progress(done, total, f"phase {phase.label}")
+            progress(done, total, f"phase {phase.title}")
 
         timeline = api.timeline(
             world,
