@@ -22,8 +22,11 @@ import numpy as np
 import pandas as pd
 
 import truce
+from truce.api import with_products
+from truce.data.calibrate import world_to_baseline
 from truce.data.elasticities import elasticity_sources, with_source
 from truce.data.world import check_world
+from truce.policy.compile import compile_scenario_full
 from truce.report.files import write_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +64,21 @@ def us_welfare_terms_pct(result: truce.Result, world: truce.World) -> float:
     volume-of-trade effects (a first-order decomposition, not the exact change)."""
     us = result.regions.set_index("region").loc["USA"]
     return float(us["tot_pct"] + us["vot_pct"])
+
+
+def us_average_tariff_on_china_pct(result: truce.Result, world: truce.World) -> float:
+    """The trade-weighted average US tariff on Chinese goods in force on the result's day
+    (2022 goods flows as weights, before any substitution: an input, not a solution)."""
+    scenario = truce.load_scenario(result.scenario)
+    split = with_products(world, scenario)
+    baseline = world_to_baseline(split)
+    shock = compile_scenario_full(scenario, baseline, date=result.date).shock
+    regions = list(split.regions["region"])
+    n, i = regions.index("USA"), regions.index("CHN")
+    goods = [k for k, s in enumerate(baseline.sectors) if s != "SVC"]
+    flow = np.asarray(baseline.flow_sni)[goods, n, i]
+    tariff = np.asarray(shock.tau_sni)[goods, n, i]
+    return float(100 * (flow * tariff).sum() / flow.sum())
 
 
 def us_cost_bn_per_month(result: truce.Result, world: truce.World) -> float:
@@ -133,7 +151,7 @@ EXPERIMENTS = (
             "2025 Proposed Tariffs on China': US real GDP -0.1% lower, with China's "
             "announced retaliation"
         ),
-        scenario="us-china-2018-2026",
+        scenario="us-china-2025-2026",
         world="default",
         date=datetime.date(2025, 2, 11),
         measure=us_welfare_pct,
@@ -151,13 +169,33 @@ EXPERIMENTS = (
             "Outlook, 16 April 2025: US-China merchandise trade to fall by 81% (91% "
             "without the electronics exemptions)"
         ),
-        scenario="us-china-2018-2026",
+        scenario="us-china-2025-2026",
         world="default",
         date=datetime.date(2025, 4, 15),
         measure=us_china_goods_trade_pct,
         differs=(
             "the WTO's figure comes from its own global trade model with its own "
             "elasticities and exemptions"
+        ),
+    ),
+    Experiment(
+        name="Average US tariff on Chinese goods, 24 August 2026",
+        published=27.2,
+        unit="%",
+        citation=(
+            "The Budget Lab at Yale, tariff-rate tracker, vintage of 24 August 2026 "
+            "(facts file us-china-2026.md, S280; secondary: a model's data file): average "
+            "US effective tariff on Chinese goods 27.2% before trade substitution (24.7% "
+            "after)"
+        ),
+        scenario="us-china-2025-2026",
+        world="default",
+        date=datetime.date(2026, 8, 24),
+        measure=us_average_tariff_on_china_pct,
+        differs=(
+            "both are trade-weighted averages before substitution; truce weights by 2022 "
+            "ICIO flows and assumes each product layer's share of its sector, the Budget "
+            "Lab by HTS lines and recent import values; the elasticities do not enter"
         ),
     ),
     Experiment(

@@ -43,7 +43,9 @@ LIBRARY = (
     "rare-earth-controls",
     "busan-deal",
     "scotus-2026",
-    "us-china-2018-2026",
+    "us-china-2025-2026",
+    "cliff-extension",
+    "cliff-snapback",
 )
 FOLDER = resources.files("truce") / "builtin" / "scenarios"
 # Keys whose values are numbers or dates that must carry a source or an assumption.
@@ -110,7 +112,11 @@ def test_every_value_has_a_source_or_an_assumption(name: str) -> None:
     # Read the YAML text: every sourced key inside the measures carries a comment on its
     # own line that names a source key [Sxx] or says "assumption".
     lines = _text(name).splitlines()
-    start = next(k for k, line in enumerate(lines) if line.startswith("measures:"))
+    own = [m for m in truce.load_scenario(name).measures if m.path is None]
+    start = next((k for k, line in enumerate(lines) if line.startswith("measures:")), None)
+    if start is None:  # a file that only extends another (and picks its day)
+        assert not own
+        return
     checked = 0
     for number, line in enumerate(lines[start + 1 :], start=start + 2):
         match = re.match(r"\s+(\w+):\s*(.*)$", line)
@@ -123,9 +129,9 @@ def test_every_value_has_a_source_or_an_assumption(name: str) -> None:
             f"its comment: {line.strip()}"
         )
         checked += 1
-    scenario = truce.load_scenario(name)
-    # At least a rate or share or value and a start date per measure.
-    assert checked >= 2 * len(scenario.measures)
+    # At least a rate or share or value and a start date per measure of the file's own
+    # (those it extends are checked in their own file).
+    assert checked >= 2 * len(own)
 
 
 @pytest.mark.parametrize("name", LIBRARY)
@@ -244,7 +250,7 @@ def _added_tariff(world, scenario: str, date, importer: str, exporter: str, sect
         # the March farm tariff enters the crop cell at its weighted 11.5% (see the file).
         ("geneva-truce", datetime.date(2025, 6, 1), 0.03 + 0.10 + 0.115),
         # Before any 2025 layer: the MFN rate, the 2018-19 lines taken as excluded.
-        ("us-china-2018-2026", datetime.date(2025, 1, 20), 0.03),
+        ("us-china-2025-2026", datetime.date(2025, 1, 20), 0.03),
     ],
 )
 def test_chinas_tariff_on_us_soybeans_follows_the_facts(world, scenario, date, rate) -> None:
@@ -310,7 +316,7 @@ def test_soybean_floor_reports_binding_consistently_with_its_slack(busan) -> Non
 
 @pytest.fixture(scope="module")
 def path(world) -> truce.TimelineResult:
-    return truce.timeline(world, "us-china-2018-2026")
+    return truce.timeline(world, "us-china-2025-2026")
 
 
 def test_timeline_phases_are_in_date_order(path) -> None:
@@ -322,12 +328,20 @@ def test_timeline_phases_are_in_date_order(path) -> None:
     labels = [p.label for p in phases]
     assert "2025-05-14 to 2025-06-10" in labels  # Geneva
     assert any(label.startswith("2026-02-24") for label in labels)  # Section 122
+    # Every phase is named, and the path runs through 2026.
+    names = {p.start: p.name for p in phases}
+    assert all(names.values()), [p.label for p in phases if not p.name]
+    assert names[datetime.date(2025, 5, 14)] == "Geneva truce"
+    assert names[datetime.date(2025, 11, 10)] == "Busan deal"
+    assert names[datetime.date(2026, 2, 24)].startswith("IEEPA struck down")
+    assert names[datetime.date(2026, 7, 24)].startswith("Section 122 lapses")
+    assert max(p.start for p in phases if p.start and p.start.year == 2026).month == 12
 
 
 @pytest.mark.parametrize("start", ["2025-05-14", "2026-02-24"])
 def test_timeline_phase_equals_run_on_its_day(path, world, start: str) -> None:
     phase = next(p for p in path.phases if p.start is not None and p.start.isoformat() == start)
-    alone = truce.run(world, "us-china-2018-2026", date=phase.start)
+    alone = truce.run(world, "us-china-2025-2026", date=phase.start)
     np.testing.assert_allclose(
         phase.result.regions["welfare_pct"], alone.regions["welfare_pct"], rtol=0, atol=1e-8
     )
@@ -339,10 +353,10 @@ def test_timeline_phase_equals_run_on_its_day(path, world, start: str) -> None:
 
 def test_an_undated_run_of_a_dated_scenario_without_as_of_stops() -> None:
     # The path has dated measures and no as_of: every measure at once never existed.
-    result = RUNNER.invoke(app, ["run", "us-china-2018-2026", "--no-store"])
+    result = RUNNER.invoke(app, ["run", "us-china-2025-2026", "--no-store"])
     assert result.exit_code == 2
     message = " ".join(result.output.split())
-    assert "--date" in message and "truce timeline us-china-2018-2026" in message
+    assert "--date" in message and "truce timeline us-china-2025-2026" in message
 
 
 def test_an_undated_run_solves_the_files_as_of_day(world) -> None:
@@ -362,3 +376,56 @@ def test_a_date_with_nothing_in_force_says_so(world) -> None:
     assert "notes" in result.to_dict()
     cli = RUNNER.invoke(app, ["run", "busan-deal", "--date", "2024-01-01", "--no-store"])
     assert cli.exit_code == 0 and "nothing in scenario busan-deal" in " ".join(cli.output.split())
+
+
+def test_the_2026_layers_follow_the_facts(world) -> None:
+    # us-china-2026.md: IEEPA void from 24 February 2026 [S225]; Section 122 at 10% from
+    # 24 February to 23 July [S233]; the forced-labour 12.5% from 24 July [S274, S278];
+    # China's 10% kept [S236].  Chemicals (C20) carry no product layer in 2026 but
+    # polysilicon's 0.15 points from 4 December.
+    def us(day):
+        return _added_tariff(world, "us-china-2025-2026", day, "USA", "CHN", "C20")
+
+    assert us(datetime.date(2026, 1, 1)) == pytest.approx(0.10 + 0.10, abs=1e-12)
+    assert us(datetime.date(2026, 2, 24)) == pytest.approx(0.10, abs=1e-12)
+    assert us(datetime.date(2026, 7, 23)) == pytest.approx(0.10, abs=1e-12)
+    assert us(datetime.date(2026, 7, 24)) == pytest.approx(0.125, abs=1e-12)
+    assert us(datetime.date(2026, 12, 4)) == pytest.approx(0.125 + 0.0015, abs=1e-12)
+    china = _added_tariff(
+        world, "us-china-2025-2026", datetime.date(2026, 8, 1), "CHN", "USA", "C20"
+    )
+    assert china == pytest.approx(0.10, abs=1e-12)
+
+
+# --- the cliff of 10 November 2026 ----------------------------------------------------
+
+
+def test_the_cliff_branches_share_the_path_and_part_on_the_day(world) -> None:
+    extension = truce.load_scenario("cliff-extension")
+    snapback = truce.load_scenario("cliff-snapback")
+    path = truce.load_scenario("us-china-2025-2026")
+    assert extension.as_of == snapback.as_of == datetime.date(2026, 11, 10)
+    # Extension is the path on the day; snap-back adds what returns, from that day only.
+    assert extension.measures == path.measures
+    assert snapback.measures[: len(path.measures)] == path.measures
+    added = snapback.measures[len(path.measures) :]
+    assert added and all(m.start == datetime.date(2026, 11, 10) for m in added)
+    # China's suspended 24 points return (34% in all), not the US's (void since IEEPA).
+    day = datetime.date(2026, 11, 10)
+    assert _added_tariff(world, "cliff-snapback", day, "CHN", "USA", "C20") == pytest.approx(
+        0.34, abs=1e-12
+    )
+    assert _added_tariff(world, "cliff-extension", day, "CHN", "USA", "C20") == pytest.approx(
+        0.10, abs=1e-12
+    )
+
+
+def test_a_snap_back_costs_both_sides_more_than_an_extension(world) -> None:
+    # Every returning measure taxes or restricts US-China trade, so both lose more.
+    extension = truce.run(world, "cliff-extension").regions.set_index("region")
+    snapback = truce.run(world, "cliff-snapback").regions.set_index("region")
+    for region in ("USA", "CHN"):
+        assert snapback.loc[region, "welfare_pct"] < extension.loc[region, "welfare_pct"] < 0
+    compared = RUNNER.invoke(app, ["compare", "cliff-extension", "cliff-snapback", "--no-store"])
+    assert compared.exit_code == 0, compared.output
+    assert "cliff-snapback" in compared.stdout

@@ -421,7 +421,7 @@ def test_a_timeline_takes_no_date(client: httpx.Client) -> None:
     response = client.post("/api/timelines", json={"scenario_yaml": DATED, "draws": 2})
     assert response.status_code == 400
     response = client.post(
-        "/api/timelines", json={"scenario": "us-china-2018-2026", "elasticities": "all"}
+        "/api/timelines", json={"scenario": "us-china-2025-2026", "elasticities": "all"}
     )
     assert response.status_code == 400
     assert "not a timeline" in detail(response)
