@@ -99,6 +99,7 @@ OPEN_ALLOWED = ("truce.policy.parse",)
 # it (the package's __init__ re-exports them all).  A new module must be placed here.
 API_ORDER: tuple[str, ...] = (
     "truce.api._cache",
+    "truce.api.sources",
     "truce.api.store",
     "truce.api.worlds",
     "truce.api.scenarios",

@@ -429,3 +429,17 @@ def test_a_snap_back_costs_both_sides_more_than_an_extension(world) -> None:
     compared = RUNNER.invoke(app, ["compare", "cliff-extension", "cliff-snapback", "--no-store"])
     assert compared.exit_code == 0, compared.output
     assert "cliff-snapback" in compared.stdout
+
+
+def test_scenarios_lists_world_day_and_dates_and_shows_a_file() -> None:
+    listed = RUNNER.invoke(app, ["scenarios"])
+    assert listed.exit_code == 0, listed.output
+    row = next(line for line in listed.stdout.splitlines() if "│ truce-collapse" in line)
+    assert "default" in row and "2025-11-10" in row
+    path_row = next(line for line in listed.stdout.splitlines() if "│ us-china-2025-2026" in line)
+    assert "a date needed" in path_row
+    shown = RUNNER.invoke(app, ["scenarios", "show", "busan-deal"])
+    assert shown.exit_code == 0
+    assert shown.stdout == _text("busan-deal")
+    missing = RUNNER.invoke(app, ["scenarios", "show", "no-such"])
+    assert missing.exit_code == 2 and "unknown scenario 'no-such'" in missing.output

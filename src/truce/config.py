@@ -46,7 +46,7 @@ def _read_settings() -> Settings:
 SETTINGS = _read_settings()
 
 #: The kinds of built-in data the package ships, each a folder of ``truce/builtin``.
-BuiltinKind = Literal["scenarios", "worlds", "frameworks", "sweep_specs"]
+BuiltinKind = Literal["scenarios", "worlds", "frameworks", "sweep_specs", "sources"]
 
 
 def builtin_folder(kind: BuiltinKind) -> Traversable:

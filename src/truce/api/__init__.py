@@ -2,6 +2,7 @@
 
 The package's modules, from the bottom up (each imports only those before it):
 
+- :mod:`~truce.api.sources`: the source keys the library cites, with titles and addresses;
 - :mod:`~truce.api.store`: the run store (DuckDB) of every kept result;
 - :mod:`~truce.api.worlds`: building, importing and summarising world folders;
 - :mod:`~truce.api.scenarios`: built-in scenarios, scenario files and texts, products;
@@ -29,7 +30,10 @@ from truce.api.running import timeline as timeline
 from truce.api.scenarios import builtin_scenarios as builtin_scenarios
 from truce.api.scenarios import load_scenario as load_scenario
 from truce.api.scenarios import scenario_from_text as scenario_from_text
+from truce.api.scenarios import scenario_sources as scenario_sources
 from truce.api.scenarios import with_products as with_products
+from truce.api.sources import cited_keys as cited_keys
+from truce.api.sources import resolve_sources as resolve_sources
 from truce.api.worlds import DEFAULT_ELASTICITIES as DEFAULT_ELASTICITIES
 from truce.api.worlds import ELASTICITY_CHOICES as ELASTICITY_CHOICES
 from truce.api.worlds import build_world as build_world
@@ -60,13 +64,16 @@ __all__ = [
     "builtin_scenarios",
     "builtin_worlds",
     "check",
+    "cited_keys",
     "import_world",
     "load_scenario",
     "load_world",
     "model_for",
+    "resolve_sources",
     "run",
     "run_config",
     "scenario_from_text",
+    "scenario_sources",
     "timeline",
     "with_products",
     "world_summary",

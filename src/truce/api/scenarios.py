@@ -5,6 +5,9 @@ from __future__ import annotations
 import weakref
 from pathlib import Path
 
+import pandas as pd
+
+from truce.api.sources import cited_keys, resolve_sources
 from truce.config import builtin_folder
 from truce.data.catalogue import CATALOGUE, products_for
 from truce.data.products import split_products
@@ -60,6 +63,19 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             f"scenario (built-in: {known})"
         )
     return read_scenario(Path(str(entry)), resolve=resolve_extends)
+
+
+def scenario_sources(scenario: Scenario) -> pd.DataFrame:
+    """The facts' sources that ``scenario`` cites in its file's comments and in those of
+    the files it extends, resolved to titles and addresses (keys the facts lack are left
+    out)."""
+    texts = [scenario.text or ""]
+    for path in dict.fromkeys(m.path for m in scenario.measures if m.path is not None):
+        try:
+            texts.append(read_text(path))
+        except ScenarioError:
+            continue  # a base file gone since the scenario was read cites nothing now
+    return resolve_sources(cited_keys("\n".join(texts)), strict=False)
 
 
 def scenario_from_text(text: str, path: str | None = None) -> Scenario:

@@ -32,6 +32,10 @@ runs_app = typer.Typer(
     help="List and show the runs kept in the run store.", invoke_without_command=True
 )
 app.add_typer(runs_app, name="runs")
+scenarios_app = typer.Typer(
+    help="List the built-in scenarios, or show one's text.", invoke_without_command=True
+)
+app.add_typer(scenarios_app, name="scenarios")
 
 stdout = Console()
 stderr = Console(stderr=True)

@@ -127,8 +127,39 @@ def _print_framework(
                     f"{round(part.trade_pct, 1) + 0.0:+.1f}% (these measures)",
                     highlight=False,
                 )
-    if not effects:
+    if effects:
+        _print_effects(effects)
+    _print_sources(document)
+
+
+def _print_sources(document: frameworks.Framework) -> None:
+    """Every source key the document cites, with its title and address."""
+    keys = list(document.sources)
+    for item in document.items:
+        keys += item.sources
+        for event in item.dates:
+            keys += api.cited_keys(event.event)
+    table = api.resolve_sources(keys, strict=False)
+    if len(table) == 0:
         return
+    stdout.print()
+    stdout.print("[bold]sources[/]", highlight=False)
+    for row in table.itertuples(index=False):
+        quality = f" ({row.quality})" if row.quality else ""
+        stdout.print(
+            f"  {row.key} {escape(row.title)}{escape(quality)} — {escape(row.address)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    missing = sorted(set(keys) - set(table["key"]))
+    if missing:
+        stdout.print(f"  not in the facts' source lists: {', '.join(missing)}", highlight=False)
+
+
+def _print_effects(effects: dict[tuple[str, Date | None], frameworks.Headline]) -> None:
+    """The linked scenarios' effects against the world's baseline, one row each."""
+    out = stdout
+    a, b = frameworks.FOCUS
     out.print()
     table = Table(
         title="linked scenarios against their world's baseline (January 2025 tariffs)",

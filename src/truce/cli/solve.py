@@ -133,7 +133,13 @@ def run(
             result.to_json(json_path)
         if report_path is not None:
             render.write_report(
-                report_path, render.render_html(result, scenario=spec, world=world_data)
+                report_path,
+                render.render_html(
+                    result,
+                    scenario=spec,
+                    world=world_data,
+                    sources=api.scenario_sources(spec),
+                ),
             )
         if figures_dir is not None:
             render.write_figures(
@@ -260,7 +266,9 @@ def timeline(
         if report_path is not None:
             render.write_report(
                 report_path,
-                render.render_timeline_html(result, scenario=spec, world=world_data),
+                render.render_timeline_html(
+                    result, scenario=spec, world=world_data, sources=api.scenario_sources(spec)
+                ),
             )
         if figures_dir is not None:
             render.write_figures(figures_dir, charts.timeline_matplotlib_figures(result))

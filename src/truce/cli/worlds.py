@@ -11,9 +11,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from truce import api
+from truce.api.sources import all_keys
 from truce.cli._common import (
     app,
     fail,
+    scenarios_app,
     stderr,
     stdout,
     world_app,
@@ -41,15 +43,47 @@ def worlds() -> None:
     stdout.print(table)
 
 
-@app.command()
-def scenarios() -> None:
-    """List the built-in scenarios, one line each."""
+@scenarios_app.callback()
+def scenarios(ctx: typer.Context) -> None:
+    """List the built-in scenarios: world, the day an undated run solves, the dates their
+    measures span, and a one-line description."""
+    if ctx.invoked_subcommand is not None:
+        return
     table = Table(title="built-in scenarios")
-    table.add_column("name")
-    table.add_column("description")
-    for name, description in api.builtin_scenarios().items():
-        table.add_row(name, " ".join(description.split()))
+    for column in ("name", "world", "as of", "dates", "description"):
+        table.add_column(column)
+    for name in api.builtin_scenarios():
+        try:
+            scenario = api.load_scenario(name)
+        except TruceError as error:
+            raise fail(error) from None
+        days = sorted({d for m in scenario.measures for d in (m.start, m.end) if d})
+        span = f"{days[0]} to {days[-1]}" if days else "undated"
+        as_of = str(scenario.as_of) if scenario.as_of else ("a date needed" if days else "")
+        base = f" (extends {scenario.extends})" if scenario.extends else ""
+        table.add_row(
+            name,
+            scenario.world or "",
+            as_of,
+            span,
+            escape(" ".join(scenario.description.split()) + base),
+        )
     stdout.print(table)
+
+
+@scenarios_app.command("show")
+def scenarios_show(
+    name: Annotated[str, typer.Argument(help="A built-in scenario's name.")],
+) -> None:
+    """Print a built-in scenario's file: its measures with the source or assumption of
+    every value (copy it to start a scenario of your own)."""
+    try:
+        scenario = api.load_scenario(name)
+    except TruceError as error:
+        raise fail(error) from None
+    if scenario.text is None:  # pragma: no cover - files always carry their text
+        raise fail(TruceError(f"scenario {name} has no text"))
+    typer.echo(scenario.text, nl=not scenario.text.endswith("\n"))
 
 
 def _wrote_world(world: api.World, out: Path) -> None:
@@ -184,3 +218,29 @@ def world_show(
         f"demand {summary.final_gap:.1e} of absorption ({summary.final_gap_cell})",
         highlight=False,
     )
+
+
+@app.command()
+def sources(
+    keys: Annotated[
+        list[str] | None,
+        typer.Argument(help="Source keys (S42 S274 ...); none lists every key."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the entries as JSON.")] = False,
+) -> None:
+    """Resolve the source keys that scenarios and frameworks cite ([S42]) to their
+    titles and addresses, from the project's facts files."""
+    try:
+        table = api.resolve_sources(keys) if keys else api.resolve_sources(all_keys())
+    except TruceError as error:
+        raise fail(error) from None
+    if as_json:
+        typer.echo(json.dumps(table.to_dict(orient="records"), indent=1, ensure_ascii=False))
+        return
+    for row in table.itertuples(index=False):
+        quality = f" ({row.quality})" if row.quality else ""
+        stdout.print(
+            f"[bold]{row.key}[/] {escape(row.title)}{escape(quality)} — {escape(row.address)}",
+            highlight=False,
+            soft_wrap=True,
+        )

@@ -44,6 +44,7 @@ RUN_SECTIONS: tuple[str, ...] = (
     "revenue",
     "measures",
     "scenario",
+    "sources",
     "provenance",
     "solver",
 )
@@ -53,6 +54,7 @@ TIMELINE_SECTIONS: tuple[str, ...] = (
     "timeline",
     "phases",
     "scenario",
+    "sources",
     "provenance",
     "solver",
 )
@@ -96,8 +98,16 @@ pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em;
 # ---------------------------------------------------------------------------- public
 
 
-def render_html(result: Result, *, scenario: Scenario, world: WorldInfo) -> str:
-    """The report of one run as a complete, self-contained HTML document."""
+def render_html(
+    result: Result,
+    *,
+    scenario: Scenario,
+    world: WorldInfo,
+    sources: pd.DataFrame | None = None,
+) -> str:
+    """The report of one run as a complete, self-contained HTML document; ``sources``
+    (columns ``key``, ``title``, ``quality``, ``address``) resolves the source keys the
+    scenario cites."""
     figures = charts.plotly_figures(result, world.currency)
     regions = list(result.regions["region"])
     when = f" on {result.date.isoformat()}" if result.date is not None else ""
@@ -139,6 +149,7 @@ def render_html(result: Result, *, scenario: Scenario, world: WorldInfo) -> str:
         ),
         _section("measures", "Measures", _measures(scenario, result.measures)),
         _section("scenario", "Scenario", _scenario(scenario)),
+        _section("sources", "Sources", _sources(sources)),
         _section("provenance", "World and provenance", _provenance(world)),
         _section("solver", "Solver", _solver_table([("solve", result.date, result.solver)])),
     ]
@@ -146,8 +157,15 @@ def render_html(result: Result, *, scenario: Scenario, world: WorldInfo) -> str:
     return _document(title, RUN_SECTIONS, sections)
 
 
-def render_timeline_html(timeline: TimelineResult, *, scenario: Scenario, world: WorldInfo) -> str:
-    """The report of a timeline as a complete, self-contained HTML document."""
+def render_timeline_html(
+    timeline: TimelineResult,
+    *,
+    scenario: Scenario,
+    world: WorldInfo,
+    sources: pd.DataFrame | None = None,
+) -> str:
+    """The report of a timeline as a complete, self-contained HTML document (``sources``
+    as for :func:`render_html`)."""
     figures = charts.timeline_plotly_figures(timeline)
     charts_html = _plot(figures["timeline-welfare"], "chart-timeline-welfare")
     if "timeline-us-china" in figures:
@@ -160,6 +178,7 @@ def render_timeline_html(timeline: TimelineResult, *, scenario: Scenario, world:
         _section("timeline", "Welfare by phase", charts_html),
         _section("phases", "Phases", phases_html),
         _section("scenario", "Scenario", _scenario(scenario)),
+        _section("sources", "Sources", _sources(sources)),
         _section("provenance", "World and provenance", _provenance(world)),
         _section("solver", "Solver", _solver_table(rows)),
     ]
@@ -397,6 +416,28 @@ def _measures(scenario: Scenario, table: pd.DataFrame) -> str:
             "equivalent_rate": ("equivalent rate", _rate),
             "cells": ("cells", _text),
         },
+    )
+
+
+def _sources(sources: pd.DataFrame | None) -> str:
+    """The cited source keys with their titles and addresses, one list item each."""
+    if sources is None or len(sources) == 0:
+        return _para("The scenario cites no source key of the project's facts files.")
+    items = []
+    for row in sources.itertuples(index=False):
+        quality = f" ({escape(str(row.quality))})" if row.quality else ""
+        # The address as text, not a link: a report loads and links nothing from elsewhere.
+        link = f"<code>{escape(str(row.address))}</code>"
+        items.append(
+            f"<li><b>{escape(str(row.key))}</b> {escape(str(row.title))}{quality}: {link}</li>"
+        )
+    return (
+        _para(
+            "The source keys the scenario's comments cite ([S42]), from the project's facts files."
+        )
+        + "<ul>"
+        + "".join(items)
+        + "</ul>"
     )
 
 

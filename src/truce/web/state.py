@@ -121,10 +121,12 @@ def run_report(state: WebState, run_id: str) -> str:
 
     def make() -> str:
         result = state.store.get(info.id)
+        scenario = stored_scenario(state, info)
         return render.render_html(
             result,
-            scenario=stored_scenario(state, info),
+            scenario=scenario,
             world=state.catalogue.report_world(info.world),
+            sources=api.scenario_sources(scenario),
         )
 
     return state.reports.get(f"run:{info.id}", make)

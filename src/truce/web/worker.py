@@ -69,7 +69,9 @@ def execute(
             elasticities=request.elasticities,
         )
         progress(len(timeline.phases), len(timeline.phases), "writing the report")
-        html = render.render_timeline_html(timeline, scenario=spec, world=world)
+        html = render.render_timeline_html(
+            timeline, scenario=spec, world=world, sources=api.scenario_sources(spec)
+        )
         return TimelineOutcome(document=timeline.to_dict(), html=html)
     if request.draws:
         progress(0, request.draws, "solving the scenario, then the elasticity draws")
