@@ -28,7 +28,6 @@ from truce.policy.spec import ExportCap, ImportFloor, PortFee, Tariff
 
 NAME = "kuala-lumpur-2025"
 RUNNER = CliRunner(env={"COLUMNS": "400"})
-NOT_COVERED = "not covered by the project's sources"
 
 # The items the brief of the document lists, and the measure kinds that model them.
 EXPECTED_KINDS = {
@@ -88,13 +87,12 @@ def test_unmodelled_items_are_marked(document) -> None:
     for ident in UNMODELLED:
         item = items[ident]
         assert not item.modelled and item.not_modelled
+    # The political items are not trade measures, and say so; the addendum covers them.
     for ident in ("taiwan", "jimmy-lai", "russia-oil"):
         item = items[ident]
-        assert item.status == NOT_COVERED and item.not_modelled == NOT_COVERED
-        assert item.sources == () and item.dates == ()
+        assert "not a trade measure" in item.not_modelled or "outside" in item.not_modelled
     for item in document.items:
-        if item.status != NOT_COVERED:
-            assert item.sources, item.id
+        assert item.sources, item.id
 
 
 def test_describe_measure() -> None:
@@ -209,3 +207,34 @@ def test_cli_lists_frameworks_and_rejects_unknown() -> None:
     assert listed.exit_code == 0 and NAME in listed.stdout
     bad = RUNNER.invoke(app, ["framework", "no-such-framework"])
     assert bad.exit_code == 2 and "unknown framework" in bad.stderr
+
+
+def test_every_item_says_what_became_of_it_in_2026() -> None:
+    # The addendum's status tables (us-china-2026.md, section B): each item carries a
+    # state and the facts behind it, cited by key.
+    document = load_framework(NAME)
+    states = {item.id: item.in_2026 for item in document.items}
+    assert all(states.values()), [k for k, v in states.items() if v is None]
+    assert states["fentanyl-tariff"].state == "lapsed"  # voided with IEEPA [S225]
+    assert states["tiktok"].state == "delivered"  # the joint venture closed [S25a]
+    assert states["port-fees"].state == "unknown"  # the cliff's outcome is not in the facts
+    # The political items now rest on the addendum's sources.
+    for ident in ("taiwan", "jimmy-lai", "russia-oil"):
+        item = next(i for i in document.items if i.id == ident)
+        assert item.sources and item.dates
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        ("{state: maybe, note: 'x [S1]'}", "'maybe' is not a state"),
+        ("{state: kept, note: no key here}", "must cite the facts"),
+        ("{state: kept, note: 'x [S1]', colour: red}", "unknown key"),
+    ],
+)
+def test_a_bad_2026_state_is_an_error_at_its_line(tmp_path: Path, value: str, what: str) -> None:
+    path = tmp_path / "doc.yaml"
+    path.write_text(BASE + f"    in_2026: {value}\n    not_modelled: because\n")
+    with pytest.raises(FrameworkError, match=what) as caught:
+        load_framework(path)
+    assert caught.value.line == 9

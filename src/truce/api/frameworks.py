@@ -95,7 +95,10 @@ _ITEM_KEYS = (
     "sources",
     "model",
     "not_modelled",
+    "in_2026",
 )
+#: What became of an item by the end of the facts (November 2026): its ``in_2026`` state.
+STATES_2026: tuple[str, ...] = ("kept", "delivered", "lapsed", "unknown")
 _LINK_KEYS = ("scenario", "measures", "date", "note")
 _EVENT_KEYS = ("date", "event")
 _SOURCE_KEY = re.compile(r"S[0-9]+[a-z]?")
@@ -125,6 +128,15 @@ class ModelLink:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What became of an item by the end of the facts: one of :data:`STATES_2026` and
+    the facts that say so (with their source keys)."""
+
+    state: str
+    note: str
+
+
+@dataclass(frozen=True)
 class FrameworkItem:
     """One item of a framework."""
 
@@ -136,6 +148,7 @@ class FrameworkItem:
     sources: tuple[str, ...]
     model: tuple[ModelLink, ...] = ()
     not_modelled: str | None = None
+    in_2026: Outcome | None = None
 
     @property
     def modelled(self) -> bool:
@@ -334,6 +347,7 @@ class _Reader:
         status = self.text(raw, "status", p) or ""
         dates = self.events(raw, p)
         sources = self.sources(raw, "sources", p)
+        outcome = self.outcome(raw, p)
         has_model = raw.get("model") is not None
         has_reason = raw.get("not_modelled") is not None
         if has_model == has_reason:
@@ -345,7 +359,7 @@ class _Reader:
             )
         if has_reason:
             reason = self.text(raw, "not_modelled", p)
-            return FrameworkItem(ident, title, area, status, dates, sources, (), reason)
+            return FrameworkItem(ident, title, area, status, dates, sources, (), reason, outcome)
         links = raw["model"]
         if not isinstance(links, list) or not links:
             self.fail(self.value_line(raw, "model"), p + "model", "must be a non-empty list")
@@ -358,7 +372,32 @@ class _Reader:
             )
             for j, link in enumerate(links)
         )
-        return FrameworkItem(ident, title, area, status, dates, sources, model, None)
+        return FrameworkItem(ident, title, area, status, dates, sources, model, None, outcome)
+
+    def outcome(self, raw: Mapping[str, Any], p: str) -> Outcome | None:
+        """The item's ``in_2026`` mapping: ``state`` (one of :data:`STATES_2026`) and
+        ``note`` (the facts, with source keys)."""
+        value = raw.get("in_2026")
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            self.fail(self.value_line(raw, "in_2026"), p + "in_2026", "must be a mapping")
+        self.keys(value, ("state", "note"), "in_2026")
+        state = self.text(value, "state", p + "in_2026.") or ""
+        if state not in STATES_2026:
+            self.fail(
+                self.value_line(value, "state"),
+                p + "in_2026.state",
+                f"{state!r} is not a state ({', '.join(STATES_2026)})",
+            )
+        note = self.text(value, "note", p + "in_2026.") or ""
+        if not _SOURCE_KEY.search(note):
+            self.fail(
+                self.value_line(value, "note"),
+                p + "in_2026.note",
+                "must cite the facts it rests on ([S225])",
+            )
+        return Outcome(state, note)
 
     def events(self, raw: Mapping[str, Any], p: str) -> tuple[DatedEvent, ...]:
         value = raw.get("dates", [])

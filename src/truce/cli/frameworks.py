@@ -99,6 +99,12 @@ def _print_framework(
         out.print(
             f"   sources  {', '.join(item.sources) if item.sources else 'none'}", highlight=False
         )
+        if item.in_2026 is not None:
+            out.print(
+                f"   in 2026  [bold]{item.in_2026.state}[/]: {escape(item.in_2026.note)}",
+                highlight=False,
+                soft_wrap=True,
+            )
         if not item.modelled:
             out.print(f"   [italic]not modelled: {escape(item.not_modelled or '')}[/]")
             continue
@@ -139,6 +145,8 @@ def _print_sources(document: frameworks.Framework) -> None:
         keys += item.sources
         for event in item.dates:
             keys += api.cited_keys(event.event)
+        if item.in_2026 is not None:
+            keys += api.cited_keys(item.in_2026.note)
     table = api.resolve_sources(keys, strict=False)
     if len(table) == 0:
         return
