@@ -34,8 +34,9 @@ FACTS_FILES = ("us-china-measures.md", "us-china-2026.md")
 SCENARIOS = resources.files("truce") / "builtin" / "scenarios"
 
 KEY = re.compile(r"\bS[0-9]+[a-z]?\b")
-_MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\\.?"
-MONTHS = {m: i + 1 for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())}
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = f"({'|'.join(MONTH_NAMES)})[a-z]*\\.?"
+MONTHS = {m: i + 1 for i, m in enumerate(MONTH_NAMES)}
 ISO = re.compile(r"\b(20[0-9]{2})-([01][0-9])-([0-3][0-9])\b")
 MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH} ([0-9]{{1,2}}),? (20[0-9]{{2}})\b")
 DAY_MONTH_YEAR = re.compile(rf"\b([0-9]{{1,2}}) {_MONTH} (20[0-9]{{2}})\b")
