@@ -180,3 +180,25 @@ def test_random_chains_of_extends(tmp_path_factory, parents, counts) -> None:
             scenario = load_scenario(folder / f"f{k}.yaml")
             assert len(scenario.measures) == sum(counts[j] for j in chain)
             assert [m.index for m in scenario.measures] == list(range(len(scenario.measures)))
+
+
+def test_remove_leaves_base_measures_out_and_is_checked() -> None:
+    base = load_scenario("busan-deal")
+    mine = scenario_from_text(
+        "name: mine\nextends: busan-deal\nremove: [0, 2]\n"
+        + "measures:\n"
+        + TARIFF.format(sector="C20", rate=0.1),
+        "mine.yaml",
+    )
+    kept = [m for m in base.measures if m.index not in (0, 2)]
+    assert [m.line for m in mine.measures[:-1]] == [m.line for m in kept]
+    assert len(mine.measures) == len(base.measures) - 2 + 1
+    for text, what, line in (
+        ("name: x\nextends: busan-deal\nremove: [99]\n", "measures 0 to", 3),
+        ("name: x\nremove: [1]\n", "give extends", 2),
+        ("name: x\nextends: busan-deal\nremove: [1, 1]\n", "removed twice", 3),
+        ("name: x\nextends: busan-deal\nremove: one\n", "list of the base", 3),
+    ):
+        with pytest.raises(ScenarioError, match=what) as caught:
+            scenario_from_text(text, "x.yaml")
+        assert caught.value.line == line and caught.value.key == "remove"

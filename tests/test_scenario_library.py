@@ -46,6 +46,7 @@ LIBRARY = (
     "us-china-2025-2026",
     "cliff-extension",
     "cliff-snapback",
+    "beijing-summit-2026",
 )
 FOLDER = resources.files("truce") / "builtin" / "scenarios"
 # Keys whose values are numbers or dates that must carry a source or an assumption.
@@ -151,15 +152,19 @@ def test_parses_and_compiles_on_default(name: str, world) -> None:
 
 
 def test_layers_are_additions_on_the_world(world) -> None:
-    # The world carries the 2018-19 tariffs: the library adds its layers on top.  The one
-    # exception sets US soybeans back to China's MFN rate (the facts' exclusion
-    # assumption [S78]); every other layer adds.
+    # The world carries the 2018-19 tariffs: the library adds its layers on top.  Two
+    # exceptions set a cell to MFN: US soybeans in China (the facts' exclusion assumption
+    # [S78]) and the Board of Trade's cuts of beijing-summit-2026 [S267].
     for name in LIBRARY:
         for measure in truce.load_scenario(name).measures:
-            if getattr(measure, "mode", "add") == "set":
-                assert (measure.product, measure.rate) == ("soybeans", 0.03), (name, measure.index)
-            else:
-                assert getattr(measure, "mode", "add") == "add", (name, measure.index)
+            if getattr(measure, "mode", "add") == "add":
+                continue
+            assert measure.mode == "set", (name, measure.index)
+            soybeans = (measure.product, measure.rate) == ("soybeans", 0.03)
+            board_of_trade = name == "beijing-summit-2026" and measure.start == datetime.date(
+                2026, 6, 1
+            )
+            assert soybeans or board_of_trade, (name, measure.index)
 
 
 # --- the product catalogue --------------------------------------------------------------
@@ -443,3 +448,36 @@ def test_scenarios_lists_world_day_and_dates_and_shows_a_file() -> None:
     assert shown.stdout == _text("busan-deal")
     missing = RUNNER.invoke(app, ["scenarios", "show", "no-such"])
     assert missing.exit_code == 2 and "unknown scenario 'no-such'" in missing.output
+
+
+def test_the_summit_cuts_reach_mfn_and_leave_the_rest(world) -> None:
+    # Board of Trade cuts "to MFN or lower" [S267] on the assumed cells: the cell's rate is
+    # the world's 2021 rate less the trade-war layers its tariff_layers table lists.
+    layers = world.tariff_layers
+    trade = world.trade.set_index(["exporter", "importer", "sector"])["tariff"]
+
+    def mfn(exporter: str, importer: str, sector: str) -> float:
+        rows = layers[
+            (layers["exporter"] == exporter)
+            & (layers["importer"] == importer)
+            & (layers["sector"] == sector)
+        ]
+        return float(trade[(exporter, importer, sector)] - (rows["added"] * rows["share"]).sum())
+
+    day = datetime.date(2026, 8, 1)
+    for exporter, importer, sector in (("CHN", "USA", "C22"), ("USA", "CHN", "C10T12")):
+        _, after = _tariffs(world, "beijing-summit-2026", day, importer, exporter, sector)
+        assert after == pytest.approx(mfn(exporter, importer, sector), abs=5e-5)
+    # Elsewhere the path's layers stay: China's 10% on chemicals, the US 12.5% on them.
+    assert _added_tariff(world, "beijing-summit-2026", day, "CHN", "USA", "C20") == pytest.approx(
+        0.10, abs=1e-12
+    )
+    assert _added_tariff(world, "beijing-summit-2026", day, "USA", "CHN", "C20") == pytest.approx(
+        0.125, abs=1e-12
+    )
+    # Before the cut the path's state holds in every cut cell.
+    before = datetime.date(2026, 5, 31)
+    for importer, exporter, sector in (("CHN", "USA", "C10T12"), ("USA", "CHN", "C22")):
+        assert _tariffs(world, "beijing-summit-2026", before, importer, exporter, sector) == (
+            _tariffs(world, "us-china-2025-2026", before, importer, exporter, sector)
+        )

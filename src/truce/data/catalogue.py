@@ -154,12 +154,49 @@ CRITICAL_SOFTWARE = Product(
     ),
 )
 
+# --- Software-powered goods: laptops (C26) and jet engines (C302T309) ------------------
+
+LAPTOPS = Product(
+    code="laptops",
+    sector="C26",
+    name="Laptops and other portable computers",
+    default_share=0.02,
+    shares={("CHN", "*"): 0.33, ("USA", "CHN"): 0.03},
+    source=(
+        "Laptops in C26 (computers and electronics), the software-powered goods the "
+        "project brief reads into the threatened controls on 'critical software' [S28]. "
+        "CHN->*: computers were US$ 35.5 bn of US imports from China in 2024 [S108], a third "
+        "of the default world's C26 flow from China (US$ 108.2 bn, 2022), taken for China's "
+        "other destinations too. Assumptions: 3% of US C26 sales to China (the US exports "
+        "chips, equipment and instruments to China, few finished laptops) and 2% of every "
+        "other cell, which only sizes the sub-sector."
+    ),
+)
+
+JET_ENGINES = Product(
+    code="jet_engines",
+    sector="C302T309",
+    name="Aircraft engines and parts",
+    default_share=0.1,
+    shares={("USA", "CHN"): 0.3},
+    source=(
+        "Aircraft engines and their parts in C302T309 (aircraft, ships, rail and other "
+        "transport equipment), the other software-powered goods the project brief reads into "
+        "the threatened controls on 'critical software' [S28]. Assumptions, not sourced: 30% "
+        "of US C302T309 sales to China (US$ 5.5 bn in the default world, 2022, when few "
+        "Boeing aircraft were delivered to China, so engines and parts for China's own and "
+        "Western-built fleets weigh more than usual) and 10% of every other cell."
+    ),
+)
+
 CATALOGUE: Mapping[str, tuple[Product, ...]] = MappingProxyType(
     {
         "soybeans": (SOYBEANS,),
         "rare_earths": (RARE_EARTHS_ORE, RARE_EARTHS_METALS),
         "magnets": (MAGNETS,),
         "critical_software": (CRITICAL_SOFTWARE,),
+        "laptops": (LAPTOPS,),
+        "jet_engines": (JET_ENGINES,),
     }
 )
 """Every product of the catalogue by name: its entries, one per parent sector."""

@@ -47,6 +47,7 @@ TOP_KEYS: tuple[str, ...] = (
     "name",
     "description",
     "extends",
+    "remove",
     "world",
     "as_of",
     "phases",
@@ -126,9 +127,16 @@ def parse_scenario(
         if as_of is None:
             as_of = base.as_of
         options = _merged_options(base, options)
-        inherited = tuple(dataclasses.replace(m, path=m.path or base.path) for m in base.measures)
+        dropped = _removed(doc, path, base)
+        inherited = tuple(
+            dataclasses.replace(m, path=m.path or base.path)
+            for m in base.measures
+            if m.index not in dropped
+        )
         measures = inherited + measures
         names = {**dict(base.phase_names), **names}
+    if base is None and "remove" in doc:
+        _fail(path, _key_line(doc, "remove"), "remove", "removes measures of a base: give extends")
     _check_phase_names(doc, path, names, measures)
     try:
         return Scenario(
@@ -166,6 +174,32 @@ def _base(
         cycle = " -> ".join((*seen, _identity(target)))
         _fail(path, line, "extends", f"{reference!r} leads back to this file: a cycle ({cycle})")
     return parse_scenario(text, target, resolve=resolve, _chain=seen)
+
+
+def _removed(doc: Doc, path: str | None, base: Scenario) -> set[int]:
+    """The base measures ``remove`` leaves out: indices into the base's measures."""
+    raw = doc.get("remove")
+    if raw is None:
+        return set()
+    line = _value_line(doc, "remove")
+    if not isinstance(raw, list) or not raw:
+        _fail(path, line, "remove", "must be a list of the base's measure numbers")
+    out: set[int] = set()
+    for k, value in enumerate(raw):
+        where = _item_line(raw, k, line)
+        if isinstance(value, bool) or not isinstance(value, int):
+            _fail(path, where, "remove", f"{describe(value)} is not a measure number")
+        if not 0 <= value < len(base.measures):
+            _fail(
+                path,
+                where,
+                "remove",
+                f"{base.name} has measures 0 to {len(base.measures) - 1}, not {value}",
+            )
+        if value in out:
+            _fail(path, where, "remove", f"measure {value} is removed twice")
+        out.add(value)
+    return out
 
 
 def _identity(path: str) -> str:
