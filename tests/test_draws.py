@@ -252,7 +252,11 @@ def test_a_standard_error_file(tmp_path: Path) -> None:
     table = read_theta_se(good, world)
     assert list(table["estimate"]) == ["A01", "C26"]
     result = truce.run(world, "truce-collapse", draws=4, theta_se=good)
-    assert len(result.extra["draws"]["fixed_sectors"]) == len(world.sectors) - 2
+    # Every sector of the run's (product-split) world is fixed but A01 and C26 and their
+    # products, which draw their parent's elasticity.
+    split = truce.api.with_products(world, truce.load_scenario("truce-collapse"))
+    drawn = [s for s in split.sectors["sector"] if s.split(".")[0] in ("A01", "C26")]
+    assert len(result.extra["draws"]["fixed_sectors"]) == len(split.sectors) - len(drawn)
     bad = tmp_path / "bad.csv"
     bad.write_text("sector,se\nA01,1.5\nXX9,0.7\nC26,-1\n")
     with pytest.raises(WorldError) as caught:
