@@ -7,6 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -203,3 +204,16 @@ def wrote(*paths: Path | None) -> None:
 def signed(value: float) -> str:
     """``value`` to three decimals with its sign; a rounded zero is ``+0.000``, never ``-0.000``."""
     return f"{round(value, 3) + 0.0:+.3f}"
+
+
+def print_sources(table: pd.DataFrame, indent: str = "") -> None:
+    """Each row of a source table (``truce.api.resolve_sources``) as one line: key,
+    title, quality and address."""
+    for row in table.itertuples(index=False):
+        quality = f" ({row.quality})" if row.quality and row.quality not in row.title else ""
+        stdout.print(
+            f"{indent}[bold]{row.key}[/] {escape(row.title)}{escape(quality)} — "
+            f"{escape(row.address)}",
+            highlight=False,
+            soft_wrap=True,
+        )

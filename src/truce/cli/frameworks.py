@@ -14,6 +14,7 @@ from truce.api import frameworks
 from truce.cli._common import (
     app,
     fail,
+    print_sources,
     progress_bar,
     signed,
     stdout,
@@ -152,13 +153,7 @@ def _print_sources(document: frameworks.Framework) -> None:
         return
     stdout.print()
     stdout.print("[bold]sources[/]", highlight=False)
-    for row in table.itertuples(index=False):
-        quality = f" ({row.quality})" if row.quality else ""
-        stdout.print(
-            f"  {row.key} {escape(row.title)}{escape(quality)} — {escape(row.address)}",
-            highlight=False,
-            soft_wrap=True,
-        )
+    print_sources(table, indent="  ")
     missing = sorted(set(keys) - set(table["key"]))
     if missing:
         stdout.print(f"  not in the facts' source lists: {', '.join(missing)}", highlight=False)

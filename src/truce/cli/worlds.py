@@ -15,6 +15,7 @@ from truce.api.sources import all_keys
 from truce.cli._common import (
     app,
     fail,
+    print_sources,
     scenarios_app,
     stderr,
     stdout,
@@ -237,10 +238,4 @@ def sources(
     if as_json:
         typer.echo(json.dumps(table.to_dict(orient="records"), indent=1, ensure_ascii=False))
         return
-    for row in table.itertuples(index=False):
-        quality = f" ({row.quality})" if row.quality else ""
-        stdout.print(
-            f"[bold]{row.key}[/] {escape(row.title)}{escape(quality)} — {escape(row.address)}",
-            highlight=False,
-            soft_wrap=True,
-        )
+    print_sources(table)

@@ -425,7 +425,8 @@ def _sources(sources: pd.DataFrame | None) -> str:
         return _para("The scenario cites no source key of the project's facts files.")
     items = []
     for row in sources.itertuples(index=False):
-        quality = f" ({escape(str(row.quality))})" if row.quality else ""
+        shown = row.quality and str(row.quality) not in str(row.title)
+        quality = f" ({escape(str(row.quality))})" if shown else ""
         # The address as text, not a link: a report loads and links nothing from elsewhere.
         link = f"<code>{escape(str(row.address))}</code>"
         items.append(

@@ -73,31 +73,24 @@ def execute(
             timeline, scenario=spec, world=world, sources=api.scenario_sources(spec)
         )
         return TimelineOutcome(document=timeline.to_dict(), html=html)
+
+    def draws_done(done: int, total: int) -> None:
+        progress(done, total, "elasticity draws")
+
     if request.draws:
         progress(0, request.draws, "solving the scenario, then the elasticity draws")
-
-        def draws_done(done: int, total: int) -> None:
-            progress(done, total, "elasticity draws")
-
-        result = api.run(
-            world,
-            spec,
-            date=request.date,
-            model=request.model,
-            draws=request.draws,
-            seed=request.seed,
-            progress=draws_done,
-            elasticities=request.elasticities,
-        )
     else:
         progress(0, 1, "solving")
-        result = api.run(
-            world,
-            spec,
-            date=request.date,
-            model=request.model,
-            elasticities=request.elasticities,
-        )
+    result = api.run(
+        world,
+        spec,
+        date=request.date,
+        model=request.model,
+        draws=request.draws,
+        seed=request.seed,
+        progress=draws_done if request.draws else None,
+        elasticities=request.elasticities,
+    )
     progress(1, 1, "saving the run")
     run_id = run_store.RunStore(store_path).save_run(result, world, spec)
     return RunOutcome(run_id)
