@@ -374,7 +374,7 @@ def _nothing_in_force(scenario: Scenario, date: Date | None) -> str | None:
         return None
     return (
         f"nothing in scenario {scenario.name} is in force on {date} (its measures run "
-        f"{_date_span(scenario)}): the results are the world's baseline"
+        f"{_date_span(scenario)}): the solution is the base itself, with no change"
     )
 
 
