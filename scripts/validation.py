@@ -350,11 +350,12 @@ def markdown(table: pd.DataFrame) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in table.itertuples(index=False):
-        spread = (
-            "–"
-            if row.low is None or pd.isna(row.low)
-            else (f"{_cell(row.low)} to {_cell(row.high)}")
-        )
+        if row.low is None or pd.isna(row.low):
+            spread = "–"
+        elif _cell(row.low) == _cell(row.high):
+            spread = f"{_cell(row.low)} (no elasticity enters)"
+        else:
+            spread = f"{_cell(row.low)} to {_cell(row.high)}"
         paper_ok = "–" if row.paper_within_2x is None else ("yes" if row.paper_within_2x else "no")
         lines.append(
             f"| {row.experiment} ({row.unit}) | {_cell(row.published)} | {_cell(row.truce)} "
