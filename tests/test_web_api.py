@@ -403,6 +403,9 @@ def test_a_scenario_that_does_not_fit_the_world_is_refused_with_the_cli_message(
         ({"scenario": "truce-collapse", "elasticities": "nope"}, 400, "unknown elasticity source"),
         ({"scenario": "truce-collapse", "draws": 2}, 400, "--elasticities cp"),
         ({"scenario": "truce-collapse", "elasticities": "x" * 41}, 422, None),
+        # A client's scenario may extend a built-in one, never read a file here.
+        ({"scenario_yaml": SMALL + "extends: ../../etc/hosts.yaml\n"}, 400, "names a file"),
+        ({"scenario_yaml": SMALL + "extends: /etc/hostname\n"}, 400, "names a file"),
     ],
 )
 def test_bad_run_requests_are_4xx(
@@ -661,3 +664,16 @@ def test_serve_is_a_command() -> None:
     result = CliRunner(env={"COLUMNS": "200"}).invoke(cli_app, ["serve", "--help"])
     assert result.exit_code == 0
     assert "--port" in result.stdout and "--no-store" in result.stdout
+
+
+def test_a_client_scenario_extends_built_ins_only(client: httpx.Client) -> None:
+    # The validation endpoint gives the parser's message at the extends line; a built-in
+    # base is fine.
+    bad = client.post("/api/validate", json={"scenario_yaml": SMALL + "extends: ../secret.yaml\n"})
+    assert bad.status_code == 200 and bad.json()["valid"] is False
+    assert "names a file" in bad.json()["message"] and bad.json()["key"] == "extends"
+    good = client.post(
+        "/api/validate",
+        json={"scenario_yaml": "name: mine\nextends: busan-deal\nas_of: 2026-01-01\n"},
+    )
+    assert good.status_code == 200 and good.json()["valid"] is True, good.text

@@ -28,6 +28,17 @@ def resolve_extends(reference: str, from_path: str | None) -> tuple[str, str]:
     file's folder) or a built-in scenario by name."""
     if _is_file_reference(reference):
         return relative_file(reference, from_path)
+    return resolve_builtin(reference, from_path)
+
+
+def resolve_builtin(reference: str, from_path: str | None) -> tuple[str, str]:
+    """What ``extends: reference`` names when only built-in scenarios may be extended
+    (a text from elsewhere, such as the web app's, must not read this machine's files)."""
+    if _is_file_reference(reference):
+        raise ScenarioError(
+            f"{reference!r} names a file: here a scenario may extend only a built-in "
+            "scenario, by name"
+        )
     entry = builtin_folder("scenarios") / f"{reference}.yaml"
     if not entry.is_file():
         known = ", ".join(sorted(builtin_scenarios())) or "none"
@@ -78,11 +89,13 @@ def scenario_sources(scenario: Scenario) -> pd.DataFrame:
     return resolve_sources(cited_keys("\n".join(texts)), strict=False)
 
 
-def scenario_from_text(text: str, path: str | None = None) -> Scenario:
+def scenario_from_text(text: str, path: str | None = None, *, files: bool = True) -> Scenario:
     """A scenario written as text (in a web form, say); ``path`` names it in error
     messages, which read as they do for a file of that name.  ``extends`` may name a
-    built-in scenario (a file reference is looked for relative to the working folder)."""
-    return parse_scenario(text, path, resolve=resolve_extends)
+    built-in scenario, and with ``files`` a scenario file (relative to the working
+    folder); a text from a client of the web app is read with ``files=False``, so that
+    it reads no file of the machine."""
+    return parse_scenario(text, path, resolve=resolve_extends if files else resolve_builtin)
 
 
 #: Each world's product splits, kept while the world lives: a split world is built (and

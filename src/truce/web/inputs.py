@@ -68,7 +68,7 @@ def parse_text(text: str, settings: WebSettings) -> api.Scenario:
             f"the scenario is {size} bytes; the limit is {settings.max_scenario_bytes} bytes",
         )
     try:
-        spec = api.scenario_from_text(text, path=SCENARIO_LABEL)
+        spec = api.scenario_from_text(text, path=SCENARIO_LABEL, files=False)
     except ScenarioError as error:
         raise RequestError(400, str(error), line=error.line, key=error.key) from None
     if len(spec.measures) > settings.max_measures:

@@ -109,7 +109,7 @@ def stored_scenario(state: WebState, info: run_store.RunInfo) -> api.Scenario:
     text = state.store.scenario_text(info.id)
     if text is not None:
         try:
-            return api.scenario_from_text(text)
+            return api.scenario_from_text(text, files=False)
         except ScenarioError:
             pass  # kept by an older truce whose language differed: the name will do
     return api.Scenario(name=info.scenario)

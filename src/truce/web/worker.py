@@ -55,7 +55,7 @@ def execute(
     if request.builtin is not None:
         spec = api.load_scenario(request.builtin)
     else:
-        spec = api.scenario_from_text(request.text or "", path=SCENARIO_LABEL)
+        spec = api.scenario_from_text(request.text or "", path=SCENARIO_LABEL, files=False)
     if request.kind == "timeline":
 
         def phase_done(done: int, total: int, phase: api.Phase) -> None:
