@@ -58,26 +58,44 @@ class DrawnTables:
     """The ``draws`` entry of the results JSON: count, seed, fixed sectors, timing."""
 
 
+def _after_each_field(
+    point: pd.DataFrame,
+    values: dict[str, np.ndarray],
+    table: str,
+    summarize: Callable[[np.ndarray], dict[str, np.ndarray]],
+) -> pd.DataFrame:
+    """``point`` with, after each field that ``values`` (field → rows of solves × table
+    rows) has, the columns ``FIELD_SUFFIX`` that ``summarize`` makes of its rows."""
+    out: dict[str, Any] = {}
+    for column in point.columns:
+        out[column] = point[column]
+        if column in UNBANDED[table] or column not in values:
+            continue
+        for suffix, result in summarize(values[column]).items():
+            out[f"{column}_{suffix}"] = result
+    return pd.DataFrame(out, index=point.index)
+
+
+def _percentiles(values: np.ndarray) -> dict[str, np.ndarray]:
+    """The 5th, 50th and 95th percentile of each column; missing where every draw is."""
+    missing = np.isnan(values)
+    # np.percentile where no draw is missing (fast); nanpercentile where some are.
+    whole, partial = ~missing.any(axis=0), missing.any(axis=0) & ~missing.all(axis=0)
+    out = {}
+    for suffix, q in PERCENTILES:
+        result = np.full(values.shape[1], np.nan)
+        result[whole] = np.percentile(values[:, whole], q, axis=0)
+        if partial.any():
+            result[partial] = np.nanpercentile(values[:, partial], q, axis=0)
+        out[suffix] = result
+    return out
+
+
 def banded(point: pd.DataFrame, draws: dict[str, np.ndarray], table: str) -> pd.DataFrame:
     """``point`` with ``FIELD_p05``, ``FIELD_p50``, ``FIELD_p95`` after each field that
     ``draws`` (field → draws × rows) has; a field whose every draw is missing (a rate
     not defined) gets missing percentiles."""
-    out: dict[str, Any] = {}
-    for column in point.columns:
-        out[column] = point[column]
-        if column in UNBANDED[table] or column not in draws:
-            continue
-        values = draws[column]
-        missing = np.isnan(values)
-        # np.percentile where no draw is missing (fast); nanpercentile where some are.
-        whole, partial = ~missing.any(axis=0), missing.any(axis=0) & ~missing.all(axis=0)
-        for suffix, q in PERCENTILES:
-            result = np.full(values.shape[1], np.nan)
-            result[whole] = np.percentile(values[:, whole], q, axis=0)
-            if partial.any():
-                result[partial] = np.nanpercentile(values[:, partial], q, axis=0)
-            out[f"{column}_{suffix}"] = result
-    return pd.DataFrame(out, index=point.index)
+    return _after_each_field(point, draws, table, _percentiles)
 
 
 def _numeric(frame: pd.DataFrame, table: str) -> dict[str, np.ndarray]:
@@ -234,22 +252,23 @@ SOURCE_SPREAD: tuple[tuple[str, Callable[..., np.ndarray]], ...] = (
 )
 
 
+def _least_and_greatest(rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Each column's least and greatest value over the sources; missing where every
+    source's is."""
+    some = ~np.isnan(rows).all(axis=0)
+    out = {}
+    for suffix, reduce in SOURCE_SPREAD:
+        result = np.full(rows.shape[1], np.nan)
+        if some.any():
+            result[some] = reduce(rows[:, some], axis=0)
+        out[suffix] = result
+    return out
+
+
 def _spread(point: pd.DataFrame, values: dict[str, np.ndarray], table: str) -> pd.DataFrame:
     """``point`` with ``FIELD_src_min`` and ``FIELD_src_max`` after each field that
     ``values`` (field → sources × rows) has; missing where every source's is."""
-    out: dict[str, Any] = {}
-    for column in point.columns:
-        out[column] = point[column]
-        if column in UNBANDED[table] or column not in values:
-            continue
-        rows = values[column]
-        some = ~np.isnan(rows).all(axis=0)
-        for suffix, reduce in SOURCE_SPREAD:
-            result = np.full(rows.shape[1], np.nan)
-            if some.any():
-                result[some] = reduce(rows[:, some], axis=0)
-            out[f"{column}_{suffix}"] = result
-    return pd.DataFrame(out, index=point.index)
+    return _after_each_field(point, values, table, _least_and_greatest)
 
 
 def across_sources(
