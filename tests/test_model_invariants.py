@@ -75,7 +75,7 @@ def test_shares_sum_to_one_and_markets_clear():
     np.testing.assert_allclose(jnp.where(buys, eq.pi_sni.sum(axis=2), 1.0), 1.0, atol=1e-12)
     # Goods markets: absorption equals intermediate demand plus final demand.
     wedges = policy_wedges(baseline, shock, jnp.zeros(0), jnp.zeros(0))
-    coefficients = spending_coefficients(wedges, eq.pi_sni)
+    coefficients = spending_coefficients(wedges, eq.pi_sni, eq.gamma_io_nsk)
     again = spending_step(baseline, shock, coefficients, eq.w_hat_n, eq.X_sn)
     scale = float(baseline.va_n.sum())
     np.testing.assert_allclose(again / scale, eq.X_sn / scale, atol=CLEARING_TOL)

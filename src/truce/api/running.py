@@ -47,6 +47,7 @@ from truce.data.elasticities import (
     with_source,
     with_theta_se,
 )
+from truce.data.products import with_critical_sigma
 from truce.data.world import World, load_world
 from truce.errors import InputError, ScenarioError
 from truce.model.interface import Outcomes, Prepared, Solved, TradeModel
@@ -106,6 +107,9 @@ class RunConfig:
     """The trade elasticities: a source of the world's ``elasticities`` table, or
     ``all`` (the world's own, with the spread across every source beside them);
     overrides the scenario's ``options.elasticities``."""
+    sigma: float | None = None
+    """The elasticity of substitution of critical inputs, overriding the scenario's
+    ``options.critical_sigma`` and the world's (docs/models/caliendo-parro.md)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,6 +165,7 @@ def check(
     every_phase: bool = False,
     draws: int = 0,
     elasticities: str | None = None,
+    sigma: float | None = None,
 ) -> None:
     """Every check :func:`run` makes before it solves, and nothing else: the model and
     its options fit the world and the scenario, the products are in the catalogue,
@@ -178,7 +183,7 @@ def check(
     chosen = choose_model(world, scenario, model)
     if draws:
         _spread(world)
-    baseline = world_to_baseline(with_products(world, scenario))
+    baseline = world_to_baseline(_split(world, scenario, sigma))
     check_fit(chosen, world, baseline)
     days: Sequence[Date | None] = (
         [phase.date for phase in phases(scenario)] if every_phase else [date]
@@ -186,6 +191,20 @@ def check(
     for day in days:
         check_measures(chosen, scenario, day)
         compile_scenario_full(scenario, baseline, date=day)
+
+
+def _split(world: World, scenario: Scenario, sigma: float | None) -> World:
+    """``world`` split into the scenario's products (:func:`with_products`), with the
+    critical inputs' σ the run (``sigma``) or the scenario's options ask for."""
+    world = with_products(world, scenario)
+    if sigma is not None:
+        return with_critical_sigma(world, sigma, "set for this run (sigma)")
+    chosen = scenario.options.critical_sigma
+    if chosen is not None:
+        return with_critical_sigma(
+            world, chosen, f"set by scenario {scenario.name} (options.critical_sigma)"
+        )
+    return world
 
 
 def _source(scenario: Scenario, elasticities: str | None) -> str | None:
@@ -227,7 +246,7 @@ def _prepare(world: World | str | Path, scenario: Scenario | str | Path, config:
         table = theta_se if isinstance(theta_se, pd.DataFrame) else read_theta_se(theta_se, world)
         world = with_theta_se(world, table)
     model = choose_model(world, scenario, config.model)
-    world = with_products(world, scenario)
+    world = _split(world, scenario, config.sigma)
     baseline = world_to_baseline(world)
     started = time.perf_counter()
     calibrated, fresh = calibration(model, world, baseline, rebate_of(model, scenario))
@@ -276,6 +295,7 @@ def run(
     theta_se: pd.DataFrame | str | Path | None = None,
     progress: DrawProgress | None = None,
     elasticities: str | None = None,
+    sigma: float | None = None,
 ) -> Result:
     """Solve ``scenario`` on ``world`` and return its results.
 
@@ -291,7 +311,9 @@ def run(
     ``draws`` entry to the results JSON.  The standard errors are the world's
     ``theta_se`` table, or ``theta_se`` (a CSV path with columns ``sector``, ``se`` and
     optionally ``estimate``, or such a table), which replaces it.  ``progress(done,
-    total)`` is called as batches of draws finish.
+    total)`` is called as batches of draws finish.  ``sigma`` sets the elasticity of
+    substitution of critical inputs (rare earths, magnets, chips: the catalogue's
+    products marked critical), overriding ``options.critical_sigma``.
 
     Raises :class:`~truce.errors.ScenarioError` for a scenario that does not fit the
     world or the model, :class:`~truce.errors.InputError` for draws without standard
@@ -307,6 +329,7 @@ def run(
         theta_se=theta_se,
         progress=progress,
         elasticities=elasticities,
+        sigma=sigma,
     )
     return run_config(world, scenario, config)
 
@@ -475,6 +498,7 @@ def timeline(
     progress: Progress | None = None,
     model: str | None = None,
     elasticities: str | None = None,
+    sigma: float | None = None,
 ) -> TimelineResult:
     """Solve ``scenario`` on ``world`` once per phase of its dates, in date order.
 
@@ -487,11 +511,10 @@ def timeline(
     the last.  Each phase's solver statistics are its own solve's;
     :attr:`TimelineResult.solver` totals them with the zero-deficit base.
     ``elasticities`` names one source of the world's ``elasticities`` table (not
-    ``all``).  Raises like :func:`run`.
+    ``all``); ``sigma`` is :func:`run`'s.  Raises like :func:`run`.
     """
-    r = _prepare(
-        world, scenario, RunConfig(max_steps=max_steps, model=model, elasticities=elasticities)
-    )
+    config = RunConfig(max_steps=max_steps, model=model, elasticities=elasticities, sigma=sigma)
+    r = _prepare(world, scenario, config)
     _one_source_per_phase(r.world, r.scenario, elasticities)
     iterations, jacobians = r.iterations, r.jacobians
 

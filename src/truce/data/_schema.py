@@ -6,8 +6,9 @@ One :class:`TableSchema` per table of docs/worlds.md, plus five optional ones:
 elasticities) and ``elasticities`` (each published source's elasticities for the
 world's sectors; both in :mod:`truce.data.elasticities`), and ``tariff_layers`` (the
 measures a builder added to the base tariffs, with the share of each sector they
-cover and its basis).  :class:`Problems` collects offending
-cells across checks and raises one :class:`~truce.errors.WorldError` that lists at most
+cover and its basis), and ``critical_inputs`` (the sectors whose users cannot easily
+substitute them, with the elasticity of substitution σ; :mod:`truce.model.technology`).
+:class:`Problems` collects offending cells across checks and raises one :class:`~truce.errors.WorldError` that lists at most
 :data:`MAX_LISTED` of them.
 """
 
@@ -113,6 +114,14 @@ SCHEMAS: dict[str, TableSchema] = {
             ("source", "sector"),
             ("source", "sector"),
             ("theta",),
+            required=False,
+            codes=(("sector", "sectors"),),
+        ),
+        TableSchema(
+            "critical_inputs",
+            ("sector",),
+            ("sector", "source"),
+            ("sigma",),
             required=False,
             codes=(("sector", "sectors"),),
         ),

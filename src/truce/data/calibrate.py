@@ -88,7 +88,19 @@ def world_to_baseline(world: World) -> Baseline:
         theta_s=world.sectors["theta"].to_numpy(dtype=np.float64),
         alpha_sn=alpha_sn,
         nu_n=nu_n,
+        **_critical(world, sectors),
     )
+
+
+def _critical(world: World, sectors: pd.Index) -> dict[str, object]:
+    """``critical_s`` and ``sigma`` for :func:`baseline_from_flows` (none without a
+    ``critical_inputs`` table)."""
+    table = world.critical_inputs
+    if table is None or len(table) == 0:
+        return {}
+    critical_s = np.zeros(len(sectors), dtype=bool)
+    critical_s[_positions(table["sector"], sectors)] = True
+    return {"critical_s": critical_s, "sigma": float(table["sigma"].iloc[0])}
 
 
 def io_purchases_sn(world: World, regions: pd.Index, sectors: pd.Index) -> np.ndarray:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from truce.data.products import Product
+from truce.data.products import CriticalInput, Product
 from truce.data.world import World
 
 # --- Soybeans inside crops and animal production (A01) ------------------------------
@@ -76,7 +76,63 @@ SOYBEANS = Product(
     ),
 )
 
+# --- Critical inputs: substitution in production and sourcing ------------------------
+
+#: The elasticity of substitution between a critical input and the rest of a user's
+#: costs, and its reasoning (docs/models/caliendo-parro.md, "Critical inputs").
+CRITICAL_SIGMA = 0.1
+
+CRITICAL = CriticalInput(
+    sigma=CRITICAL_SIGMA,
+    source=(
+        "sigma 0.1, a short-run value (months to a year): Atalay (2017, 'How Important Are "
+        "Sectoral Shocks?', AEJ: Macroeconomics 9(4)) estimates the elasticity of "
+        "substitution among intermediate inputs of US industries at close to zero and takes "
+        "0.1 as his benchmark; Boehm, Flaaen and Pandalai-Nayar (2019, 'Input Linkages and "
+        "the Transmission of Shocks', REStat 101(1)) find that US affiliates of Japanese "
+        "firms cut output roughly one for one with their imported inputs after the 2011 "
+        "Tohoku earthquake (close to Leontief). Substitution is larger over years "
+        "(Peter and Ruane, NBER w31233, estimate 2.5 over seven years among materials), so "
+        "the answer to a lasting control lies between this value and 1; the sweep "
+        "critical-sigma shows how much it matters."
+    ),
+)
+
+#: The trade elasticity across origins of a critical product, and its reasoning.
+CRITICAL_THETA = 2.0
+CRITICAL_THETA_SOURCE = (
+    "Assumption: 2, about half of the parent sectors' (4.1-4.8 under the median of "
+    "published estimates): other suppliers of separated rare earths, magnets and advanced "
+    "chips need years to qualify and to build capacity (China refines 92% of rare earths "
+    "and makes about 94% of magnets) [S118, S52], so sourcing shifts between origins less "
+    "than for their sectors as a whole."
+)
+
 # --- Rare earths inside metal ores (B07) and non-ferrous metals (C24B) -------------
+
+#: The default world's output (all buyers, domestic included) of the parents of the
+#: critical products, US$ million (2022): China's, and every other region's together.
+DEFAULT_OUTPUT = {
+    ("B07", "CHN"): 237_187.0,
+    ("B07", "rest"): 746_385.0,
+    ("C24B", "CHN"): 903_335.0,
+    ("C24B", "CHN exports"): 41_848.0,
+    ("C24B", "rest"): 1_035_308.0,
+    ("C27", "CHN"): 1_201_187.0,
+    ("C27", "rest"): 1_273_134.0,
+}
+
+#: China's shares of world supply the rest-of-world shares are computed from.
+CHINA_SHARE_OF_MINING = 0.69  # 270,000 of 390,000 t REO in 2024, USGS [S116]
+CHINA_SHARE_OF_REFINING = 0.92  # 2023, IEA [S118]
+CHINA_SHARE_OF_MAGNETS = 0.94  # about 94% of magnet production, secondary [S52]
+
+
+def rest_of_world_share(china_output: float, china_share: float, rest_output: float) -> float:
+    """The share of every non-Chinese parent cell that makes China ``china_share`` of
+    the world's output of the product, China's own output being ``china_output``."""
+    return round(china_output * (1.0 - china_share) / china_share / rest_output, 6)
+
 
 _RARE_EARTH_REASONING = (
     "China mined about 69% of the world's rare-earth oxide in 2024 (270,000 of 390,000 "
@@ -94,26 +150,44 @@ RARE_EARTHS_ORE = Product(
     code="rare_earths",
     sector="B07",
     name="Rare-earth ores and concentrates",
-    default_share=0.005,
+    default_share=rest_of_world_share(
+        0.02 * DEFAULT_OUTPUT["B07", "CHN"], CHINA_SHARE_OF_MINING, DEFAULT_OUTPUT["B07", "rest"]
+    ),
     shares={("CHN", "*"): 0.02},
     source=(
-        "Rare earths in B07 (ores and concentrates). Assumptions: 0.5% of every B07 cell, "
-        "2% of China's B07 exports. " + _RARE_EARTH_REASONING
+        "Rare earths in B07 (ores and concentrates). Assumption: 2% of China's B07 cells "
+        "(about US$ 4.7 bn of its US$ 237 bn output). Every other cell: computed so that "
+        "China mines 69% of the product [S116]: 4,744 x 31/69 / 746,385 = 0.29%. "
+        + _RARE_EARTH_REASONING
     ),
+    theta=CRITICAL_THETA,
+    theta_source=CRITICAL_THETA_SOURCE,
+    critical=CRITICAL,
 )
 
 RARE_EARTHS_METALS = Product(
     code="rare_earths",
     sector="C24B",
     name="Rare-earth metals, oxides and alloys",
-    default_share=0.002,
-    shares={("CHN", "*"): 0.05},
+    default_share=rest_of_world_share(
+        0.05 * DEFAULT_OUTPUT["C24B", "CHN exports"]
+        + 0.004 * (DEFAULT_OUTPUT["C24B", "CHN"] - DEFAULT_OUTPUT["C24B", "CHN exports"]),
+        CHINA_SHARE_OF_REFINING,
+        DEFAULT_OUTPUT["C24B", "rest"],
+    ),
+    shares={("CHN", "CHN"): 0.004, ("CHN", "*"): 0.05},
     source=(
         "Rare earths in C24B (separated oxides, metals and alloys; trade statistics "
         "class part of these as chemicals, C20, a difference the assumed shares absorb). "
-        "Assumptions: 0.2% of every C24B cell, 5% of China's C24B exports (about US$ 2 bn "
-        "of its US$ 42 bn). " + _RARE_EARTH_REASONING
+        "Assumptions: 5% of China's C24B exports (about US$ 2.1 bn of its US$ 42 bn) and "
+        "0.4% of its domestic sales (US$ 3.4 bn), so that China's output, US$ 5.5 bn, is "
+        "near a world market of a few US$ bn. Every other cell: computed so that China "
+        "refines 92% of the product [S118]: 5,538 x 8/92 / 1,035,308 = 0.047%. "
+        + _RARE_EARTH_REASONING
     ),
+    theta=CRITICAL_THETA,
+    theta_source=CRITICAL_THETA_SOURCE,
+    critical=CRITICAL,
 )
 
 # --- Rare-earth permanent magnets inside electrical equipment (C27) -----------------
@@ -122,17 +196,55 @@ MAGNETS = Product(
     code="magnets",
     sector="C27",
     name="Rare-earth permanent magnets",
-    default_share=0.002,
+    default_share=rest_of_world_share(
+        0.01 * DEFAULT_OUTPUT["C27", "CHN"], CHINA_SHARE_OF_MAGNETS, DEFAULT_OUTPUT["C27", "rest"]
+    ),
     shares={("CHN", "*"): 0.01},
     source=(
         "Rare-earth permanent magnets in C27 (electrical equipment). China made about 94% "
         "of the world's magnets (secondary source) [S52], and China's controls of April and "
         "October 2025 cover magnets containing the listed elements [S31, S32]. "
-        "Assumptions: 1% of China's C27 exports (about US$ 3 bn of its US$ 323 bn; "
-        "magnets are a small specialised part of a sector that holds motors, batteries, "
-        "wiring and appliances) and 0.2% of every other C27 cell (little magnet output "
-        "outside China)."
+        "Assumption: 1% of China's C27 cells (exports about US$ 3.2 bn of its US$ 323 bn, "
+        "near the US$ 2.86 bn of magnets China exported in 2024 by an industry count, "
+        "secondary; magnets are a small specialised part of a sector that holds motors, "
+        "batteries, wiring and appliances). Every other cell: computed so that China makes "
+        "94% of the product [S52]: 12,012 x 6/94 / 1,273,134 = 0.060%."
     ),
+    theta=CRITICAL_THETA,
+    theta_source=CRITICAL_THETA_SOURCE,
+    critical=CRITICAL,
+)
+
+# --- Advanced chips inside computers and electronics (C26) ---------------------------
+
+#: US exports of semiconductors and components to China in 2023, US$ million [S104].
+US_CHIP_EXPORTS_TO_CHINA_2023 = 6_800.0
+#: The default world's C26 flow from the USA to China, US$ million (2022).
+DEFAULT_C26_USA_CHN = 19_122.2
+
+CHIPS = Product(
+    code="chips",
+    sector="C26",
+    name="Advanced semiconductors",
+    default_share=0.05,
+    shares={
+        ("USA", "CHN"): round(US_CHIP_EXPORTS_TO_CHINA_2023 / DEFAULT_C26_USA_CHN, 4),
+        ("TWN", "*"): 0.3,
+        ("KOR", "*"): 0.2,
+    },
+    source=(
+        "Advanced semiconductors in C26, the chips whose exports to China the US controls. "
+        "USA->CHN: US exports of semiconductors and components to China of US$ 6.8 bn in "
+        "2023 (USCBC definition) [S104] over the default world's C26 USA->CHN flow of US$ "
+        "19,122 million (2022): 6,800 / 19,122 = 0.3556 (a wider definition gives US$ 15.3 "
+        "bn in 2024 [S93], secondary). Assumptions, not sourced: 30% of Taiwan's and 20% of "
+        "Korea's C26 sales (foundry and memory output at the leading edge) and 5% of every "
+        "other cell. When laptops are split too, the shares apply to the C26 cells left "
+        "after laptops."
+    ),
+    theta=CRITICAL_THETA,
+    theta_source=CRITICAL_THETA_SOURCE,
+    critical=CRITICAL,
 )
 
 # --- Critical software inside services (SVC) ----------------------------------------
@@ -197,6 +309,7 @@ CATALOGUE: Mapping[str, tuple[Product, ...]] = MappingProxyType(
         "critical_software": (CRITICAL_SOFTWARE,),
         "laptops": (LAPTOPS,),
         "jet_engines": (JET_ENGINES,),
+        "chips": (CHIPS,),
     }
 )
 """Every product of the catalogue by name: its entries, one per parent sector."""

@@ -5,12 +5,14 @@ soybeans inside crops.  A product is a stated share of its parent sector's bilat
 flows (by exporter and importer, with defaults).  Splitting a world moves that share of
 each of the parent's trade cells into a sub-sector coded ``SECTOR.PRODUCT`` with the
 parent's technology: the same trade elasticity (drawn with its parent's in elasticity
-draws), value-added share and input cost shares (its value added and input purchases are
-the parent's scaled by the product's share of the region's gross output), and the same
+draws) unless the product states its own (then fixed in draws), value-added share
+and input cost shares (its value added and input purchases are the parent's scaled by the product's share of the region's gross output), and the same
 share of every buyer's intermediate and final use of the parent good as the product has
 of the region's absorption.  The split world meets every accounting identity the parent
 world met, and every flow, tariff and aggregate of the parent is unchanged when the
-parent and its product are added up.
+parent and its product are added up.  A product marked critical (:class:`CriticalInput`)
+also becomes a row of the world's ``critical_inputs`` table, so that every sector buying
+it does so through a CES nest (:mod:`truce.model.technology`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,15 @@ PRODUCT_SEPARATOR = "."
 
 
 @dataclass(frozen=True)
+class CriticalInput:
+    """What makes a product a critical input: the elasticity of substitution σ between
+    it and the rest of a using sector's costs, and where σ comes from."""
+
+    sigma: float
+    source: str
+
+
+@dataclass(frozen=True)
 class Product:
     """A product as a share of its parent sector's bilateral flows."""
 
@@ -42,6 +53,12 @@ class Product:
     """Shares by (exporter, importer); ``"*"`` stands for any importer or exporter."""
     source: str = ""
     """Where the shares come from, or the reasoning behind them."""
+    theta: float | None = None
+    """The product's own trade elasticity across origins; ``None``: its parent's."""
+    theta_source: str = ""
+    """Where :attr:`theta` comes from."""
+    critical: CriticalInput | None = None
+    """Set when the product is a critical input of the sectors that buy it."""
 
     @property
     def sub_sector(self) -> str:
@@ -109,16 +126,30 @@ def _split_one(world: World, product: Product) -> World:
     if new_fd is not None:
         new_fd = _divide(new_fd, "sector", parent, sub, a, value="share")
     new_se = world.theta_se
-    if new_se is not None:  # the sub-sector's elasticity is its parent's, draw for draw
+    if new_se is not None and product.theta is None:
+        # The sub-sector's elasticity is its parent's, draw for draw.
         parent_rows = new_se[new_se["sector"] == parent]
         new_se = pd.concat([new_se, parent_rows.assign(sector=sub)], ignore_index=True)
     new_sources = world.elasticities
-    if new_sources is not None:  # and its parent's under every published source
+    if new_sources is not None:  # its own or its parent's under every published source
         parent_rows = new_sources[new_sources["sector"] == parent]
+        if product.theta is not None:
+            parent_rows = parent_rows.assign(theta=product.theta)
         new_sources = pd.concat([new_sources, parent_rows.assign(sector=sub)], ignore_index=True)
+    new_critical = world.critical_inputs
+    if product.critical is not None:
+        row = pd.DataFrame(
+            {
+                "sector": [sub],
+                "source": [product.critical.source],
+                "sigma": [product.critical.sigma],
+            }
+        )
+        new_critical = row if new_critical is None else pd.concat([new_critical, row])
+        new_critical = new_critical.reset_index(drop=True)
 
     position = int(np.flatnonzero(sectors["sector"].to_numpy() == parent)[0])
-    theta = float(sectors["theta"].iloc[position])
+    theta = float(sectors["theta"].iloc[position]) if product.theta is None else product.theta
     new_sectors = pd.concat(
         [
             sectors.iloc[: position + 1],
@@ -136,11 +167,36 @@ def _split_one(world: World, product: Product) -> World:
         final_demand=new_fd,
         theta_se=new_se,
         elasticities=new_sources,
+        critical_inputs=new_critical,
         description=world.description
         + f"\n\nProduct split: {product.sub_sector} ({product.name}) out of {parent}. "
-        + product.source,
+        + product.source
+        + _technology_note(product),
     )
     return check_world(split)
+
+
+def with_critical_sigma(world: World, sigma: float, source: str) -> World:
+    """``world`` with every critical input's elasticity of substitution set to
+    ``sigma`` (``source`` says who chose it); a world without critical inputs comes
+    back unchanged."""
+    table = world.critical_inputs
+    if table is None or len(table) == 0:
+        return world
+    return check_world(replace(world, critical_inputs=table.assign(sigma=sigma, source=source)))
+
+
+def _technology_note(product: Product) -> str:
+    """What the split world's description says about the product's own parameters."""
+    note = ""
+    if product.theta is not None:
+        note += f" Trade elasticity {product.theta:g}: {product.theta_source}"
+    if product.critical is not None:
+        note += (
+            f" A critical input of the sectors buying it (elasticity of substitution "
+            f"{product.critical.sigma:g}): {product.critical.source}"
+        )
+    return note
 
 
 def _divide(

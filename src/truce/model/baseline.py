@@ -47,6 +47,12 @@ class Baseline(eqx.Module):
     nu_n: Float[Array, " n"] | None = None
     """Local-distribution share of each region's purchases, where the world has them
     (the ``distribution`` table; a model without local distribution ignores it)."""
+    critical_s: Bool[Array, " s"] | None = None
+    """Which sectors are critical inputs (the ``critical_inputs`` table), where the
+    world marks any: their users' unit costs are CES (:mod:`truce.model.technology`)."""
+    sigma: Float[Array, ""] | None = None
+    """The elasticity of substitution between critical inputs and the rest of a
+    using sector's costs (with ``critical_s``; 1 is Cobb–Douglas)."""
 
     @property
     def gross_output_sn(self) -> Float[Array, "s n"]:
@@ -90,11 +96,21 @@ class Shock(eqx.Module):
     """1 where purchase floor f covers the cell, else 0."""
     floor_value: Float[Array, " f"] | None = None
     """Least value (baseline prices, world currency) floor f's cells must sum to."""
+    capacity_cells: Int[Array, "g 2"] | None = None
+    """Capacity limits as (sector, producer) rows: the producer's output of the sector,
+    to every buyer (domestic included), is bounded."""
+    capacity_share: Float[Array, " g"] | None = None
+    """Most each limited producer may make, as a share of its baseline quantity."""
 
     @property
     def n_caps(self) -> int:
         """Number of capped cells (each has its own export-tax equivalent)."""
         return 0 if self.cap_cells is None else int(self.cap_cells.shape[0])
+
+    @property
+    def n_capacities(self) -> int:
+        """Number of capacity limits (each has its own output-tax equivalent)."""
+        return 0 if self.capacity_cells is None else int(self.capacity_cells.shape[0])
 
     @property
     def n_floors(self) -> int:
@@ -113,13 +129,16 @@ def baseline_from_flows(
     theta_s: Float[ArrayLike, " s"],
     alpha_sn: Float[ArrayLike, "s n"] | None = None,
     nu_n: Float[ArrayLike, " n"] | None = None,
+    critical_s: Bool[ArrayLike, " s"] | None = None,
+    sigma: float | None = None,
 ) -> Baseline:
     """Derive the model's shares from flows, value added and input-output purchases.
 
     ``io_nks`` holds the purchases (tariffs included) of input ``k`` by sector ``s`` of
     region ``n``.  Final-demand shares are absorption minus intermediate use over total
     final use unless ``alpha_sn`` gives them; ``nu_n`` (local-distribution shares) is
-    carried as given.  Cells without output or without spending
+    carried as given, and so are ``critical_s`` (which sectors are critical inputs) and
+    ``sigma`` (their elasticity of substitution), which go together.  Cells without output or without spending
     get neutral shares (value-added share 1, expenditure shares 0): they carry no flow,
     so they enter no equation.
     """
@@ -166,6 +185,8 @@ def baseline_from_flows(
         theta_s=array(theta_s),
         deficit_n=array(deficit_n),
         nu_n=None if nu_n is None else array(nu_n),
+        critical_s=None if critical_s is None else jnp.asarray(np.asarray(critical_s, dtype=bool)),
+        sigma=None if critical_s is None else array(1.0 if sigma is None else sigma),
     )
 
 

@@ -21,6 +21,7 @@ from truce.model.interface import (
     WelfareOfTariffs,
 )
 from truce.model.solve import Equilibrium, inverse_jacobian_at, solve, solve_differentiable
+from truce.model.technology import critical_cost_share_sn, has_critical_inputs
 from truce.model.welfare import RegionOutcomes, rebase, region_outcomes
 
 #: The region fields of a result, in display order.
@@ -35,6 +36,20 @@ REGION_FIELDS: tuple[str, ...] = (
     "tot_pct",
     "vot_pct",
 )
+
+
+#: The region × sector fields of a result (docs/results.md), in display order.
+SECTOR_FIELDS: tuple[str, ...] = (
+    "gross_output",
+    "output_pct",
+    "value_added_pct",
+    "employment_base_pct",
+    "employment_pct",
+    "price_pct",
+    "unit_cost_pct",
+)
+#: Added when the world has critical inputs.
+CRITICAL_FIELDS: tuple[str, ...] = ("critical_share_base_pct", "critical_share_pct")
 
 
 def closing_shock(baseline: Baseline) -> Shock:
@@ -68,18 +83,57 @@ def _region_values(r: RegionOutcomes) -> Float[Array, "*batch field n"]:
     )
 
 
+def _ratio(after: Array, before: Array) -> Array:
+    """after / before where before is positive, else 1 (no change reported)."""
+    positive = before > 0
+    return jnp.where(positive, after / jnp.where(positive, before, 1.0), 1.0)
+
+
+def _sector_values(solved_from: Baseline, eq: Equilibrium) -> tuple[tuple[str, ...], Array]:
+    """The region × sector fields (``[field, sector, region]``, any leading draw axis
+    kept): changes against ``solved_from``, the base the equilibrium was solved from."""
+    gross_before = solved_from.flow_sni.sum(axis=-2)
+    gross_after = eq.producer_flow_sni.sum(axis=-2)
+    va_before = solved_from.gamma_va_sn * gross_before
+    va_after = eq.gamma_va_sn * gross_after
+    factor_before = solved_from.va_n[..., None, :]
+    factor_after = eq.w_hat_n[..., None, :] * factor_before
+    shape = gross_after.shape
+    values = [
+        jnp.broadcast_to(gross_before, shape),
+        _pct(_ratio(gross_after / eq.c_hat_sn, gross_before)),
+        _pct(_ratio(va_after, va_before)),
+        jnp.broadcast_to(100.0 * va_before / factor_before, shape),
+        100.0 * va_after / factor_after,
+        _pct(eq.P_hat_sn),
+        _pct(eq.c_hat_sn),
+    ]
+    fields = SECTOR_FIELDS
+    if has_critical_inputs(solved_from):
+        before = critical_cost_share_sn(solved_from, solved_from.gamma_io_nsk)
+        values += [
+            jnp.broadcast_to(100.0 * before, shape),
+            100.0 * critical_cost_share_sn(solved_from, eq.gamma_io_nsk),
+        ]
+        fields = SECTOR_FIELDS + CRITICAL_FIELDS
+    return fields, jnp.stack(values, axis=-3)
+
+
 def _outcomes(
     world_baseline: Baseline,
     regions: RegionOutcomes,
     eq: Equilibrium,
     base: Baseline | None,
+    solved_from: Baseline,
 ) -> Outcomes:
     """Labelled outcomes; ``base`` (the zero-deficit base a run solved from) adds a
-    ``base`` trade field.  Arrays may carry a leading draw axis."""
+    ``base`` trade field; sector changes are against ``solved_from``.  Arrays may carry a
+    leading draw axis."""
     # The counterfactual flow at the base's prices: its value at the exporter's
     # producer price over the change in the exporter's unit cost (docs/results.md).
     quantity = eq.producer_flow_sni / eq.c_hat_sn[..., :, None, :]
     fields, values = ["counterfactual", "quantity"], [eq.flow_sni, quantity]
+    sector_fields, sector_values = _sector_values(solved_from, eq)
     if base is not None:
         fields.append("base")
         values.append(jnp.broadcast_to(base.flow_sni, eq.flow_sni.shape))
@@ -92,6 +146,9 @@ def _outcomes(
         trade_values=jnp.stack(values, axis=-4),
         cap_rate_k=eq.cap_rate_k,
         floor_rate_f=eq.floor_rate_f,
+        capacity_rate_g=eq.capacity_rate_g,
+        sector_fields=sector_fields,
+        sector_values=sector_values,
     )
 
 
@@ -100,7 +157,15 @@ class CaliendoParro(TradeModel):
 
     name: ClassVar[str] = "caliendo-parro"
     measure_kinds: ClassVar[frozenset[str]] = frozenset(
-        {"tariff", "trade_cost", "export_tax", "export_cap", "import_floor", "port_fee"}
+        {
+            "tariff",
+            "trade_cost",
+            "export_tax",
+            "export_cap",
+            "import_floor",
+            "port_fee",
+            "capacity",
+        }
     )
     rebates: ClassVar[tuple[str, ...]] = ("lump_sum",)
     closes_deficits: ClassVar[bool] = True
@@ -144,6 +209,7 @@ class CaliendoParro(TradeModel):
             region_outcomes(prepared.base, shock, eq),
             eq,
             prepared.base if prepared.zero_deficits else None,
+            prepared.base,
         )
 
     def solve_draws(
@@ -170,7 +236,11 @@ class CaliendoParro(TradeModel):
         )
         eq = batch.equilibrium
         outcomes = _outcomes(
-            prepared.world_baseline, batch.outcomes, eq, batch.base if closing is not None else None
+            prepared.world_baseline,
+            batch.outcomes,
+            eq,
+            batch.base if closing is not None else None,
+            batch.base,
         )
         converged: Bool[Array, " d"] = eq.converged & batch.base_converged
         solved = Solved(

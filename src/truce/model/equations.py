@@ -17,6 +17,7 @@ from jaxtyping import Array, Bool, Float
 
 from truce.model.baseline import Baseline, Shock
 from truce.model.fixed_point import fixed_point
+from truce.model.technology import log_unit_cost_sn
 
 #: Inner fixed points stop when successive iterates differ by less than this (in logs
 #: for prices, relative to world factor income for spending).
@@ -43,15 +44,20 @@ def policy_wedges(
     shock: Shock,
     u_cap_k: Float[Array, " k"],
     v_floor_f: Float[Array, " f"],
+    u_capacity_g: Float[Array, " g"] | None = None,
 ) -> Wedges:
-    """Wedges for cap equivalents ``log(1 + e_cap) = u`` and floor subsidies
-    ``1 − exp(−v)`` (a share of the tariff-inclusive price paid by the importer's state)."""
+    """Wedges for cap equivalents ``log(1 + e_cap) = u``, floor subsidies
+    ``1 − exp(−v)`` (a share of the tariff-inclusive price paid by the importer's state)
+    and capacity equivalents ``log(1 + e) = u`` on all of a producer's sales."""
     log_export = jnp.zeros_like(shock.tau_sni)
     if shock.export_tax_sni is not None:
         log_export = jnp.log1p(shock.export_tax_sni)
     if shock.cap_cells is not None:
         s, n, i = shock.cap_cells[:, 0], shock.cap_cells[:, 1], shock.cap_cells[:, 2]
         log_export = log_export.at[s, n, i].add(u_cap_k)
+    if shock.capacity_cells is not None and u_capacity_g is not None:
+        s, i = shock.capacity_cells[:, 0], shock.capacity_cells[:, 1]
+        log_export = log_export.at[s, :, i].add(u_capacity_g[:, None])
     log_import = jnp.log1p(shock.tau_sni)
     if shock.floor_cells is not None:
         log_import = log_import - jnp.einsum("fsni,f->sni", shock.floor_cells, v_floor_f)
@@ -74,14 +80,6 @@ def weighted_shares_sni(baseline: Baseline, wedges: Wedges) -> Float[Array, "s n
     live = (baseline.pi_sni > 0) & wedges.open_sni
     theta = baseline.theta_s[:, None, None]
     return jnp.where(live, baseline.pi_sni * jnp.exp(-theta * wedges.log_kappa_sni), 0.0)
-
-
-def log_unit_cost_sn(
-    baseline: Baseline, log_w_n: Float[Array, " n"], log_P_sn: Float[Array, "s n"]
-) -> Float[Array, "s n"]:
-    """log ĉ: value added at the wage change, inputs at their price-index changes."""
-    inputs = jnp.einsum("nsk,kn->sn", baseline.gamma_io_nsk, log_P_sn)
-    return baseline.gamma_va_sn * log_w_n[None, :] + inputs
 
 
 def log_price_index_sn(
@@ -177,20 +175,25 @@ def income_n(
 
 class SpendingCoefficients(eqx.Module):
     """Per unit of absorption X_sn: what each cell pays at world and producer prices,
-    and the importer's net wedge revenue (tariffs less purchase subsidies)."""
+    and the importer's net wedge revenue (tariffs less purchase subsidies); and the
+    input cost shares at the current prices."""
 
     world_sni: Float[Array, "s n i"]
     producer_sni: Float[Array, "s n i"]
     import_revenue_sn: Float[Array, "s n"]
+    gamma_io_nsk: Float[Array, "n s k"]
 
 
-def spending_coefficients(wedges: Wedges, pi_sni: Float[Array, "s n i"]) -> SpendingCoefficients:
+def spending_coefficients(
+    wedges: Wedges, pi_sni: Float[Array, "s n i"], gamma_io_nsk: Float[Array, "n s k"]
+) -> SpendingCoefficients:
     """Coefficients of the goods-market condition, fixed while prices are."""
     world = pi_sni / wedges.import_factor_sni
     return SpendingCoefficients(
         world_sni=world,
         producer_sni=world / wedges.export_factor_sni,
         import_revenue_sn=((wedges.import_factor_sni - 1.0) * world).sum(axis=2),
+        gamma_io_nsk=gamma_io_nsk,
     )
 
 
@@ -211,7 +214,7 @@ def spending_step(
         + export_revenue_i
         + deficit_level_n(baseline, shock, w_n)
     )
-    intermediate_sn = jnp.einsum("nok,on->kn", baseline.gamma_io_nsk, gross_si)
+    intermediate_sn = jnp.einsum("nok,on->kn", coefficients.gamma_io_nsk, gross_si)
     return intermediate_sn + baseline.alpha_sn * income[None, :]
 
 
@@ -221,9 +224,11 @@ def solve_spending(
     wedges: Wedges,
     w_n: Float[Array, " n"],
     pi_sni: Float[Array, "s n i"],
+    gamma_io_nsk: Float[Array, "n s k"],
     X0_sn: Float[Array, "s n"],
 ) -> Float[Array, "s n"]:
-    """Counterfactual absorption given prices: a linear fixed point solved by iteration."""
+    """Counterfactual absorption given prices (and the input cost shares they imply):
+    a linear fixed point solved by iteration."""
     scale = baseline.va_n.sum()
 
     def step(x_sn, params):
@@ -231,16 +236,19 @@ def solve_spending(
         baseline, shock, coefficients, w_n = params
         return spending_step(baseline, shock, coefficients, w_n, x_sn * scale) / scale
 
-    params = (baseline, shock, spending_coefficients(wedges, pi_sni), w_n)
+    params = (baseline, shock, spending_coefficients(wedges, pi_sni, gamma_io_nsk), w_n)
     return fixed_point(step, X0_sn / scale, params, INNER_TOL, INNER_MAX_STEPS) * scale
 
 
-def labour_excess_n(baseline: Baseline, w_n: Float[Array, " n"], f: Flows) -> Float[Array, " n"]:
-    """Demand for each region's factors minus their income, over world factor income.
+def labour_excess_n(
+    baseline: Baseline, gamma_va_sn: Float[Array, "s n"], w_n: Float[Array, " n"], f: Flows
+) -> Float[Array, " n"]:
+    """Demand for each region's factors (at value-added shares ``gamma_va_sn``) minus
+    their income, over world factor income.
 
     Sums to zero over regions whenever world deficits sum to zero (Walras' law).
     """
-    demand_n = (baseline.gamma_va_sn * f.gross_sn).sum(axis=0)
+    demand_n = (gamma_va_sn * f.gross_sn).sum(axis=0)
     return (demand_n - w_n * baseline.va_n) / baseline.va_n.sum()
 
 
@@ -261,6 +269,16 @@ def cap_quantity_k(
     s, n, i = shock.cap_cells[:, 0], shock.cap_cells[:, 1], shock.cap_cells[:, 2]
     base = baseline.flow_sni[s, n, i]
     quantity = f.producer_sni[s, n, i] / c_hat_sn[s, i]
+    return jnp.where(base > 0, quantity / jnp.where(base > 0, base, 1.0), 0.0)
+
+
+def capacity_quantity_g(
+    baseline: Baseline, shock: Shock, f: Flows, c_hat_sn: Float[Array, "s n"]
+) -> Float[Array, " g"]:
+    """Limited producers' output (every buyer) relative to baseline, in quantity."""
+    s, i = shock.capacity_cells[:, 0], shock.capacity_cells[:, 1]
+    base = baseline.flow_sni[s, :, i].sum(axis=1)
+    quantity = f.producer_sni[s, :, i].sum(axis=1) / c_hat_sn[s, i]
     return jnp.where(base > 0, quantity / jnp.where(base > 0, base, 1.0), 0.0)
 
 

@@ -98,6 +98,17 @@ class Outcomes(eqx.Module):
     trade_values: Float[Array, "*batch trade_field s n i"]
     cap_rate_k: Float[Array, "*batch k"]
     floor_rate_f: Float[Array, "*batch f"]
+    capacity_rate_g: Float[Array, "*batch g"] | None = None
+    """Output-tax equivalents of capacity limits (None: the model has none)."""
+    sector_fields: Codes = eqx.field(static=True, default=())
+    """Names of the region × sector result fields (empty: the model reports none)."""
+    sector_values: Float[Array, "*batch sector_field s n"] | None = None
+    """One ``[sector, region]`` array per name in ``sector_fields``."""
+
+    def sector(self, field: str) -> Array:
+        """The ``[sector, region]`` values of one sector field (a draw axis kept)."""
+        assert self.sector_values is not None
+        return self.sector_values[..., self.sector_fields.index(field), :, :]
 
     def region(self, field: str) -> Array:
         """The values of one region field (a leading draw axis kept)."""

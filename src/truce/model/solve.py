@@ -52,12 +52,12 @@ from truce.model.broyden import newton_broyden
 from truce.model.equations import (
     Flows,
     cap_quantity_k,
+    capacity_quantity_g,
     fischer_burmeister,
     flows,
     income_n,
     labour_excess_n,
     log_price_index_sn,
-    log_unit_cost_sn,
     policy_wedges,
     solve_prices,
     solve_spending,
@@ -67,6 +67,7 @@ from truce.model.equations import (
     weighted_shares_sni,
 )
 from truce.model.equations import floor_quantity_f as _floor_quantity
+from truce.model.technology import Technology, technology
 
 #: Default tolerance on every equilibrium condition, relative to world factor income
 #: (market clearing) or in logs (price indices).
@@ -86,6 +87,10 @@ class Equilibrium(eqx.Module):
     """Change in sector price indices."""
     c_hat_sn: Float[Array, "s n"]
     """Change in unit costs of input bundles."""
+    gamma_va_sn: Float[Array, "s n"]
+    """Value-added share of gross output (the base's unless critical inputs move it)."""
+    gamma_io_nsk: Float[Array, "n s k"]
+    """Input cost shares (the base's unless critical inputs move them)."""
     pi_sni: Float[Array, "s n i"]
     """Counterfactual expenditure shares."""
     X_sn: Float[Array, "s n"]
@@ -112,6 +117,11 @@ class Equilibrium(eqx.Module):
     paid by the importer's government (0 when the floor does not bind)."""
     floor_value_f: Float[Array, " f"]
     """Each floor's covered purchases at baseline prices."""
+    capacity_rate_g: Float[Array, " g"]
+    """Output-tax equivalent of each capacity limit (0 when it does not bind); its rent
+    accrues to the producer."""
+    capacity_quantity_g: Float[Array, " g"]
+    """Each limited producer's output relative to its baseline, in quantity."""
     log_unknowns: Float[Array, " m"]
     """The solver's unknowns (log wages, cap and floor equivalents), for warm starts."""
     converged: Bool[Array, ""]
@@ -134,27 +144,28 @@ class _Point(eqx.Module):
     log_w: Array
     wedges: object
     log_P: Array
-    log_c: Array
+    tech: Technology
     pi: Array
     X: Array
     flows: Flows
 
 
-def _split(shock: Shock, z: Array, n: int) -> tuple[Array, Array, Array]:
-    k = shock.n_caps
-    return z[:n], z[n : n + k], z[n + k :]
+def _split(shock: Shock, z: Array, n: int) -> tuple[Array, Array, Array, Array]:
+    """The unknowns by kind: log wages, cap, floor and capacity equivalents."""
+    k, f = shock.n_caps, shock.n_floors
+    return z[:n], z[n : n + k], z[n + k : n + k + f], z[n + k + f :]
 
 
 def _evaluate(baseline, shock, z, log_P0, X0) -> _Point:
     """Solve the inner fixed points at the unknowns ``z`` (warm-started)."""
-    log_w, u_cap, v_floor = _split(shock, z, baseline.va_n.shape[0])
-    wedges = policy_wedges(baseline, shock, u_cap, v_floor)
+    log_w, u_cap, v_floor, u_capacity = _split(shock, z, baseline.va_n.shape[0])
+    wedges = policy_wedges(baseline, shock, u_cap, v_floor, u_capacity)
     A_sni = weighted_shares_sni(baseline, wedges)
     log_P = solve_prices(baseline, A_sni, log_w, log_P0)
-    log_c = log_unit_cost_sn(baseline, log_w, log_P)
-    pi = trade_shares_sni(baseline, A_sni, log_c, log_P)
-    X = solve_spending(baseline, shock, wedges, jnp.exp(log_w), pi, X0)
-    return _Point(log_w, wedges, log_P, log_c, pi, X, flows(shock, wedges, pi, X))
+    tech = technology(baseline, log_w, log_P)
+    pi = trade_shares_sni(baseline, A_sni, tech.log_c_sn, log_P)
+    X = solve_spending(baseline, shock, wedges, jnp.exp(log_w), pi, tech.gamma_io_nsk, X0)
+    return _Point(log_w, wedges, log_P, tech, pi, X, flows(shock, wedges, pi, X))
 
 
 def _conditions(baseline, shock, numeraire_n, z, p: _Point) -> Array:
@@ -166,13 +177,14 @@ def _conditions(baseline, shock, numeraire_n, z, p: _Point) -> Array:
     Fischer–Burmeister equation in its equivalent and its slack.
     """
     n = baseline.va_n.shape[0]
-    _, u_cap, v_floor = _split(shock, z, n)
+    _, u_cap, v_floor, u_capacity = _split(shock, z, n)
     w = jnp.exp(p.log_w)
     share_n = baseline.va_n / baseline.va_n.sum()
     parts = [
-        labour_excess_n(baseline, w, p.flows) + share_n * _numeraire_gap(baseline, numeraire_n, w)
+        labour_excess_n(baseline, p.tech.gamma_va_sn, w, p.flows)
+        + share_n * _numeraire_gap(baseline, numeraire_n, w)
     ]
-    c_hat = jnp.exp(p.log_c)
+    c_hat = jnp.exp(p.tech.log_c_sn)
     if shock.n_caps:
         slack = shock.cap_share - cap_quantity_k(baseline, shock, p.flows, c_hat)
         parts.append(fischer_burmeister(u_cap, slack))
@@ -180,6 +192,9 @@ def _conditions(baseline, shock, numeraire_n, z, p: _Point) -> Array:
         bought = _floor_quantity(shock, p.flows, c_hat)
         slack = (bought - shock.floor_value) / shock.floor_value
         parts.append(fischer_burmeister(v_floor, slack))
+    if shock.n_capacities:
+        slack = shock.capacity_share - capacity_quantity_g(baseline, shock, p.flows, c_hat)
+        parts.append(fischer_burmeister(u_capacity, slack))
     return jnp.concatenate(parts)
 
 
@@ -259,8 +274,8 @@ def _prices_from(params):
 
 
 def _spending_from(params):
-    baseline, shock, wedges, w, pi, X0 = params
-    return solve_spending(baseline, shock, wedges, w, pi, jax.lax.stop_gradient(X0))
+    baseline, shock, wedges, w, pi, gamma_io, X0 = params
+    return solve_spending(baseline, shock, wedges, w, pi, gamma_io, jax.lax.stop_gradient(X0))
 
 
 @partial(jax.jit, static_argnames=("max_steps",))
@@ -280,20 +295,21 @@ def _solve(
     # one more pass of each inner map must leave its solution where it is.  The inner
     # solutions are the loop's, with their fixed points' implicit derivatives attached.
     n = baseline.va_n.shape[0]
-    log_w, u_cap, v_floor = _split(shock, z, n)
-    wedges = policy_wedges(baseline, shock, u_cap, v_floor)
+    log_w, u_cap, v_floor, u_capacity = _split(shock, z, n)
+    wedges = policy_wedges(baseline, shock, u_cap, v_floor, u_capacity)
     A_sni = weighted_shares_sni(baseline, wedges)
     log_P = _held(_prices_from, log_P_loop, (baseline, A_sni, log_w, log_P_loop))
     w = jnp.exp(log_w)
-    log_c = log_unit_cost_sn(baseline, log_w, log_P)
+    tech = technology(baseline, log_w, log_P)
+    log_c = tech.log_c_sn
     pi = trade_shares_sni(baseline, A_sni, log_c, log_P)
-    X = _held(_spending_from, X_loop, (baseline, shock, wedges, w, pi, X_loop))
+    X = _held(_spending_from, X_loop, (baseline, shock, wedges, w, pi, tech.gamma_io_nsk, X_loop))
     f = flows(shock, wedges, pi, X)
-    point = _Point(log_w, wedges, log_P, log_c, pi, X, f)
+    point = _Point(log_w, wedges, log_P, tech, pi, X, f)
     price_gap = _max_abs(log_price_index_sn(baseline, A_sni, log_c) - log_P)
+    coefficients = spending_coefficients(wedges, pi, tech.gamma_io_nsk)
     spending_gap = (
-        _max_abs(spending_step(baseline, shock, spending_coefficients(wedges, pi), w, X) - X)
-        / baseline.va_n.sum()
+        _max_abs(spending_step(baseline, shock, coefficients, w, X) - X) / baseline.va_n.sum()
     )
     outer_gap = _max_abs(_conditions(baseline, shock, numeraire_n, z, point))
     residual_value = jnp.max(jnp.stack([price_gap, spending_gap, outer_gap]))
@@ -304,10 +320,15 @@ def _solve(
     c_hat = jnp.exp(log_c)
     caps = cap_quantity_k(baseline, shock, f, c_hat) if shock.n_caps else jnp.zeros(0)
     floors = _floor_quantity(shock, f, c_hat) if shock.n_floors else jnp.zeros(0)
+    capacities = (
+        capacity_quantity_g(baseline, shock, f, c_hat) if shock.n_capacities else jnp.zeros(0)
+    )
     return Equilibrium(
         w_hat_n=w,
         P_hat_sn=jnp.exp(log_P),
         c_hat_sn=c_hat,
+        gamma_va_sn=tech.gamma_va_sn,
+        gamma_io_nsk=tech.gamma_io_nsk,
         pi_sni=pi,
         X_sn=X,
         flow_sni=f.world_sni,
@@ -320,6 +341,8 @@ def _solve(
         cap_quantity_k=caps,
         floor_rate_f=-jnp.expm1(-v_floor),
         floor_value_f=floors,
+        capacity_rate_g=jnp.expm1(u_capacity),
+        capacity_quantity_g=capacities,
         log_unknowns=z,
         converged=(residual_value <= 10.0 * tol) & (steps < max_steps),
         iterations=steps,
@@ -336,7 +359,7 @@ def _start(
 ) -> tuple[Array, Array, Array, Array | None]:
     """The solver's starting point: ``initial``'s solution where it fits, else no change;
     ``inverse_jacobian`` (used only with ``initial``) for its first steps."""
-    m = baseline.va_n.shape[0] + shock.n_caps + shock.n_floors
+    m = baseline.va_n.shape[0] + shock.n_caps + shock.n_floors + shock.n_capacities
     if initial is not None and initial.log_unknowns.shape == (m,):
         return (initial.log_unknowns, jnp.log(initial.P_hat_sn), initial.X_sn, inverse_jacobian)
     return (jnp.zeros(m), jnp.zeros_like(baseline.X_sn), baseline.X_sn, None)

@@ -82,9 +82,19 @@ def region_outcomes(baseline: Baseline, shock: Shock, eq: Equilibrium) -> Region
 
 
 def rebase(baseline: Baseline, shock: Shock, eq: Equilibrium) -> Baseline:
-    """The solved equilibrium as a new baseline (for example the zero-deficit base)."""
+    """The solved equilibrium as a new baseline (for example the zero-deficit base),
+    with the cost shares of the solution (they move only with critical inputs)."""
     return eqx.tree_at(
-        lambda b: (b.flow_sni, b.tau_sni, b.X_sn, b.pi_sni, b.va_n, b.deficit_n),
+        lambda b: (
+            b.flow_sni,
+            b.tau_sni,
+            b.X_sn,
+            b.pi_sni,
+            b.va_n,
+            b.deficit_n,
+            b.gamma_va_sn,
+            b.gamma_io_nsk,
+        ),
         baseline,
         (
             eq.flow_sni,
@@ -93,5 +103,7 @@ def rebase(baseline: Baseline, shock: Shock, eq: Equilibrium) -> Baseline:
             eq.pi_sni,
             eq.w_hat_n * baseline.va_n,
             shock.deficit_n,
+            eq.gamma_va_sn,
+            eq.gamma_io_nsk,
         ),
     )

@@ -20,6 +20,7 @@ from truce.policy.compile import register_compiler as register_compiler
 from truce.policy.parse import parse_scenario as parse_scenario
 from truce.policy.parse import read_scenario as read_scenario
 from truce.policy.spec import MEASURE_KINDS as MEASURE_KINDS
+from truce.policy.spec import Capacity as Capacity
 from truce.policy.spec import ExportCap as ExportCap
 from truce.policy.spec import ExportTax as ExportTax
 from truce.policy.spec import ImportFloor as ImportFloor
@@ -35,6 +36,7 @@ from truce.policy.spec import register_measure as register_measure
 __all__ = [
     "MEASURE_KINDS",
     "WILDCARD",
+    "Capacity",
     "CompiledScenario",
     "ExportCap",
     "ExportTax",

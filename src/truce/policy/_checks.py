@@ -127,6 +127,24 @@ def check_positive(value: object) -> float:
     return number
 
 
+#: Largest elasticity of substitution a scenario may give critical inputs.
+MAX_SIGMA = 10.0
+
+
+def check_sigma(value: object) -> float | None:
+    """An elasticity of substitution of critical inputs: ``None`` (the world's) or a
+    finite real number in [0, :data:`MAX_SIGMA`] (0 Leontief, 1 Cobb–Douglas)."""
+    if value is None:
+        return None
+    sigma = check_real(value)
+    if not 0.0 <= sigma <= MAX_SIGMA:
+        raise Invalid(
+            f"{describe(value)} is outside [0, {MAX_SIGMA:g}]; an elasticity of "
+            "substitution is >= 0 (0 Leontief, 1 Cobb-Douglas)"
+        )
+    return sigma
+
+
 def check_share(value: object) -> float:
     """A share: a finite real number in [0, 1]."""
     share = check_real(value)

@@ -46,15 +46,26 @@ class CompiledScenario:
     """Indices of the export caps with share 0."""
     cells: Mapping[int, int] = field(default_factory=dict)
     """Measure index (in force) → how many foreign cells with a baseline flow it covers."""
+    capacity_terms: Mapping[int, tuple[NDArray[np.int64], NDArray[np.float64]]] = field(
+        default_factory=dict
+    )
+    """Capacity measure index → for each producer and sector it covers, the limit ``g``
+    whose equivalent it bears (-1 where another measure's tighter limit binds) and the
+    baseline output (the weight)."""
 
     def equivalent_rates(
-        self, cap_rate_k: NDArray[np.float64], floor_rate_f: NDArray[np.float64]
+        self,
+        cap_rate_k: NDArray[np.float64],
+        floor_rate_f: NDArray[np.float64],
+        capacity_rate_g: NDArray[np.float64] | None = None,
     ) -> dict[int, float | None]:
         """The ad-valorem equivalent of each constraint measure, by measure index.
 
         An export cap's is the baseline-flow-weighted mean of its cells' equivalents
         (0 on a cell where another cap binds first); a ban's is ``None``; an import
-        floor's is its floor's subsidy rate.  Other kinds have no entry.
+        floor's is its floor's subsidy rate; a capacity limit's the baseline-output-
+        weighted mean of its producers' output-tax equivalents.  Other kinds have no
+        entry.
         """
         # A trailing 0 so that k = -1 (another measure's bound) reads a zero rate.
         padded = np.append(np.asarray(cap_rate_k, dtype=np.float64), 0.0)
@@ -65,6 +76,10 @@ class CompiledScenario:
             rates[index] = float((weight * padded[k]).sum() / weight.sum()) + 0.0
         for index, f in self.floor_of.items():
             rates[index] = float(floor_rate_f[f]) + 0.0
+        if capacity_rate_g is not None:
+            padded = np.append(np.asarray(capacity_rate_g, dtype=np.float64), 0.0)
+            for index, (g, weight) in self.capacity_terms.items():
+                rates[index] = float((weight * padded[g]).sum() / weight.sum()) + 0.0
         return rates
 
 
@@ -81,11 +96,14 @@ def with_constraints(
     caps: Sequence[tuple[int, float, NDArray[np.bool_]]],
     floor_list: Sequence[tuple[int, float, NDArray[np.bool_]]],
     counts: Mapping[int, int],
+    capacities: Sequence[tuple[int, float, NDArray[np.bool_]]] = (),
 ) -> CompiledScenario:
-    """Add the caps, bans and floors to ``shock`` and map them to their measures.
+    """Add the caps, bans, floors and capacity limits to ``shock`` and map them to their
+    measures.
 
     ``caps`` and ``floor_list`` hold (measure index, share or value, covered cells with
-    a baseline flow) in file order; ``counts`` the covered cells of every measure.
+    a baseline flow) in file order; ``counts`` the covered cells of every measure;
+    ``capacities`` (measure index, share, covered ``[sector, producer]`` pairs).
     """
     flow = np.asarray(baseline.flow_sni, dtype=np.float64)
     blocked = np.zeros(flow.shape, dtype=bool)
@@ -129,7 +147,11 @@ def with_constraints(
         floors.append((value, traded))
         floor_measure.append(index)
 
+    capacity_cells, capacity_share, capacity_terms = _capacities(baseline, capacities)
     extra: dict[str, object] = {}
+    if len(capacity_cells):
+        extra["capacity_cells"] = jnp.asarray(capacity_cells, dtype=jnp.int64)
+        extra["capacity_share"] = jnp.asarray(capacity_share, dtype=jnp.float64)
     if blocked.any():
         extra["blocked_sni"] = jnp.asarray(blocked)
     if len(cap_cells):
@@ -146,4 +168,30 @@ def with_constraints(
         cap_terms=MappingProxyType(cap_terms),
         bans=frozenset(index for index, share, _ in caps if share == 0.0),
         cells=MappingProxyType(dict(counts)),
+        capacity_terms=MappingProxyType(capacity_terms),
     )
+
+
+def _capacities(
+    baseline: Baseline, capacities: Sequence[tuple[int, float, NDArray[np.bool_]]]
+) -> tuple[
+    NDArray[np.int64], NDArray[np.float64], dict[int, tuple[NDArray[np.int64], NDArray[np.float64]]]
+]:
+    """The capacity limits (one per covered producer and sector, the tightest share),
+    and each measure's limits with their baseline output as weights."""
+    output_si = np.asarray(baseline.flow_sni, dtype=np.float64).sum(axis=1)
+    tightest = np.full(output_si.shape, np.inf)
+    for _, share, producers in capacities:
+        tightest = np.where(producers, np.minimum(tightest, share), tightest)
+    limited = np.isfinite(tightest)
+    cells = np.argwhere(limited)
+    g_of = np.full(output_si.shape, -1, dtype=np.int64)
+    g_of[limited] = np.arange(len(cells))
+    terms = {
+        index: (
+            np.where(producers & (tightest == share), g_of, -1)[producers],
+            output_si[producers],
+        )
+        for index, share, producers in capacities
+    }
+    return cells, tightest[limited], terms

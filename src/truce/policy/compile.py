@@ -70,6 +70,7 @@ from truce.model.baseline import Baseline, Shock
 from truce.policy._constraints import CompiledScenario, replace_shock, with_constraints
 from truce.policy._select import Groups, Selector
 from truce.policy.spec import (
+    Capacity,
     ExportCap,
     ExportTax,
     ImportFloor,
@@ -126,6 +127,9 @@ class Wedges:
     """Each export cap: (measure index, share, its cells with a baseline flow)."""
     floors: list[tuple[int, float, NDArray[np.bool_]]] = field(default_factory=list)
     """Each import floor: (measure index, value, its cells with a baseline flow)."""
+    capacities: list[tuple[int, float, NDArray[np.bool_]]] = field(default_factory=list)
+    """Each capacity limit: (measure index, share, ``[sector, producer]`` pairs with
+    baseline output)."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +257,22 @@ def _import_floor(measure: Measure, cells: Cells, wedges: Wedges) -> None:
     wedges.floors.append((measure.index, measure.value, traded))
 
 
+@register_compiler(Capacity)
+def _capacity(measure: Measure, cells: Cells, wedges: Wedges) -> None:
+    assert isinstance(measure, Capacity)
+    output_si = np.asarray(cells.baseline.flow_sni, dtype=np.float64).sum(axis=1)
+    producers = cells.mask.any(axis=1) & (output_si > 0)
+    if not producers.any():
+        raise ScenarioError(
+            f"the capacity measure #{measure.index} covers no producer with baseline "
+            "output of the sectors it names: nothing to limit",
+            path=measure.file_in(cells.scenario),
+            line=measure.line_of("by"),
+            key="by",
+        )
+    wedges.capacities.append((measure.index, measure.share, producers))
+
+
 def compile_scenario(
     scenario: Scenario,
     baseline: Baseline,
@@ -310,4 +330,6 @@ def compile_scenario_full(
     )
     if (wedges.export != 1.0).any():
         shock = replace_shock(shock, export_tax_sni=jnp.asarray(wedges.export - 1.0))
-    return with_constraints(scenario, baseline, shock, wedges.caps, wedges.floors, counts)
+    return with_constraints(
+        scenario, baseline, shock, wedges.caps, wedges.floors, counts, wedges.capacities
+    )

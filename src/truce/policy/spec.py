@@ -44,6 +44,7 @@ from truce.policy._checks import (
     check_product,
     check_rate,
     check_share,
+    check_sigma,
     check_source,
     check_text,
     choice,
@@ -283,6 +284,23 @@ class ImportFloor(Measure):
 
 @register_measure
 @dataclass(frozen=True, kw_only=True)
+class Capacity(Measure):
+    """A capacity limit: each producer ``by`` makes at most ``share`` of its baseline
+    output (quantity) of each covered sector, summed over every buyer, its own market
+    included; ``on`` plays no part.  One limit per producer and sector, solved with an
+    endogenous output-tax equivalent whose rent accrues to the producer.  Used for the
+    expansion of critical inputs outside the country that controls them (1.1 = output
+    may grow by 10%); where two limits cover a producer's sector the tighter binds.
+    """
+
+    kind: ClassVar[str] = "capacity"
+    by_role: ClassVar[Role] = "exporter"
+
+    share: float = field(metadata=checked(check_positive))
+
+
+@register_measure
+@dataclass(frozen=True, kw_only=True)
 class PortFee(Measure):
     """Port fees that port state ``by`` charges on vessels carrying goods from ``on``.
 
@@ -356,6 +374,10 @@ class Options:
     """The trade elasticities to solve with: a source of the world's ``elasticities``
     table, or ``all`` (every source, beside the point result); ``None``: the world's
     own."""
+    critical_sigma: float | None = field(default=None, metadata=checked(check_sigma))
+    """The elasticity of substitution between critical inputs and the rest of their
+    users' costs (docs/models/caliendo-parro.md); ``None``: the world's (after the
+    product split, the catalogue's)."""
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     """The line of each option's value in the scenario file, where known."""
     paths: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)

@@ -124,8 +124,11 @@ def measure_table(
     active = {m.index for m in in_force(scenario, date)}
     rates: dict[int, float | None] = {}
     if compiled is not None and outcomes is not None:
+        capacity = outcomes.capacity_rate_g
         rates = compiled.equivalent_rates(
-            np.asarray(outcomes.cap_rate_k), np.asarray(outcomes.floor_rate_f)
+            np.asarray(outcomes.cap_rate_k),
+            np.asarray(outcomes.floor_rate_f),
+            None if capacity is None else np.asarray(capacity),
         )
     bans = compiled.bans if compiled is not None else frozenset()
     cells = compiled.cells if compiled is not None else {}
