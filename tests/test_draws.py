@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 import truce
 import truce.api
 from truce.cli.main import app
+from truce.data.catalogue import CATALOGUE
 from truce.data.calibrate import world_to_baseline
 from truce.data.elasticities import read_theta_se, theta_spread, with_source
 from truce.errors import InputError, WorldError
@@ -192,7 +193,9 @@ def test_draws_band_the_point_and_are_reproducible() -> None:
     pd.testing.assert_frame_equal(first.regions, again.regions)
     info = first.extra["draws"]
     assert info["count"] == 40 and info["seed"] == 11
-    assert info["fixed_sectors"] == ["SVC"]  # the services aggregate has no estimate
+    # The services aggregate has no estimate; the critical products (truce-collapse
+    # carries the rare-earth caps) have their own, fixed elasticity.
+    assert info["fixed_sectors"] == ["B07.rare_earths", "C24B.rare_earths", "C27.magnets", "SVC"]
     document = first.to_dict()
     assert {"welfare_pct_p05", "welfare_pct_p50", "welfare_pct_p95"} <= set(document["regions"][0])
     assert "counterfactual_p95" in document["trade"][0]
@@ -230,19 +233,23 @@ def test_default_world_standard_errors_follow_the_elasticity_means() -> None:
         np.testing.assert_allclose(sorted(row[row != 0]), expected, rtol=1e-12)
 
 
-def test_a_product_draws_its_parents_elasticity() -> None:
+def test_a_product_draws_its_parents_elasticity_unless_it_has_its_own() -> None:
+    # busan-deal splits soybeans (the parent's elasticity) and rare earths and magnets
+    # (critical products with their own, fixed elasticity: truce.data.catalogue).
     world = with_source(truce.load_world("default"), "cp")
     split = truce.api.with_products(world, truce.load_scenario("busan-deal"))
     spread = theta_spread(split)
     assert spread is not None
     subs = [s for s in spread.sectors if "." in s]
-    assert subs
+    own = {p.sub_sector for ps in CATALOGUE.values() for p in ps if p.theta is not None}
+    assert set(subs) - own and set(subs) & own
     for sub in subs:
-        parent = sub.split(".")[0]
-        np.testing.assert_array_equal(
-            spread.loading_sk[spread.sectors.index(sub)],
-            spread.loading_sk[spread.sectors.index(parent)],
-        )
+        row = spread.loading_sk[spread.sectors.index(sub)]
+        if sub in own:
+            assert not row.any()
+        else:
+            parent_row = spread.loading_sk[spread.sectors.index(sub.split(".")[0])]
+            np.testing.assert_array_equal(row, parent_row)
 
 
 def test_a_standard_error_file(tmp_path: Path) -> None:

@@ -59,6 +59,7 @@ from truce.report.tables import (
     BINDING_RATE,
     measure_table,
     region_table,
+    sector_table,
     trade_table,
 )
 from truce.report.timeline import (
@@ -133,6 +134,7 @@ class _Solved:
     regions: pd.DataFrame
     trade: pd.DataFrame
     measures: pd.DataFrame
+    sectors: pd.DataFrame
     solved: Solved
     outcomes: Outcomes
     compiled: CompiledScenario
@@ -277,6 +279,7 @@ def _solve_one(r: _Run, date: Date | None, max_steps: int, initial: object = Non
         regions=region_table(outcomes),
         trade=trade_table(r.prepared.world_baseline.flow_sni, outcomes),
         measures=measure_table(r.scenario, date, compiled, outcomes),
+        sectors=sector_table(outcomes),
         solved=solved,
         outcomes=outcomes,
         compiled=compiled,
@@ -360,6 +363,7 @@ def run_config(
         regions=solved.regions,
         trade=solved.trade,
         measures=solved.measures,
+        sectors=solved.sectors,
         extra=extra,
     )
 
@@ -537,6 +541,7 @@ def timeline(
             regions=one.regions,
             trade=one.trade,
             measures=one.measures,
+            sectors=one.sectors,
         )
         solved.append(PhaseResult(phase.start, phase.end, result, phase.name))
     return TimelineResult(

@@ -46,7 +46,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 #: The result tables a run keeps, in this order.
-TABLES = ("regions", "trade", "measures")
+TABLES = ("regions", "trade", "measures", "sectors")
 
 #: How long one operation waits for the store to be free before giving up (seconds).
 LOCK_TIMEOUT = 120.0
@@ -91,6 +91,17 @@ _KNOWN: dict[str, dict[str, str]] = {
         "equivalent_rate": "DOUBLE",
         "in_force": "BOOLEAN",
         "cells": "BIGINT",
+    },
+    "sectors": {
+        "region": "VARCHAR",
+        "sector": "VARCHAR",
+        "gross_output": "DOUBLE",
+        "output_pct": "DOUBLE",
+        "value_added_pct": "DOUBLE",
+        "employment_base_pct": "DOUBLE",
+        "employment_pct": "DOUBLE",
+        "price_pct": "DOUBLE",
+        "unit_cost_pct": "DOUBLE",
     },
 }
 
@@ -389,7 +400,10 @@ class RunStore:
                 ).fetchone()
                 assert row is not None
                 layout = json.loads(row[9])
-                tables = {name: _read_table(con, name, found, layout[name]) for name in TABLES}
+                # A run kept before a table existed has none of it (an empty table).
+                tables = {
+                    name: _read_table(con, name, found, layout.get(name, [])) for name in TABLES
+                }
         except duckdb.Error as error:
             raise StoreError(f"{self.path}: cannot read run {run_id}: {error}") from error
         return Result(
@@ -407,6 +421,7 @@ class RunStore:
             regions=tables["regions"],
             trade=tables["trade"],
             measures=tables["measures"],
+            sectors=tables["sectors"],
             extra=json.loads(row[10]),
         )
 

@@ -145,6 +145,17 @@ ModelOption = Annotated[
         f"options.model, else the world's model, else {api.MODEL_NAME}).",
     ),
 ]
+SigmaOption = Annotated[
+    float | None,
+    typer.Option(
+        "--sigma",
+        min=0.0,
+        max=10.0,
+        help="Elasticity of substitution between critical inputs (rare earths, magnets, "
+        "chips) and the rest of their users' costs: 0 Leontief, 1 Cobb-Douglas. Default: "
+        "the scenario's options.critical_sigma, else the catalogue's 0.1.",
+    ),
+]
 ReportOption = Annotated[
     Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
 ]

@@ -25,6 +25,7 @@ from truce.cli._common import (
     QuietOption,
     ReportOption,
     ScenarioArgument,
+    SigmaOption,
     StoreOption,
     WorldOption,
     app,
@@ -42,6 +43,7 @@ from truce.cli._common import (
 )
 from truce.errors import TruceError
 from truce.report import charts, render
+from truce.report.files import write_text
 from truce.report.result import Result
 from truce.report.timeline import PhaseResult, TimelineResult
 
@@ -107,6 +109,15 @@ def run(
             "options.elasticities, else the world's own.",
         ),
     ] = None,
+    sigma: SigmaOption = None,
+    sectors_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--sectors-csv",
+            help="Write the region x sector results (output, value added, employment, "
+            "prices, critical-input cost shares) here as CSV.",
+        ),
+    ] = None,
 ) -> None:
     """Solve a scenario and print welfare, wages and prices by region.
 
@@ -127,10 +138,13 @@ def run(
             seed=seed,
             theta_se=theta_se,
             elasticities=elasticities,
+            sigma=sigma,
         )
         result = _solve_run(world_data, spec, config, quiet)
         if json_path is not None:
             result.to_json(json_path)
+        if sectors_csv is not None:
+            write_text(sectors_csv, result.sectors.to_csv(index=False), "the sector table")
         if report_path is not None:
             render.write_report(
                 report_path,
@@ -182,7 +196,7 @@ def run(
         constrained = _measure_rows(result)
         if constrained is not None:
             stdout.print(constrained)
-    wrote(json_path, report_path, figures_dir)
+    wrote(json_path, report_path, figures_dir, sectors_csv)
 
 
 def _write_plain(output: OutputFormat, document: dict, table: pd.DataFrame) -> None:
@@ -237,6 +251,7 @@ def timeline(
             "else the world's own.",
         ),
     ] = None,
+    sigma: SigmaOption = None,
 ) -> None:
     """Solve a dated scenario phase by phase and print welfare by region and phase.
 
@@ -260,6 +275,7 @@ def timeline(
                 progress=progress,
                 model=model,
                 elasticities=elasticities,
+                sigma=sigma,
             )
         if json_path is not None:
             result.to_json(json_path)

@@ -8,8 +8,8 @@ world's sectors; both in :mod:`truce.data.elasticities`), and ``tariff_layers`` 
 measures a builder added to the base tariffs, with the share of each sector they
 cover and its basis), and ``critical_inputs`` (the sectors whose users cannot easily
 substitute them, with the elasticity of substitution σ; :mod:`truce.model.technology`).
-:class:`Problems` collects offending cells across checks and raises one :class:`~truce.errors.WorldError` that lists at most
-:data:`MAX_LISTED` of them.
+:class:`Problems` collects offending cells across checks and raises one
+:class:`~truce.errors.WorldError` that lists at most :data:`MAX_LISTED` of them.
 """
 
 from __future__ import annotations

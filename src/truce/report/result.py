@@ -38,6 +38,8 @@ class Result:
     regions: pd.DataFrame
     trade: pd.DataFrame
     measures: pd.DataFrame
+    sectors: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Region × sector rows (docs/results.md); empty for a model without sectors."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,6 +59,7 @@ class Result:
             "regions": _records(self.regions),
             "trade": _records(self.trade),
             "measures": _records(self.measures),
+            "sectors": _records(self.sectors),
             **self.extra,
         }
 

@@ -56,6 +56,25 @@ def region_table(outcomes: Outcomes) -> pd.DataFrame:
     return pd.DataFrame({"region": list(outcomes.regions), **region_columns(outcomes)})
 
 
+def sector_table(outcomes: Outcomes) -> pd.DataFrame:
+    """One row per region and sector (region-major): ``region``, ``sector`` and the
+    model's sector fields (docs/results.md); no rows for a model without them."""
+    if outcomes.sector_values is None:
+        return pd.DataFrame({"region": [], "sector": []}, dtype=object)
+    values = np.asarray(outcomes.sector_values, dtype=np.float64)  # [field, s, n]
+    S, N = values.shape[-2:]
+    region, sector = np.meshgrid(np.arange(N), np.arange(S), indexing="ij")
+    regions = np.asarray(outcomes.regions, dtype=object)
+    sectors = np.asarray(outcomes.sectors, dtype=object)
+    table: dict[str, object] = {
+        "region": regions[region.ravel()],
+        "sector": sectors[sector.ravel()],
+    }
+    for k, field in enumerate(outcomes.sector_fields):
+        table[field] = values[k].T.ravel()
+    return pd.DataFrame(table)
+
+
 def trade_cells(baseline_sni: np.ndarray, outcomes: Outcomes) -> np.ndarray:
     """Which cells (sector-major, then importer, then exporter, flattened) the trade
     table lists: those whose baseline or counterfactual flow is non-zero."""
