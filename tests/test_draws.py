@@ -24,8 +24,8 @@ from typer.testing import CliRunner
 import truce
 import truce.api
 from truce.cli.main import app
-from truce.data.catalogue import CATALOGUE
 from truce.data.calibrate import world_to_baseline
+from truce.data.catalogue import CATALOGUE
 from truce.data.elasticities import read_theta_se, theta_spread, with_source
 from truce.errors import InputError, WorldError
 from truce.model.draws import THETA_FLOOR, draw_thetas, solve_draws

@@ -1,18 +1,19 @@
 """Products inside sectors: splitting a sector's cells into a sub-sector.
 
 Some measures target a product, not a sector: rare earths sit inside mining and metals,
-soybeans inside crops.  A product is a stated share of its parent sector's bilateral
-flows (by exporter and importer, with defaults).  Splitting a world moves that share of
+soybeans inside crops. A product is a stated share of its parent sector's bilateral
+flows (by exporter and importer, with defaults). Splitting a world moves that share of
 each of the parent's trade cells into a sub-sector coded ``SECTOR.PRODUCT`` with the
 parent's technology: the same trade elasticity (drawn with its parent's in elasticity
-draws) unless the product states its own (then fixed in draws), value-added share
-and input cost shares (its value added and input purchases are the parent's scaled
-by the product's share of the region's gross output), and the same share of every buyer's intermediate and final use of the parent good as the product has
-of the region's absorption.  The split world meets every accounting identity the parent
-world met, and every flow, tariff and aggregate of the parent is unchanged when the
-parent and its product are added up.  A product marked critical (:class:`CriticalInput`)
-also becomes a row of the world's ``critical_inputs`` table, so that every sector buying
-it does so through a CES nest (:mod:`truce.model.technology`).
+draws) unless the product states its own (then fixed in draws), value-added share and
+input cost shares (its value added and input purchases are the parent's scaled by the
+product's share of the region's gross output), and the same share of every buyer's
+intermediate and final use of the parent good as the product has of the region's
+absorption. The split world meets every accounting identity the parent world met, and
+every flow, tariff and aggregate of the parent is unchanged when the parent and its
+product are added up. A product marked critical (:class:`CriticalInput`) also becomes a
+row of the world's ``critical_inputs`` table, so that every sector buying it does so
+through a CES nest (:mod:`truce.model.technology`).
 """
 
 from __future__ import annotations

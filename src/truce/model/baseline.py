@@ -139,8 +139,8 @@ def baseline_from_flows(
     final use unless ``alpha_sn`` gives them; ``nu_n`` (local-distribution shares) is
     carried as given, and so are ``critical_s`` (which sectors are critical inputs) and
     ``sigma`` (their elasticity of substitution), which go together.
-    Cells without output or without spending get neutral shares (value-added share 1, expenditure shares 0): they carry no flow,
-    so they enter no equation.
+    Cells without output or without spending get neutral shares (value-added share 1,
+    expenditure shares 0): they carry no flow, so they enter no equation.
     """
     # Plain NumPy here: this runs once per world, and eager JAX would compile every op.
     flow_sni = np.asarray(flow_sni, dtype=np.float64)

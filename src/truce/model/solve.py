@@ -89,8 +89,9 @@ class Equilibrium(eqx.Module):
     """Change in unit costs of input bundles."""
     gamma_va_sn: Float[Array, "s n"]
     """Value-added share of gross output (the base's unless critical inputs move it)."""
-    gamma_io_nsk: Float[Array, "n s k"]
-    """Input cost shares (the base's unless critical inputs move them)."""
+    gamma_io_nsk: Float[Array, "n s s"]
+    """Input cost shares (the base's unless critical inputs move them); the last axis
+    is the input sector."""
     pi_sni: Float[Array, "s n i"]
     """Counterfactual expenditure shares."""
     X_sn: Float[Array, "s n"]
