@@ -220,7 +220,7 @@ EXPERIMENTS = (
             "networks and reports GDP; truce cuts China's exports by 80% (China's own users "
             "keep theirs), holds output elsewhere within 10% of its base, and reports real "
             "income with sigma = 0.1 (Atalay's short-run benchmark); the answer rests above "
-            "all on sigma: `truce run rare-earth-cut-80 --sigma 0.3` gives a tenth of it, "
+            "all on sigma: `truce run rare-earth-cut-80 --sigma 0.3` gives a twentieth of it, "
             "and the trade elasticities (the range column) matter far less"
         ),
     ),
