@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import statistics
-import time
-from collections.abc import Callable
 
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
+from _timing import warm_median_seconds
 
 import truce
 from truce.api.running import _split
@@ -33,17 +31,6 @@ from truce.data.calibrate import world_to_baseline
 from truce.model.solve import solve
 from truce.model.welfare import region_outcomes
 from truce.policy.compile import compile_scenario
-
-
-def _warm(fn: Callable[[], object], repeats: int) -> float:
-    """Median seconds of ``fn`` over ``repeats`` calls, after one call that compiles."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -61,8 +48,12 @@ def main() -> None:
     shock_ces = compile_scenario(scenario, ces)
     shock_plain = compile_scenario(scenario, plain)
 
-    t_ces = _warm(lambda: solve(ces, shock_ces).w_hat_n.block_until_ready(), args.repeats)
-    t_plain = _warm(lambda: solve(plain, shock_plain).w_hat_n.block_until_ready(), args.repeats)
+    t_ces = warm_median_seconds(
+        lambda: solve(ces, shock_ces).w_hat_n.block_until_ready(), args.repeats
+    )
+    t_plain = warm_median_seconds(
+        lambda: solve(plain, shock_plain).w_hat_n.block_until_ready(), args.repeats
+    )
     print(f"point solve, critical inputs (sigma 0.1): {t_ces:.3f} s")
     print(f"point solve, Cobb-Douglas:               {t_plain:.3f} s")
     print(f"cost of the extension: {t_ces / t_plain:.2f}x")
@@ -83,8 +74,8 @@ def main() -> None:
         for sigma in sigmas:
             truce.run(world, scenario, sigma=float(sigma))
 
-    t_sweep = _warm(sweep, 1)
-    t_peer = _warm(peer, 1)
+    t_sweep = warm_median_seconds(sweep, 1)
+    t_peer = warm_median_seconds(peer, 1)
     print(f"sigma sweep, {len(sigmas)} points, compiled model: {t_sweep:.2f} s")
     print(f"peer, truce.run per point:                {t_peer:.2f} s")
     print(f"sweep speed-up: {t_peer / t_sweep:.1f}x")

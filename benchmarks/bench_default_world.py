@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+from _timing import median_seconds
+
 import truce
 from truce.policy.spec import Options, Scenario
 
@@ -49,15 +51,6 @@ def _cold_load(repeats: int) -> tuple[float, float]:
     return statistics.median(imports), statistics.median(loads)
 
 
-def _timed(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -65,14 +58,14 @@ def main() -> None:
 
     imported, cold = _cold_load(args.repeats)
     world = truce.load_world("default")
-    warm = _timed(lambda: truce.load_world("default"), args.repeats)
+    warm = median_seconds(lambda: truce.load_world("default"), args.repeats)
 
     scenario = Scenario(name="none", options=Options(deficits="fixed"), measures=())
     start = time.perf_counter()
     first = truce.run(world, scenario)
     compile_and_solve = time.perf_counter() - start
     assert first.solver.converged
-    solve = _timed(lambda: truce.run(world, scenario), args.repeats)
+    solve = median_seconds(lambda: truce.run(world, scenario), args.repeats)
     inner = statistics.median(truce.run(world, scenario).solver.seconds for _ in range(3))
 
     size = f"{len(world.regions)} regions × {len(world.sectors)} sectors"

@@ -17,25 +17,13 @@ Usage: python benchmarks/bench_sources.py [--scenario busan-deal] [--repeats 5]
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
+
+from _timing import warm_median_seconds
 
 import truce
 from truce.data.elasticities import elasticity_sources
 
 TARGET_RATIO = 3.0
-
-
-def _warm(fn: Callable[[], object], repeats: int) -> float:
-    """Median seconds of ``fn`` over ``repeats`` calls, after one call that compiles."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -50,10 +38,13 @@ def main() -> None:
     if not sources:
         raise SystemExit("the default world has no elasticities table: rebuild it")
 
-    point = _warm(lambda: truce.run(world, scenario), args.repeats)
-    every = _warm(lambda: truce.run(world, scenario, elasticities="all"), args.repeats)
+    point = warm_median_seconds(lambda: truce.run(world, scenario), args.repeats)
+    every = warm_median_seconds(
+        lambda: truce.run(world, scenario, elasticities="all"), args.repeats
+    )
     peer = sum(
-        _warm(lambda s=s: truce.run(world, scenario, elasticities=s), args.repeats) for s in sources
+        warm_median_seconds(lambda s=s: truce.run(world, scenario, elasticities=s), args.repeats)
+        for s in sources
     )
     result = truce.run(world, scenario, elasticities="all")
     usa = result.regions.set_index("region").loc["USA"]
