@@ -38,7 +38,9 @@ class Result:
     regions: pd.DataFrame
     trade: pd.DataFrame
     measures: pd.DataFrame
-    sectors: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sectors: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=pd.Index([], dtype=object))
+    )
     """Region × sector rows (docs/results.md); empty for a model without sectors."""
     extra: dict[str, Any] = field(default_factory=dict)
 
