@@ -220,3 +220,17 @@ def test_sectors_table_accounts_for_every_region_factor() -> None:
     result = truce.run("default", "busan-deal")
     shares = result.sectors.groupby("region")[["employment_base_pct", "employment_pct"]].sum()
     np.testing.assert_allclose(shares.to_numpy(), 100.0, rtol=1e-9)
+
+
+def test_a_failed_solve_names_the_constraints_in_force() -> None:
+    # Three iterations cannot solve rare-earth-controls: the error names its caps and
+    # capacity limits with their lines, and what to try.
+    with pytest.raises(NonConvergenceError) as caught:
+        truce.run("default", "rare-earth-controls", max_steps=3)
+    message = str(caught.value)
+    scenario = truce.load_scenario("rare-earth-controls")
+    for m in scenario.measures:
+        if m.kind in ("export_cap", "capacity"):
+            assert f"measure #{m.index} ({m.kind}, share {m.share:g}) at " in message
+            assert f"rare-earth-controls.yaml:{m.line_of('share')}" in message
+    assert "--sigma" in message

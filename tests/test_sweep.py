@@ -224,8 +224,62 @@ def test_a_range_is_inclusive_and_evenly_spaced(folder) -> None:
     assert values[0] == 0.1 and values[-1] == 0.9
 
 
+def test_an_option_axis_writes_the_option_into_each_point(folder) -> None:
+    path = write(
+        folder,
+        "option.yaml",
+        grid_spec("  - option: critical_sigma\n    values: [0.1, 1]\n", axis("2", "share", "[0.5]"))
+        + "outputs: [USA C29, CHN B07]\n",
+    )
+    sweep = load_sweep(path)
+    assert sweep.columns == ("options.critical_sigma", "m2.share")
+    assert [p.scenario.options.critical_sigma for p in sweep.points] == [0.1, 1.0]
+    assert [p.scenario.measures[2].share for p in sweep.points] == [0.5, 0.5]
+    assert sweep.spec.outputs == (("USA", "C29"), ("CHN", "B07"))
+
+
+@pytest.mark.parametrize(
+    ("axis_text", "key", "fragment"),
+    [
+        ("  - option: model\n    values: [nonsense]\n", "values", "option model"),
+        ("  - option: colour\n    values: [1]\n", "option", "must be a scenario option"),
+        ("  - option: critical_sigma\n    key: rate\n    values: [1]\n", "key", "not both"),
+        ("  - option: critical_sigma\n    values: [11]\n", "values", "outside [0, 10]"),
+    ],
+)
+def test_a_bad_option_axis_names_its_line(folder, axis_text, key, fragment) -> None:
+    path = write(folder, "bad-option.yaml", grid_spec(axis_text))
+    with pytest.raises(SweepError) as caught:
+        load_sweep(path)
+    assert caught.value.key == key and fragment in str(caught.value)
+    assert caught.value.line is not None
+
+
+def test_the_critical_sigma_sweep_shows_output_beside_welfare(world, client) -> None:
+    # Two points of the built-in critical-sigma sweep: each output column is the point's
+    # own run's sector row (an independent truce.run), and welfare is the run's.
+    sweep = load_sweep("critical-sigma")
+    assert len(sweep.points) >= 25
+    picked = [p for p in sweep.points if p.values["m0+1.share"] == 0.2][:2]
+    small = type(sweep)(spec=sweep.spec, points=tuple(picked))
+    result = run_sweep(small, client=client)
+    table = result.welfare_table()
+    for point, row in zip(picked, table.itertuples(index=False), strict=True):
+        expected = api.run(world, point.scenario)
+        sectors = expected.sectors.set_index(["region", "sector"])
+        assert row.point == point.label
+        values = dict(zip(table.columns, row, strict=True))
+        for region, sector in sweep.spec.outputs:
+            assert values[f"{region} {sector} output %"] == pytest.approx(
+                sectors.at[(region, sector), "output_pct"], rel=1e-9, abs=1e-12
+            )
+        welfare = expected.regions.set_index("region")["welfare_pct"]
+        assert values["USA"] == pytest.approx(welfare["USA"], rel=1e-9, abs=1e-12)
+    assert "USA C29 output %" in summary_html(result)
+
+
 def test_the_builtin_sweeps_load() -> None:
-    assert {"us-china-grid", "us-china-2025"} <= set(builtin_sweeps())
+    assert {"us-china-grid", "us-china-2025", "critical-sigma"} <= set(builtin_sweeps())
     grid = load_sweep("us-china-grid")
     assert grid.spec.kind == "grid"
     assert len(grid.points) == math.prod(len(a.values) for a in grid.spec.axes)

@@ -49,7 +49,7 @@ from truce.data.elasticities import (
 )
 from truce.data.products import with_critical_sigma
 from truce.data.world import World, load_world
-from truce.errors import InputError, ScenarioError
+from truce.errors import InputError, NonConvergenceError, ScenarioError
 from truce.model.interface import Outcomes, Prepared, Solved, TradeModel
 from truce.model.solve import DEFAULT_MAX_STEPS
 from truce.policy.compile import CompiledScenario, compile_scenario_full, in_force
@@ -273,7 +273,10 @@ def _solve_one(r: _Run, date: Date | None, max_steps: int, initial: object = Non
     check_measures(r.model, r.scenario, date)
     compiled = compile_scenario_full(r.scenario, r.prepared.base, date=date)
     shock = compiled.shock
-    solved = r.model.solve(r.prepared, shock, max_steps=max_steps, initial=initial)
+    try:
+        solved = r.model.solve(r.prepared, shock, max_steps=max_steps, initial=initial)
+    except NonConvergenceError as error:
+        raise _with_constraints_named(error, r, date) from None
     outcomes = r.model.outcomes(r.prepared, shock, solved)
     return _Solved(
         regions=region_table(outcomes),
@@ -284,6 +287,41 @@ def _solve_one(r: _Run, date: Date | None, max_steps: int, initial: object = Non
         outcomes=outcomes,
         compiled=compiled,
     )
+
+
+#: The measure kinds that are quantity constraints (solved with an endogenous wedge).
+_CONSTRAINT_KINDS = ("export_cap", "import_floor", "capacity")
+
+
+def _with_constraints_named(
+    error: NonConvergenceError, r: _Run, date: Date | None
+) -> NonConvergenceError:
+    """``error`` with the quantity constraints in force named (file, line, kind, bound):
+    a cap, floor or capacity limit the economy cannot meet is the usual reason a solve
+    of a valid scenario fails."""
+    constraints = [m for m in in_force(r.scenario, date) if m.kind in _CONSTRAINT_KINDS]
+    if not constraints:
+        return error
+    named = []
+    for m in constraints:
+        where = m.file_in(r.scenario) or r.scenario.name
+        line = m.line_of("share" if m.kind != "import_floor" else "value")
+        at = f"{where}:{line}" if line is not None else where
+        bound = f"share {m.share:g}" if hasattr(m, "share") else f"value {m.value:g}"
+        named.append(f"measure #{m.index} ({m.kind}, {bound}) at {at}")
+    critical = r.prepared.base.sigma
+    hint = (
+        f"; critical inputs substitute with sigma {float(critical):g}: a tight cap or "
+        "capacity limit on one of them can need prices beyond any the solver reaches, "
+        "so try a larger --sigma or a looser share"
+        if critical is not None
+        else "; try a looser share or value"
+    )
+    message = (
+        f"{error} with these quantity constraints in force, which may be impossible to "
+        f"meet together: {'; '.join(named)}{hint}"
+    )
+    return NonConvergenceError(message, iterations=error.iterations, residual=error.residual)
 
 
 def run(

@@ -343,7 +343,8 @@ class SweepResult:
 
     def focus_regions(self, count: int = FOCUS_COUNT) -> tuple[str, ...]:
         """The regions a summary shows: those the swept measures name in ``by`` or
-        ``on`` (at most :data:`MAX_FOCUS`), else the ``count`` whose welfare moves most."""
+        ``on`` and those of the spec's ``outputs`` (at most :data:`MAX_FOCUS`), else the
+        ``count`` whose welfare moves most."""
         ok = [p.result for p in self.points if p.result is not None]
         if not ok:
             return ()
@@ -354,6 +355,9 @@ class SweepResult:
                 if side == "*":
                     continue
                 named += [code for code in side if code in present and code not in named]
+        for region, _ in self.sweep.spec.outputs:
+            if region in present and region not in named:
+                named.append(region)
         if named:
             return tuple(named[:MAX_FOCUS])
         moves = {region: 0.0 for region in present}
@@ -384,10 +388,18 @@ class SweepResult:
             return pd.DataFrame(columns=["point", *columns, "region", "run_id"])
         return pd.concat(frames, ignore_index=True)
 
+    def output_columns(self) -> dict[str, tuple[str, str]]:
+        """The spec's ``outputs`` as summary columns: ``USA C29 output %`` → (region,
+        sector)."""
+        return {f"{r} {s} output %": (r, s) for r, s in self.sweep.spec.outputs}
+
     def welfare_table(self, regions: Sequence[str] | None = None) -> pd.DataFrame:
-        """One row per finished point: its swept values and ``welfare_pct`` of each of
-        ``regions`` (default: :meth:`focus_regions`) in a column named by the region."""
+        """One row per finished point: its swept values, ``welfare_pct`` of each of
+        ``regions`` (default: :meth:`focus_regions`) in a column named by the region,
+        and the real output change of each of the spec's ``outputs``
+        (:meth:`output_columns`; a pair the results lack raises SweepError)."""
         regions = list(self.focus_regions() if regions is None else regions)
+        outputs = self.output_columns()
         rows = []
         for p in self.points:
             if p.result is None:
@@ -398,9 +410,11 @@ class SweepResult:
             row: dict[str, Any] = {"point": p.point.label}
             row |= {c: _cell(p.point.values[c]) for c in self.sweep.columns}
             row |= {r: float(welfare[r]) for r in regions}
+            row |= {name: _output(p, pair, self.sweep.spec) for name, pair in outputs.items()}
             row["run_id"] = p.run_id
             rows.append(row)
-        return pd.DataFrame(rows, columns=["point", *self.sweep.columns, *regions, "run_id"])
+        columns = ["point", *self.sweep.columns, *regions, *outputs, "run_id"]
+        return pd.DataFrame(rows, columns=columns)
 
     def to_dict(self) -> dict[str, Any]:
         """The sweep as a JSON document: the spec, and per point its values, run id,
@@ -453,12 +467,30 @@ class SweepResult:
         return write_text(path, summary_html(self), "the sweep report")
 
 
+def _output(point: PointResult, pair: tuple[str, str], spec: SweepSpec) -> float:
+    """The real output change (%) of ``pair`` (region, sector) at ``point``."""
+    assert point.result is not None
+    rows = point.result.sectors
+    region, sector = pair
+    if "output_pct" in rows.columns:
+        rows = rows[(rows["region"] == region) & (rows["sector"] == sector)]
+    if "output_pct" not in rows.columns or len(rows) != 1:
+        raise SweepError(
+            f"outputs: the results of point {point.point.label} have no sector {sector} "
+            f"in region {region}",
+            path=spec.path,
+            key="outputs",
+        )
+    return float(rows["output_pct"].iloc[0])
+
+
 def summary_html(result: SweepResult) -> str:
     """A self-contained HTML summary of a sweep (see
     :func:`truce.report.sweep_page.sweep_summary_html`): its focus regions' welfare by
-    point."""
+    point, and the real output of the spec's ``outputs``."""
     spec = result.sweep.spec
-    regions = list(result.focus_regions())
+    focus = list(result.focus_regions())
+    regions = focus + list(result.output_columns())
     return sweep_summary_html(
         title=f"{spec.name} on {result.world}: sweep",
         description=spec.description,
@@ -470,7 +502,7 @@ def summary_html(result: SweepResult) -> str:
         if spec.kind == "grid"
         else [],
         regions=regions,
-        table=result.welfare_table(regions),
+        table=result.welfare_table(focus),
     )
 
 

@@ -15,6 +15,11 @@ scenario's measures over every combination of their values::
         key: share
         values: [0, 0.5, 1]
 
+An axis may instead vary a scenario option, ``- option: critical_sigma`` with its
+``values`` (or ``from``/``to``/``steps``); its label is ``options.critical_sigma``.  A
+spec may also name ``outputs: [USA C29, USA C26]``: region and sector pairs whose real
+output change the summary shows beside welfare.
+
 A list names each point's scenario: ``scenarios: [truce-collapse, busan-deal, my.yaml]``.
 
 :func:`parse_sweep` reads the spec's text; the caller reads the scenarios it names (a
@@ -41,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from truce.errors import ScenarioError, SweepError
 from truce.policy._checks import Invalid, check_real, check_text, describe, is_boolean
@@ -53,12 +58,20 @@ from truce.policy._yaml import load_yaml as _load_yaml
 from truce.policy._yaml import start_line as _start_line
 from truce.policy._yaml import value_line as _value_line
 from truce.policy.parse import Resolve, parse_scenario
-from truce.policy.spec import Scenario, check_value, file_keys
+from truce.policy.spec import Options, Scenario, check_value, file_keys
 
-TOP_KEYS: tuple[str, ...] = ("name", "description", "world", "scenario", "grid", "scenarios")
+TOP_KEYS: tuple[str, ...] = (
+    "name",
+    "description",
+    "world",
+    "scenario",
+    "grid",
+    "scenarios",
+    "outputs",
+)
 """The keys a sweep spec may have at its top level."""
 
-AXIS_KEYS: tuple[str, ...] = ("measure", "key", "values", "from", "to", "steps")
+AXIS_KEYS: tuple[str, ...] = ("measure", "key", "option", "values", "from", "to", "steps")
 """The keys of one grid axis."""
 
 MAX_POINTS = 10_000
@@ -95,10 +108,15 @@ class Axis:
     lines: tuple[int | None, ...] = ()
     measure_line: int | None = None
     key_line: int | None = None
+    option: bool = False
+    """True when ``key`` is a scenario option (``measures`` is then empty)."""
 
     @property
     def label(self) -> str:
-        """``m2.rate``, or ``m12+13.share`` for an axis over two measures."""
+        """``m2.rate``, ``m12+13.share`` for an axis over two measures, or
+        ``options.critical_sigma`` for an option."""
+        if self.option:
+            return f"options.{self.key}"
         return "m" + "+".join(str(m) for m in self.measures) + "." + self.key
 
 
@@ -114,6 +132,8 @@ class SweepSpec:
     axes: tuple[Axis, ...] = ()
     scenarios: tuple[Ref, ...] = ()
     """The scenarios of a list (empty for a grid)."""
+    outputs: tuple[tuple[str, str], ...] = ()
+    """(region, sector) pairs whose real output change summaries show."""
     path: str | None = None
     text: str | None = field(default=None, compare=False, repr=False)
 
@@ -182,6 +202,7 @@ def parse_sweep(text: str, path: str | None = None) -> SweepSpec:
         line = _value_line(doc, "description")
         _fail(path, line, "description", f"must be a string, not {describe(description)}")
     world = _text(doc, "world", path) if doc.get("world") is not None else None
+    outputs = _outputs(doc, path)
     has_grid, has_list = "grid" in doc, "scenarios" in doc
     if has_grid and has_list:
         what = "a sweep has either scenario and grid, or scenarios, not both"
@@ -196,6 +217,7 @@ def parse_sweep(text: str, path: str | None = None) -> SweepSpec:
             description=str(description or ""),
             world=world,
             scenarios=scenarios,
+            outputs=outputs,
             path=path,
             text=text,
         )
@@ -213,6 +235,7 @@ def parse_sweep(text: str, path: str | None = None) -> SweepSpec:
         world=world,
         scenario=base,
         axes=axes,
+        outputs=outputs,
         path=path,
         text=text,
     )
@@ -227,6 +250,25 @@ def _text(doc: Mapping[Any, Any], key: str, path: str | None) -> str:
         return check_text(doc[key])
     except Invalid as exc:
         _fail(path, _value_line(doc, key), key, exc.reason)
+
+
+def _outputs(doc: Mapping[Any, Any], path: str | None) -> tuple[tuple[str, str], ...]:
+    """The spec's ``outputs``: each entry ``REGION SECTOR`` (two codes)."""
+    if "outputs" not in doc:
+        return ()
+    raw = doc["outputs"]
+    line = _value_line(doc, "outputs")
+    if not isinstance(raw, list) or not raw:
+        what = "must be a non-empty list of 'REGION SECTOR' entries, such as 'USA C29'"
+        _fail(path, line, "outputs", f"{what}, not {describe(raw)}")
+    pairs = []
+    for index, item in enumerate(raw):
+        parts = item.split() if isinstance(item, str) else []
+        if len(parts) != 2:
+            what = f"entry #{index} must be 'REGION SECTOR' (two codes), not {describe(item)}"
+            _fail(path, _item_line(raw, index, line), "outputs", what)
+        pairs.append((parts[0], parts[1]))
+    return tuple(pairs)
 
 
 def _scenario_list(doc: Mapping[Any, Any], path: str | None) -> tuple[Ref, ...]:
@@ -262,10 +304,11 @@ def _grid(doc: Mapping[Any, Any], path: str | None) -> tuple[Axis, ...]:
             what = f"axis #{index} must be a mapping with measure, key and values"
             _fail(path, item_line, "grid", f"{what}, not {describe(item)}")
         axis = _axis(item, index, _start_line(item, item_line), path)
-        for measure in axis.measures:
+        for measure in axis.measures or (-1,):  # -1: the scenario's options
             earlier = seen.setdefault((measure, axis.key), index)
             if earlier != index:
-                what = f"axis #{earlier} already sweeps key {axis.key} of measure {measure}"
+                owner = f"measure {measure}" if measure >= 0 else "the options"
+                what = f"axis #{earlier} already sweeps key {axis.key} of {owner}"
                 _fail(path, axis.key_line, "key", what)
         axes.append(axis)
     return tuple(axes)
@@ -281,17 +324,32 @@ def _axis(raw: Mapping[Any, Any], index: int, line: int, path: str | None) -> Ax
                 _key_name(key),
                 f"unknown key for a grid axis; its keys are {', '.join(AXIS_KEYS)}",
             )
-    for key in ("measure", "key"):
-        if key not in raw:
-            _fail(path, line, key, f"missing: grid axis #{index} needs {key}")
-    measure_line = _value_line(raw, "measure", line)
-    measures = _measure_indices(raw["measure"], measure_line, path)
-    key_line = _value_line(raw, "key", line)
-    key = raw["key"]
-    if not isinstance(key, str) or not key.strip():
-        _fail(path, key_line, "key", f"must be the name of a measure key, not {describe(key)}")
-    if key == "kind":
-        _fail(path, key_line, "key", "the kind of a measure cannot be swept")
+    option = "option" in raw
+    if option:
+        for key in ("measure", "key"):
+            if key in raw:
+                what = "an axis varies either an option or a measure's key, not both"
+                _fail(path, _key_line(raw, key, line), key, what)
+        measures: tuple[int, ...] = ()
+        measure_line = None
+        key_line = _value_line(raw, "option", line)
+        key = raw["option"]
+        if not isinstance(key, str) or key not in file_keys(Options):
+            what = f"must be a scenario option ({', '.join(file_keys(Options))})"
+            _fail(path, key_line, "option", f"{what}, not {describe(key)}")
+    else:
+        for key in ("measure", "key"):
+            if key not in raw:
+                _fail(path, line, key, f"missing: grid axis #{index} needs {key}")
+        measure_line = _value_line(raw, "measure", line)
+        measures = _measure_indices(raw["measure"], measure_line, path)
+        key_line = _value_line(raw, "key", line)
+        key = raw["key"]
+        if not isinstance(key, str) or not key.strip():
+            what = f"must be the name of a measure key, not {describe(key)}"
+            _fail(path, key_line, "key", what)
+        if key == "kind":
+            _fail(path, key_line, "key", "the kind of a measure cannot be swept")
     ranged = [k for k in ("from", "to", "steps") if k in raw]
     if "values" in raw and ranged:
         what = "give either values or from, to and steps, not both"
@@ -317,6 +375,7 @@ def _axis(raw: Mapping[Any, Any], index: int, line: int, path: str | None) -> Ax
         lines=tuple(lines),
         measure_line=measure_line,
         key_line=key_line,
+        option=option,
     )
 
 
@@ -457,6 +516,10 @@ def sweep_points(
             for axis, value in zip(spec.axes, combination, strict=True)
         )
         for axis, value in zip(spec.axes, combination, strict=True):
+            if axis.option:
+                if doc.get("options") is None:
+                    doc["options"] = CommentedMap()
+                doc["options"][axis.key] = _node(value)
             for measure in axis.measures:
                 doc["measures"][measure][axis.key] = _node(value)
         doc["name"] = f"{base.name}@{label}"
@@ -477,6 +540,12 @@ def _check_axes(spec: SweepSpec, base: Scenario) -> None:
     """Each axis's measures exist in ``base``, have its key, and accept its values."""
     count = len(base.measures)
     for axis in spec.axes:
+        if axis.option:
+            for value, line in zip(axis.values, axis.lines, strict=True):
+                try:
+                    check_value(Options, axis.key, value)
+                except Invalid as exc:
+                    _fail(spec.path, line, "values", f"option {axis.key}: {exc.reason}")
         for index in axis.measures:
             if index >= count:
                 has = f"measures 0 to {count - 1}" if count else "no measures"

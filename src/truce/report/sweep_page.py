@@ -1,8 +1,10 @@
 """The summary page of a sweep: welfare in a few regions across the sweep's points.
 
 One axis: welfare against the swept value, one line per region; two axes: one heatmap
-per region; a list of scenarios (or more axes): grouped bars by point.  Then a table of
-every point's welfare.  The page is self-contained (Plotly's JavaScript inlined).
+per region; a list of scenarios (or more axes): grouped bars by point.  Columns named
+``... output %`` (a sector's real output, from the spec's ``outputs``) are drawn the
+same way with their own unit.  Then a table of every point's values.  The page is
+self-contained (Plotly's JavaScript inlined).
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ _CSS = (
     "td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:left}"
     "td.num{text-align:right;font-variant-numeric:tabular-nums}"
 )
+
+
+def _unit(column: str) -> str:
+    """The unit of a summary column: an output column's own, else welfare."""
+    return "output %" if column.endswith("output %") else "welfare %"
 
 
 def sweep_figures(
@@ -48,6 +55,8 @@ def sweep_figures(
             grid = table.pivot_table(index=y_label, columns=x_label, values=region, sort=False)
             grid = grid.reindex(index=list(ys), columns=list(xs))
             z = [[None if pd.isna(v) else float(v) for v in row] for row in grid.to_numpy()]
+            unit = _unit(region)
+            title = region if unit != "welfare %" else f"{region}: welfare %"
             figure = go.Figure(
                 go.Heatmap(
                     x=[show_value(v) for v in xs],
@@ -55,12 +64,10 @@ def sweep_figures(
                     z=z,
                     zmid=0.0,
                     colorscale="RdBu",
-                    colorbar={"title": "welfare %"},
+                    colorbar={"title": unit},
                 )
             )
-            figure.update_layout(
-                title=f"{region}: welfare %", xaxis_title=x_label, yaxis_title=y_label
-            )
+            figure.update_layout(title=title, xaxis_title=x_label, yaxis_title=y_label)
             figures.append(figure)
     else:
         figure = go.Figure()
@@ -109,7 +116,7 @@ def sweep_summary_html(
         f"<h1>{escape(title)}</h1>\n<p>{escape(description)}</p>\n"
         f'<p class="note">{escape(facts)}</p>\n'
         + "\n".join(charts)
-        + f"\n<h2>Welfare % by point</h2>\n<table><tr>{heads}</tr>\n"
+        + f"\n<h2>Welfare % (and output %) by point</h2>\n<table><tr>{heads}</tr>\n"
         + "\n".join(rows)
         + "\n</table>\n</body>\n</html>\n"
     )
