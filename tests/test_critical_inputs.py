@@ -234,3 +234,20 @@ def test_a_failed_solve_names_the_constraints_in_force() -> None:
             assert f"measure #{m.index} ({m.kind}, share {m.share:g}) at " in message
             assert f"rare-earth-controls.yaml:{m.line_of('share')}" in message
     assert "--sigma" in message
+
+
+def test_the_report_lists_the_sectors_that_lose_most_output() -> None:
+    # The report's sector section: its first US row is the US sector whose real output
+    # falls most (from the result's own table), and it says what the answer rests on.
+    from truce.report import render
+
+    scenario = truce.load_scenario("rare-earth-cut-80")
+    world = truce.load_world("default")
+    result = truce.run(world, scenario)
+    html = render.render_html(result, scenario=scenario, world=world)
+    section = html.split('<section id="sectors">')[1].split("</section>")[0]
+    us = result.sectors[result.sectors["region"] == "USA"].sort_values("output_pct")
+    first_row = section.split("USA: the sectors that lose most output")[1].split("<tr>")[2]
+    assert f'<td class="text">{us["sector"].iloc[0]}</td>' in first_row
+    assert "Critical inputs: the users whose cost share rises most" in section
+    assert "sigma" in section and "critical-sigma" in section

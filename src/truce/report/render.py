@@ -40,6 +40,7 @@ RUN_SECTIONS: tuple[str, ...] = (
     "welfare",
     "trade",
     "us-china",
+    "sectors",
     "prices",
     "revenue",
     "measures",
@@ -133,6 +134,7 @@ def render_html(
             + _largest_changes(bilateral_change(result.trade, regions), world.currency),
         ),
         _section("us-china", "US–China flows by sector", _us_china(result, figures, world)),
+        _section("sectors", "Output by sector", _sectors(result, world.currency)),
         _section(
             "prices",
             "Prices and real wages",
@@ -379,6 +381,70 @@ def _us_china(result: Result, figures: Mapping[str, go.Figure], world: WorldInfo
             "change_pct": ("change %", _pct1),
         },
     )
+
+
+#: The region whose sectors the report lists first.
+SECTOR_FOCUS = "USA"
+
+
+def _sectors(result: Result, currency: str, count: int = 10) -> str:
+    """Which sectors lose real output (the focus region's, then anywhere, by value), and
+    with critical inputs, what their users pay and what the answer rests on."""
+    table = result.sectors
+    if "output_pct" not in table.columns or table.empty:
+        return _para(f"The model {result.model} reports no results by sector.")
+    table = table.assign(lost=table["gross_output"] * table["output_pct"] / 100.0)
+    columns = {
+        "gross_output": (f"base output ({currency})", _amount),
+        "output_pct": ("real output %", _pct),
+        "lost": (f"change at base prices ({currency})", _amount),
+        "employment_pct": ("share of factors %", _pct),
+        "price_pct": ("price %", _pct),
+    }
+    shown = ["region", "sector", *columns]
+    parts = [
+        _para(
+            "Real output: each sector's sales at producer prices deflated by its unit-cost "
+            "change; its change at base prices is base output times that percentage. A "
+            "shortage of an input shows here before it shows in welfare."
+        )
+    ]
+    focus = table[table["region"] == SECTOR_FOCUS]
+    if not focus.empty:
+        worst = focus.sort_values("output_pct").head(count)
+        parts.append(f"<h3>{SECTOR_FOCUS}: the sectors that lose most output</h3>")
+        parts.append(_table(worst.loc[:, shown], columns))
+    anywhere = table.sort_values("lost").head(count)
+    parts.append("<h3>Largest losses anywhere, by value</h3>")
+    parts.append(_table(anywhere.loc[:, shown], columns))
+    if "critical_share_pct" in table.columns:
+        users = table.assign(
+            critical_change=table["critical_share_pct"] - table["critical_share_base_pct"]
+        ).sort_values("critical_change", ascending=False)
+        critical_columns = ["region", "sector", "critical_share_base_pct"]
+        critical_columns += ["critical_share_pct", "output_pct"]
+        parts.append("<h3>Critical inputs: the users whose cost share rises most</h3>")
+        parts.append(
+            _table(
+                users.head(count).loc[:, critical_columns],
+                {
+                    "critical_share_base_pct": ("critical share of costs, base %", _pct),
+                    "critical_share_pct": ("critical share of costs, after %", _pct),
+                    "output_pct": ("real output %", _pct),
+                },
+            )
+        )
+        parts.append(
+            _para(
+                "What this answer rests on most: the elasticity of substitution between "
+                "critical inputs and the rest of their users' costs (sigma; 0.1 unless the "
+                "run or the scenario sets another) and how far output of them can grow "
+                "outside the controlling country (the scenario's capacity measures); the "
+                "trade elasticities matter far less. `truce run ... --sigma 0.3` and "
+                "`truce sweep critical-sigma` show how much (docs/models/caliendo-parro.md)."
+            )
+        )
+    return "".join(parts)
 
 
 def _describe(measure: Measure) -> str:
