@@ -251,3 +251,30 @@ def test_the_report_lists_the_sectors_that_lose_most_output() -> None:
     assert f'<td class="text">{us["sector"].iloc[0]}</td>' in first_row
     assert "Critical inputs: the users whose cost share rises most" in section
     assert "sigma" in section and "critical-sigma" in section
+
+
+def test_sigma_draws_solve_each_draw_as_a_point_solve() -> None:
+    # The batched draws with a drawn sigma equal point solves of the same (theta, sigma).
+    from truce.model.draws import solve_draws
+
+    base = _critical_synthetic(0.3)
+    shock = dataclasses.replace(no_shock(base), tau_sni=base.tau_sni.at[4].add(0.5))
+    thetas = jnp.stack([base.theta_s, base.theta_s * 1.2])
+    sigmas = jnp.array([0.05, 0.8])
+    batch = solve_draws(base, shock, thetas, sigma_d=sigmas)
+    for d in range(2):
+        b = eqx.tree_at(lambda x: (x.theta_s, x.sigma), base, (thetas[d], sigmas[d]))
+        eq = solve(b, shock)
+        np.testing.assert_allclose(batch.equilibrium.w_hat_n[d], eq.w_hat_n, rtol=1e-10)
+        np.testing.assert_allclose(batch.equilibrium.P_hat_sn[d], eq.P_hat_sn, rtol=1e-10)
+
+
+def test_elasticity_draws_draw_sigma_too() -> None:
+    # On a world with critical inputs, --draws also draws sigma (the catalogue's 0.1,
+    # standard error 0.2, kept >= 0), and the welfare band covers sigma's influence.
+    result = truce.run("default", "rare-earth-cut-80", draws=24, seed=3, elasticities="cp")
+    info = result.extra["draws"]["sigma"]
+    assert info["mean"] == 0.1 and info["se"] == 0.2
+    assert 0.0 <= info["p05"] < 0.1 < info["p95"]
+    us = result.regions.set_index("region").loc["USA"]
+    assert us["welfare_pct_p05"] < us["welfare_pct_p50"] < us["welfare_pct_p95"]

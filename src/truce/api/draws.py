@@ -117,8 +117,32 @@ class ChunkSolved:
     residual: np.ndarray
 
 
-#: A model's batch solver: drawn elasticity vectors (draws × sectors) → the batch.
-ChunkSolver = Callable[[np.ndarray], ChunkSolved]
+#: A model's batch solver: drawn elasticity vectors (draws × sectors), and optionally one
+#: drawn elasticity of substitution of critical inputs per draw → the batch.
+ChunkSolver = Callable[[np.ndarray, np.ndarray | None], ChunkSolved]
+
+
+@dataclass(frozen=True)
+class SigmaSpread:
+    """The critical inputs' elasticity of substitution and its standard error: draws
+    are normal around ``sigma``, conditioned on σ ≥ 0."""
+
+    sigma: float
+    se: float
+
+
+def draw_sigmas(spread: SigmaSpread, draws: int, seed: int) -> np.ndarray:
+    """``draws`` values of σ from ``spread`` (rejection sampling below 0), reproducible
+    from ``seed`` and independent of the elasticity draws of the same seed."""
+    rng = np.random.default_rng([seed, 1])
+    kept: list[np.ndarray] = []
+    have = 0
+    while have < draws:
+        candidate = spread.sigma + spread.se * rng.standard_normal(max(2 * draws, 64))
+        ok = candidate[candidate >= 0.0]
+        kept.append(ok)
+        have += len(ok)
+    return np.concatenate(kept)[:draws]
 
 
 def _stack(frames: list[pd.DataFrame], table: str) -> dict[str, np.ndarray]:
@@ -147,10 +171,15 @@ def chunk_solver(
     unconstrained = point_outcomes.cap_rate_k.size == 0 and point_outcomes.floor_rate_f.size == 0
     point_measures = measures_of(point_outcomes)
 
-    def solve_chunk(thetas: np.ndarray) -> ChunkSolved:
+    def solve_chunk(thetas: np.ndarray, sigmas: np.ndarray | None = None) -> ChunkSolved:
         outcomes, solved = jax.device_get(
             model.solve_draws(
-                prepared, shock, jnp.asarray(thetas), point=point, max_steps=max_steps
+                prepared,
+                shock,
+                jnp.asarray(thetas),
+                point=point,
+                max_steps=max_steps,
+                sigma_d=None if sigmas is None else jnp.asarray(sigmas),
             )
         )
         if unconstrained:
@@ -180,13 +209,16 @@ def band_draws(
     seed: int,
     max_steps: int,
     progress: DrawProgress | None = None,
+    sigma: SigmaSpread | None = None,
 ) -> DrawnTables:
-    """Draw ``draws`` elasticity vectors, solve them in batches of up to :data:`CHUNK`
+    """Draw ``draws`` elasticity vectors (and, with ``sigma``, as many elasticities of
+    substitution of critical inputs), solve them in batches of up to :data:`CHUNK`
     with ``solve_chunk`` and band ``point`` (the point result's regions, trade and
     measures tables).  Raises :class:`~truce.errors.NonConvergenceError` when any draw
     fails to converge (``max_steps`` is the cap it reports)."""
     started = time.perf_counter()
     thetas = np.asarray(draw_thetas(spread.theta_s, spread.loading_sk, draws, seed))
+    sigmas = None if sigma is None else draw_sigmas(sigma, draws, seed)
     collected: dict[str, dict[str, list[np.ndarray]]] = {t: {} for t in UNBANDED}
     failed: list[int] = []
     worst = 0.0
@@ -196,7 +228,11 @@ def band_draws(
     for first in range(0, draws, size):
         chunk = thetas[first : first + size]
         padded = np.concatenate([chunk, np.repeat(chunk[-1:], size - len(chunk), axis=0)])
-        solved = solve_chunk(padded)
+        padded_sigmas = None
+        if sigmas is not None:
+            part = sigmas[first : first + size]
+            padded_sigmas = np.concatenate([part, np.repeat(part[-1:], size - len(part))])
+        solved = solve_chunk(padded, padded_sigmas)
         ok = solved.converged[: len(chunk)]
         for k in np.flatnonzero(~ok):
             failed.append(first + int(k))
@@ -210,7 +246,12 @@ def band_draws(
         if progress is not None:
             progress(min(first + size, draws), draws)
     if failed:
-        shown = ", ".join(f"#{d} (theta {_describe(thetas[d], spread)})" for d in failed[:3])
+        shown = ", ".join(
+            f"#{d} (theta {_describe(thetas[d], spread)}"
+            + ("" if sigmas is None else f", sigma {sigmas[d]:.3g}")
+            + ")"
+            for d in failed[:3]
+        )
         raise NonConvergenceError(
             f"{len(failed)} of {draws} elasticity draws did not converge (seed {seed}; "
             f"first: {shown}); no band is reported from the rest",
@@ -235,6 +276,13 @@ def band_draws(
         ),
         "seconds": time.perf_counter() - started,
     }
+    if sigmas is not None and sigma is not None:
+        info["sigma"] = {
+            "mean": sigma.sigma,
+            "se": sigma.se,
+            "p05": float(np.percentile(sigmas, 5)),
+            "p95": float(np.percentile(sigmas, 95)),
+        }
     return DrawnTables(regions, trade, measures, info)
 
 
@@ -285,7 +333,7 @@ def across_sources(
     region fields.  Raises :class:`~truce.errors.NonConvergenceError` naming the
     sources whose solve fails."""
     started = time.perf_counter()
-    solved = solve_chunk(np.asarray(thetas, dtype=np.float64))
+    solved = solve_chunk(np.asarray(thetas, dtype=np.float64), None)
     failed = [s for s, ok in zip(sources, solved.converged, strict=True) if not ok]
     if failed:
         raise NonConvergenceError(

@@ -20,6 +20,7 @@ import pandas as pd
 from truce.api.draws import (
     ChunkSolver,
     DrawProgress,
+    SigmaSpread,
     across_sources,
     band_draws,
     chunk_solver,
@@ -489,9 +490,20 @@ def _with_draws(r: _Run, solved: _Solved, config: RunConfig) -> tuple[_Solved, d
         seed=config.seed,
         max_steps=config.max_steps,
         progress=config.progress,
+        sigma=_sigma_spread(r),
     )
     banded = replace(solved, regions=drawn.regions, trade=drawn.trade, measures=drawn.measures)
     return banded, drawn.info
+
+
+def _sigma_spread(r: _Run) -> SigmaSpread | None:
+    """The critical inputs' σ and its standard error, when the run's world has critical
+    inputs with a standard error (elasticity draws then draw σ too)."""
+    table = r.world.critical_inputs
+    if table is None or len(table) == 0 or r.prepared.base.critical_s is None:
+        return None
+    se = float(table["sigma_se"].iloc[0])
+    return SigmaSpread(float(table["sigma"].iloc[0]), se) if se > 0 else None
 
 
 def _across_sources(

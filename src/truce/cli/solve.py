@@ -180,6 +180,14 @@ def run(
             f"{info['seconds']:.1f} s; sectors held fixed: {fixed}",
             highlight=False,
         )
+        if "sigma" in info:
+            sigma = info["sigma"]
+            stderr.print(
+                f"critical inputs' sigma drawn too: {sigma['mean']:g} (standard error "
+                f"{sigma['se']:g}, kept >= 0), 90% of draws from {sigma['p05']:.3g} to "
+                f"{sigma['p95']:.3g}",
+                highlight=False,
+            )
     if "elasticities" in result.extra:
         info = result.extra["elasticities"]
         point = info["point"] or "the world's own elasticities"

@@ -150,10 +150,12 @@ def _check_table_cells(
             missing = sorted(sectors - set(rows["sector"]))
             if missing:
                 p.add(label, f"source {source!r} has no theta for {', '.join(missing)}")
-    if schema.name == "critical_inputs" and df["sigma"].nunique() > 1:
+    if schema.name == "critical_inputs":
         # One CES nest holds every critical input (docs/models/caliendo-parro.md).
-        sigmas = ", ".join(fmt_number(x) for x in sorted(df["sigma"].unique()))
-        p.add(label, f"sigma must be the same in every row (one nest), not {sigmas}")
+        for column in ("sigma", "sigma_se"):
+            if df[column].nunique() > 1:
+                values = ", ".join(fmt_number(x) for x in sorted(df[column].unique()))
+                p.add(label, f"{column} must be the same in every row (one nest), not {values}")
     if schema.name == "trade":
         tariff = df["tariff"].to_numpy()
         domestic = (df["exporter"] == df["importer"]).to_numpy(dtype=bool) & (tariff != 0)

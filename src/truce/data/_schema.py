@@ -121,7 +121,7 @@ SCHEMAS: dict[str, TableSchema] = {
             "critical_inputs",
             ("sector",),
             ("sector", "source"),
-            ("sigma",),
+            ("sigma", "sigma_se"),
             required=False,
             codes=(("sector", "sectors"),),
         ),

@@ -84,11 +84,14 @@ CRITICAL_SIGMA = 0.1
 
 CRITICAL = CriticalInput(
     sigma=CRITICAL_SIGMA,
+    sigma_se=0.2,
     source=(
         "sigma 0.1, a short-run value (months to a year): Atalay (2017, 'How Important Are "
         "Sectoral Shocks?', AEJ: Macroeconomics 9(4)) estimates the elasticity of "
         "substitution among intermediate inputs of US industries at close to zero and takes "
-        "0.1 as his benchmark; Boehm, Flaaen and Pandalai-Nayar (2019, 'Input Linkages and "
+        "0.1 as his benchmark, his instrumented estimates having standard errors of about "
+        "0.2 (as quoted by others; the standard error elasticity draws give sigma); "
+        "Boehm, Flaaen and Pandalai-Nayar (2019, 'Input Linkages and "
         "the Transmission of Shocks', REStat 101(1)) find that US affiliates of Japanese "
         "firms cut output roughly one for one with their imported inputs after the 2011 "
         "Tohoku earthquake (close to Leontief). Substitution is larger over years "

@@ -37,6 +37,8 @@ class CriticalInput:
     it and the rest of a using sector's costs, and where σ comes from."""
 
     sigma: float
+    sigma_se: float
+    """The standard error elasticity draws give σ (0: held fixed)."""
     source: str
 
 
@@ -144,6 +146,7 @@ def _split_one(world: World, product: Product) -> World:
                 "sector": [sub],
                 "source": [product.critical.source],
                 "sigma": [product.critical.sigma],
+                "sigma_se": [product.critical.sigma_se],
             }
         )
         new_critical = row if new_critical is None else pd.concat([new_critical, row])

@@ -87,10 +87,11 @@ class World:
     every sector, when given, so that a run may choose among them (see
     :mod:`truce.data.elasticities`)."""
     critical_inputs: pd.DataFrame | None = None
-    """Columns ``sector``, ``source``, ``sigma``: the sectors that are critical inputs
-    of every sector buying them, with the elasticity of substitution σ between them and
-    the rest of a user's costs (one σ for all rows) and where it comes from, when the
-    world has any (:mod:`truce.model.technology`)."""
+    """Columns ``sector``, ``source``, ``sigma``, ``sigma_se``: the sectors that are
+    critical inputs of every sector buying them, with the elasticity of substitution σ
+    between them and the rest of a user's costs and its standard error for draws (one
+    of each for all rows) and where they come from, when the world has any
+    (:mod:`truce.model.technology`)."""
     model: str | None = None
     """The model the world is calibrated for (``world.toml`` key ``model``); ``None``
     means the default, ``caliendo-parro``."""

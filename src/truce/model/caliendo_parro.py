@@ -220,6 +220,7 @@ class CaliendoParro(TradeModel):
         *,
         point: Solved,
         max_steps: int,
+        sigma_d: Float[Array, " d"] | None = None,
     ) -> tuple[Outcomes, Solved]:
         # Under deficits: zero each draw closes the deficits again from the world's
         # baseline with its own elasticities.
@@ -232,6 +233,7 @@ class CaliendoParro(TradeModel):
             closing=closing,
             initial=point.state,
             inverse_jacobian=inverse_jacobian_at(prepared.base, shock, point.state),
+            sigma_d=sigma_d,
             max_steps=max_steps,
         )
         eq = batch.equilibrium

@@ -103,12 +103,16 @@ def _solve_batch(
     initial: Equilibrium | None,
     inverse_jacobian,
     theta_ds,
+    sigma_d,
     tol,
     max_steps,
     vectorize: bool,
 ) -> DrawOutcomes:
-    def one(theta_s):
+    def one(drawn_parameters):
+        theta_s, sigma = drawn_parameters
         drawn = eqx.tree_at(lambda b: b.theta_s, baseline, theta_s)
+        if sigma is not None:
+            drawn = eqx.tree_at(lambda b: b.sigma, drawn, sigma)
         base_converged = jnp.asarray(True)
         if closing is not None:
             eq0 = solve_differentiable(drawn, closing, tol=tol, max_steps=max_steps)
@@ -123,7 +127,8 @@ def _solve_batch(
         )
         return DrawOutcomes(drawn, base_converged, eq, region_outcomes(drawn, shock, eq))
 
-    return jax.vmap(one)(theta_ds) if vectorize else jax.lax.map(one, theta_ds)
+    parameters = (theta_ds, sigma_d)
+    return jax.vmap(one)(parameters) if vectorize else jax.lax.map(one, parameters)
 
 
 def solve_draws(
@@ -134,6 +139,7 @@ def solve_draws(
     closing: Shock | None = None,
     initial: Equilibrium | None = None,
     inverse_jacobian: Float[ArrayLike, "m m"] | None = None,
+    sigma_d: Float[ArrayLike, " d"] | None = None,
     tol: float = DEFAULT_TOL,
     max_steps: int = DEFAULT_MAX_STEPS,
     vectorize: bool | None = None,
@@ -146,13 +152,26 @@ def solve_draws(
     draw's scenario solve, and ``inverse_jacobian`` (from
     :func:`~truce.model.solve.inverse_jacobian_at` of that equilibrium) starts its
     Broyden steps, so that a draw computes a Jacobian only when they stall; neither
-    changes an answer beyond the tolerance.  Convergence is
+    changes an answer beyond the tolerance.  ``sigma_d`` (one per draw) also draws the
+    critical inputs' elasticity of substitution of a baseline that has them.  Convergence is
     per draw (``result.equilibrium.converged``, ``result.base_converged``); the caller
     decides what a failed draw means."""
     thetas = jnp.asarray(theta_ds, dtype=jnp.float64)
     if vectorize is None:
         vectorize = default_vectorize()
     inverse = None if inverse_jacobian is None else jnp.asarray(inverse_jacobian)
+    sigmas = None if sigma_d is None else jnp.asarray(sigma_d, dtype=jnp.float64)
+    if sigmas is not None and baseline.critical_s is None:
+        raise ModelError("sigma draws need a baseline with critical inputs")
     return _solve_batch(
-        baseline, shock, closing, initial, inverse, thetas, tol, max_steps, bool(vectorize)
+        baseline,
+        shock,
+        closing,
+        initial,
+        inverse,
+        thetas,
+        sigmas,
+        tol,
+        max_steps,
+        bool(vectorize),
     )

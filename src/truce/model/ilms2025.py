@@ -185,7 +185,9 @@ class Ilms2025(TradeModel):
         *,
         point: Solved,
         max_steps: int,
+        sigma_d: Float[Array, " d"] | None = None,
     ) -> tuple[Outcomes, Solved]:
+        del sigma_d  # no input-output links, so no critical inputs (checked by the caller)
         base: IlmsBase = prepared.calibration.data
         eq = ilms.outcomes_by_eps(
             base.data,

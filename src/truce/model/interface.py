@@ -171,10 +171,13 @@ class TradeModel(abc.ABC):
         *,
         point: Solved,
         max_steps: int,
+        sigma_d: Float[Array, " d"] | None = None,
     ) -> tuple[Outcomes, Solved]:
-        """``shock`` solved once per row of sector elasticities ``theta_ds``, in one
-        compiled computation starting from the point solution ``point``; every array
-        has a leading draw axis.  Convergence is reported per draw, never raised."""
+        """``shock`` solved once per row of sector elasticities ``theta_ds`` (and, with
+        ``sigma_d``, per drawn elasticity of substitution of critical inputs, for a
+        model that has them), in one compiled computation starting from the point
+        solution ``point``; every array has a leading draw axis.  Convergence is
+        reported per draw, never raised."""
 
     @abc.abstractmethod
     def welfare_of_tariffs(self, calibration: Calibration) -> WelfareOfTariffs:
