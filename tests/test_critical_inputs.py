@@ -278,3 +278,10 @@ def test_elasticity_draws_draw_sigma_too() -> None:
     assert 0.0 <= info["p05"] < 0.1 < info["p95"]
     us = result.regions.set_index("region").loc["USA"]
     assert us["welfare_pct_p05"] < us["welfare_pct_p50"] < us["welfare_pct_p95"]
+
+
+def test_a_sigma_the_run_sets_is_held_fixed_in_draws() -> None:
+    result = truce.run(
+        "default", "rare-earth-cut-80", draws=4, seed=3, elasticities="cp", sigma=0.1
+    )
+    assert "sigma" not in result.extra["draws"]

@@ -182,12 +182,14 @@ def _split_one(world: World, product: Product) -> World:
 
 def with_critical_sigma(world: World, sigma: float, source: str) -> World:
     """``world`` with every critical input's elasticity of substitution set to
-    ``sigma`` (``source`` says who chose it); a world without critical inputs comes
-    back unchanged."""
+    ``sigma`` (``source`` says who chose it) and held fixed in elasticity draws (a
+    chosen value, not an estimate); a world without critical inputs comes back
+    unchanged."""
     table = world.critical_inputs
     if table is None or len(table) == 0:
         return world
-    return check_world(replace(world, critical_inputs=table.assign(sigma=sigma, source=source)))
+    chosen = table.assign(sigma=sigma, sigma_se=0.0, source=source)
+    return check_world(replace(world, critical_inputs=chosen))
 
 
 def _technology_note(product: Product) -> str:
