@@ -172,14 +172,11 @@ def chunk_solver(
     point_measures = measures_of(point_outcomes)
 
     def solve_chunk(thetas: np.ndarray, sigmas: np.ndarray | None = None) -> ChunkSolved:
+        # sigma_d only when drawn: a model without critical inputs need not take it.
+        extra = {} if sigmas is None else {"sigma_d": jnp.asarray(sigmas)}
         outcomes, solved = jax.device_get(
             model.solve_draws(
-                prepared,
-                shock,
-                jnp.asarray(thetas),
-                point=point,
-                max_steps=max_steps,
-                sigma_d=None if sigmas is None else jnp.asarray(sigmas),
+                prepared, shock, jnp.asarray(thetas), point=point, max_steps=max_steps, **extra
             )
         )
         if unconstrained:
