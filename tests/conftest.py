@@ -8,9 +8,20 @@ import os
 os.environ["TRUCE_STORE"] = "off"
 
 import jax
+import pytest
 
 import truce  # noqa: F401  (enables float64)
 
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_numpy_dtype_promotion", "strict")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _free_compiled_code():
+    """Drop JAX's compiled executables after each test module.  XLA maps about 500
+    memory regions per compiled solver, and a process may hold 65,530 (Linux's
+    vm.max_map_count): one process compiling every module's solvers would run out
+    and abort inside the compiler."""
+    yield
+    jax.clear_caches()
