@@ -516,3 +516,36 @@ def test_python_built_measures_run(world) -> None:
     assert row["kind"] == "port_fee" and row["binding"] is False
     assert row["equivalent_rate"] is None and row["cells"] == 28  # CHN ships USA every sector
     assert result.regions.set_index("region").loc["USA", "imports_pct"] < 0
+
+
+LARGE = """\
+name: large
+measures:
+  - kind: {kind}
+    by: USA
+    on: CHN
+    rate: {rate}{extra}
+"""
+
+
+@pytest.mark.parametrize("kind", ["tariff", "export_tax"])
+def test_a_rate_above_five_needs_allow_large(kind: str) -> None:
+    # 60 written for 60% is 6,000%: an error at the rate's line that suggests 0.60.
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(LARGE.format(kind=kind, rate=60, extra=""), "large.yaml")
+    error = caught.value
+    assert (error.line, error.key) == (6, "rate")
+    assert "6000%" in str(error) and "0.60 for 60%" in str(error)
+    assert "allow_large: true" in str(error)
+    # Five itself, and any rate with allow_large: true, are accepted as written.
+    assert parse_scenario(LARGE.format(kind=kind, rate=5, extra="")).measures[0].rate == 5.0
+    allowed = LARGE.format(kind=kind, rate=60, extra="\n    allow_large: true")
+    assert parse_scenario(allowed).measures[0].rate == 60.0
+
+
+def test_allow_large_must_be_true_or_false() -> None:
+    text = LARGE.format(kind="tariff", rate=0.5, extra="\n    allow_large: yes please")
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, "large.yaml")
+    assert (caught.value.line, caught.value.key) == (7, "allow_large")
+    assert "true or false" in str(caught.value)

@@ -95,12 +95,33 @@ def check_real(value: object) -> float:
     return number
 
 
+#: The largest rate a measure may give without ``allow_large: true`` (5 = 500%).
+MAX_RATE = 5.0
+
+
 def check_rate(value: object) -> float:
     """An ad-valorem rate: a finite real number >= 0 (0.25 = 25%)."""
     rate = check_real(value)
     if rate < 0:
-        raise Invalid(f"{describe(value)} is negative; a rate must be >= 0")
+        raise Invalid(f"{describe(value)} is negative; a rate is a fraction >= 0 (0.25 for 25%)")
     return rate
+
+
+def check_flag(value: object) -> bool:
+    """A yes/no switch: ``true`` or ``false``."""
+    if not is_boolean(value):
+        raise Invalid(f"must be true or false, not {describe(value)}")
+    return bool(value)
+
+
+def large_rate_reason(rate: float) -> str | None:
+    """Why ``rate`` needs ``allow_large: true`` (above :data:`MAX_RATE`), or None."""
+    if rate <= MAX_RATE:
+        return None
+    return (
+        f"rate {rate:g} means {100 * rate:g}%: rates are fractions (0.60 for 60%); a rate "
+        f"above {MAX_RATE:g} ({100 * MAX_RATE:g}%) needs allow_large: true on the measure"
+    )
 
 
 def check_factor(value: object) -> float:
@@ -149,7 +170,10 @@ def check_share(value: object) -> float:
     """A share: a finite real number in [0, 1]."""
     share = check_real(value)
     if not 0.0 <= share <= 1.0:
-        raise Invalid(f"{describe(value)} is outside [0, 1]; a share must be in [0, 1]")
+        raise Invalid(
+            f"{describe(value)} is outside [0, 1]; a share is a fraction in [0, 1] "
+            "(0.26 for 26%)"
+        )
     return share
 
 

@@ -40,6 +40,7 @@ from truce.policy._checks import (
     check_amount,
     check_date,
     check_factor,
+    check_flag,
     check_positive,
     check_product,
     check_rate,
@@ -49,6 +50,7 @@ from truce.policy._checks import (
     check_text,
     choice,
     codes,
+    large_rate_reason,
 )
 
 Role: TypeAlias = Literal["importer", "exporter"]
@@ -188,6 +190,14 @@ class Measure:
         return (self.start is None or self.start <= date) and (self.end is None or date < self.end)
 
 
+def _guard_large_rate(measure: Tariff | ExportTax) -> None:
+    """A rate above :data:`~truce.policy._checks.MAX_RATE` without ``allow_large``
+    is a ScenarioError at the rate's line."""
+    reason = large_rate_reason(measure.rate)
+    if reason is not None and not measure.allow_large:
+        raise ScenarioError(reason, line=measure.line_of("rate"), key="rate")
+
+
 _KINDS: dict[str, type[Measure]] = {}
 
 MEASURE_KINDS: Mapping[str, type[Measure]] = MappingProxyType(_KINDS)
@@ -218,6 +228,13 @@ class Tariff(Measure):
 
     rate: float = field(metadata=checked(check_rate))
     mode: Literal["add", "set"] = field(default="add", metadata=checked(choice("add", "set")))
+    allow_large: bool = field(default=False, metadata=checked(check_flag))
+    """A rate above 5 (500%) is an error unless this is true (a guard against 60 for 60%)."""
+
+    def __post_init__(self) -> None:
+        """The common checks, then the guard on large rates."""
+        super().__post_init__()
+        _guard_large_rate(self)
 
 
 @register_measure
@@ -248,6 +265,13 @@ class ExportTax(Measure):
     by_role: ClassVar[Role] = "exporter"
 
     rate: float = field(metadata=checked(check_rate))
+    allow_large: bool = field(default=False, metadata=checked(check_flag))
+    """As for tariffs: a rate above 5 needs this."""
+
+    def __post_init__(self) -> None:
+        """The common checks, then the guard on large rates."""
+        super().__post_init__()
+        _guard_large_rate(self)
 
 
 @register_measure
