@@ -435,3 +435,11 @@ def test_format_csv_prints_the_regions_table(small_scenario: Path) -> None:
 def test_a_bad_format_is_bad_input(small_scenario: Path) -> None:
     result = invoke("run", small_scenario, "--world", "cp2015", "--format", "xml")
     assert result.exit_code == EXIT_BAD_INPUT
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib import metadata
+
+    result = RUNNER.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"truce {metadata.version('truce')}"

@@ -27,6 +27,27 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        version = run_store.truce_version() or "unknown (not installed)"
+        stdout.print(f"truce {version}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print truce's version."
+        ),
+    ] = False,
+) -> None:
+    """Numbers on trade deals and trade wars: a general-equilibrium trade model."""
+
+
 world_app = typer.Typer(help="Build, import and inspect world folders.", no_args_is_help=True)
 app.add_typer(world_app, name="world")
 runs_app = typer.Typer(

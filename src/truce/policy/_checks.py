@@ -171,8 +171,7 @@ def check_share(value: object) -> float:
     share = check_real(value)
     if not 0.0 <= share <= 1.0:
         raise Invalid(
-            f"{describe(value)} is outside [0, 1]; a share is a fraction in [0, 1] "
-            "(0.26 for 26%)"
+            f"{describe(value)} is outside [0, 1]; a share is a fraction in [0, 1] (0.26 for 26%)"
         )
     return share
 
