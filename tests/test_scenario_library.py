@@ -28,7 +28,10 @@ from truce.cli.main import app
 from truce.data.calibrate import world_to_baseline
 from truce.data.catalogue import (
     CATALOGUE,
+    CHINA_SHARE_OF_MAGNETS,
     DEFAULT_A01_USA_CHN,
+    DEFAULT_C26_USA_CHN,
+    DEFAULT_OUTPUT,
     US_SOYBEAN_EXPORTS_TO_CHINA_2022,
 )
 from truce.data.products import split_products
@@ -203,6 +206,27 @@ def test_soybean_share_is_the_usda_value_over_the_world_flow(world) -> None:
     assert soy[("USA", "CHN", "A01.soybeans")] == pytest.approx(
         US_SOYBEAN_EXPORTS_TO_CHINA_2022, rel=1e-4
     )
+
+
+def test_critical_product_sizes_are_the_world_flows_they_quote(world) -> None:
+    # The catalogue's figures from the default world (US$ million, 2022) are its flows,
+    # and China's share of the split magnets sub-sector is the facts' 94% [S52].
+    trade = world.trade
+    for (sector, whose), value in DEFAULT_OUTPUT.items():
+        rows = trade[trade["sector"] == sector]
+        china = rows["exporter"] == "CHN"
+        selected = {
+            "CHN": china,
+            "CHN exports": china & (rows["importer"] != "CHN"),
+            "rest": ~china,
+        }[whose]
+        assert rows.loc[selected, "value"].sum() == pytest.approx(value, abs=1.0), (sector, whose)
+    flow = trade.set_index(["exporter", "importer", "sector"])["value"]
+    assert flow[("USA", "CHN", "C26")] == pytest.approx(DEFAULT_C26_USA_CHN, abs=0.1)
+    split = split_products(world, CATALOGUE["magnets"])
+    magnets = split.trade[split.trade["sector"] == "C27.magnets"]
+    china_share = magnets.loc[magnets["exporter"] == "CHN", "value"].sum() / magnets["value"].sum()
+    assert china_share == pytest.approx(CHINA_SHARE_OF_MAGNETS, abs=1e-3)
 
 
 def test_unknown_product_is_a_scenario_error(world, tmp_path: Path) -> None:
