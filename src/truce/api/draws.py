@@ -160,13 +160,16 @@ def chunk_solver(
     point_outcomes: Outcomes,
     measures_of: Callable[[Outcomes], pd.DataFrame],
     max_steps: int,
+    keep: np.ndarray | None = None,
 ) -> ChunkSolver:
     """A batch solver for :func:`band_draws`: ``model`` solves ``shock`` under each
     draw, starting from the point solution ``point``; the draws report the point's
-    trade cells (``point_outcomes``), and ``measures_of(outcomes)`` gives one draw's
-    measures table.  Region and trade columns are taken from the batch's arrays at once.
+    trade cells (``point_outcomes``; ``keep`` chooses others), and
+    ``measures_of(outcomes)`` gives one draw's measures table.  Region and trade columns
+    are taken from the batch's arrays at once.
     """
-    keep = trade_cells(np.asarray(prepared.world_baseline.flow_sni), point_outcomes)
+    if keep is None:
+        keep = trade_cells(np.asarray(prepared.world_baseline.flow_sni), point_outcomes)
     # Without caps or floors no draw changes the measures table: build it once.
     unconstrained = point_outcomes.cap_rate_k.size == 0 and point_outcomes.floor_rate_f.size == 0
     point_measures = measures_of(point_outcomes)

@@ -14,10 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from truce.api.draws import (
+    ChunkSolved,
     ChunkSolver,
     DrawProgress,
     SigmaSpread,
@@ -48,6 +51,7 @@ from truce.data.elasticities import (
     with_source,
     with_theta_se,
 )
+from truce.data.households import households_by_region
 from truce.data.products import with_critical_sigma
 from truce.data.world import World, load_world
 from truce.errors import InputError, NonConvergenceError, ScenarioError
@@ -55,12 +59,15 @@ from truce.model.interface import Outcomes, Prepared, Solved, TradeModel
 from truce.model.solve import DEFAULT_MAX_STEPS
 from truce.policy.compile import CompiledScenario, compile_scenario_full, in_force
 from truce.policy.spec import Scenario
+from truce.report.against import relative_sectors, relative_trade
+from truce.report.money import MoneyBase, average_tariffs, measured_regions, usd_bn_per_unit
 from truce.report.result import Result, SolverStats
 from truce.report.tables import (
     BINDING_RATE,
     measure_table,
-    region_table,
+    region_columns,
     sector_table,
+    trade_cells,
     trade_table,
 )
 from truce.report.timeline import (
@@ -68,6 +75,7 @@ from truce.report.timeline import (
     TimelineResult,
     bilateral_table,
     goods_sectors,
+    tariff_path_table,
     timeline_table,
 )
 from truce.timeline.calendar import phases
@@ -112,6 +120,10 @@ class RunConfig:
     sigma: float | None = None
     """The elasticity of substitution of critical inputs, overriding the scenario's
     ``options.critical_sigma`` and the world's (docs/models/caliendo-parro.md)."""
+    against: Scenario | str | Path | None = None
+    """Measure the changes against this scenario's counterfactual instead of the
+    world's base (docs/results.md, "Against another scenario"): solved on the same
+    world and model, on ``date`` when given, else on its own ``as_of``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +138,10 @@ class _Run:
     started: float
     iterations: int
     jacobians: int
+    money: MoneyBase
+    """What turns the run's changes into money."""
+    against: Scenario | None = None
+    """The scenario the changes are measured against (None: the base)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,10 +152,15 @@ class _Solved:
     trade: pd.DataFrame
     measures: pd.DataFrame
     sectors: pd.DataFrame
+    tariffs: pd.DataFrame
     solved: Solved
     outcomes: Outcomes
     compiled: CompiledScenario
     """The measures in force, compiled (elasticity draws solve them again)."""
+    keep: np.ndarray
+    """The trade cells the trade table lists (:func:`~truce.report.tables.trade_cells`)."""
+    base: dict[str, Any]
+    """What the tables' changes are measured against (``Result.base``)."""
 
     def stats(self, seconds: float, iterations: int = 0, jacobians: int = 0) -> SolverStats:
         """The solve's statistics, with ``iterations`` and ``jacobians`` spent before."""
@@ -196,10 +217,13 @@ def check(
         compile_scenario_full(scenario, baseline, date=day)
 
 
-def _split(world: World, scenario: Scenario, sigma: float | None) -> World:
-    """``world`` split into the scenario's products (:func:`with_products`), with the
-    critical inputs' σ the run (``sigma``) or the scenario's options ask for."""
-    world = with_products(world, scenario)
+def _split(
+    world: World, scenario: Scenario, sigma: float | None, *others: Scenario
+) -> World:
+    """``world`` split into the products of the scenario and of ``others`` (the one it
+    is measured against: :func:`with_products`), with the critical inputs' σ the run
+    (``sigma``) or the scenario's options ask for."""
+    world = with_products(world, scenario, *others)
     if sigma is not None:
         return with_critical_sigma(world, sigma, "set for this run (sigma)")
     chosen = scenario.options.critical_sigma
@@ -249,7 +273,8 @@ def _prepare(world: World | str | Path, scenario: Scenario | str | Path, config:
         table = theta_se if isinstance(theta_se, pd.DataFrame) else read_theta_se(theta_se, world)
         world = with_theta_se(world, table)
     model = choose_model(world, scenario, config.model)
-    world = _split(world, scenario, config.sigma)
+    against = _against(config.against, scenario, model)
+    world = _split(world, scenario, config.sigma, *([] if against is None else [against]))
     baseline = world_to_baseline(world)
     started = time.perf_counter()
     calibrated, fresh = calibration(model, world, baseline, rebate_of(model, scenario))
@@ -266,7 +291,65 @@ def _prepare(world: World | str | Path, scenario: Scenario | str | Path, config:
         started=started,
         iterations=prepared.iterations,
         jacobians=prepared.jacobians + (calibrated.jacobians if fresh else 0),
+        money=MoneyBase(
+            income_n=np.asarray(prepared.base.income_n, dtype=np.float64),
+            tariff_revenue_n=np.asarray(prepared.base.tariff_revenue_n, dtype=np.float64),
+            usd_bn=usd_bn_per_unit(world.currency),
+            households_n=households_by_region(world),
+        ),
+        against=against,
     )
+
+
+def _against(
+    reference: Scenario | str | Path | None, scenario: Scenario, model: TradeModel
+) -> Scenario | None:
+    """The scenario a run is measured against, loaded; an InputError when it cannot
+    share the run's base (another deficit rule or another rebate of tariff revenue)."""
+    if reference is None:
+        return None
+    other = reference if isinstance(reference, Scenario) else load_scenario(reference)
+    for what, mine, theirs in (
+        ("deficits", scenario.options.deficits, other.options.deficits),
+        ("rebate", rebate_of(model, scenario), rebate_of(model, other)),
+    ):
+        if mine != theirs:
+            raise InputError(
+                f"cannot measure {scenario.name} against {other.name}: they are solved "
+                f"from different bases ({what}: {mine} in {scenario.name}, {theirs} in "
+                f"{other.name}); give both the same options.{what}"
+            )
+    return other
+
+
+def _world_base(r: _Run) -> dict[str, Any]:
+    """The ``base`` entry of a result measured against the world's own base."""
+    world = r.world
+    tariffs = world.tariffs or "those of its trade table"
+    text = f"world {world.name} as built: {world.year} trade, tariffs {tariffs}"
+    if r.prepared.zero_deficits:
+        text += ", re-solved with every trade deficit closed (deficits: zero)"
+    return {
+        "kind": "world",
+        "world": world.name,
+        "year": world.year,
+        "tariffs": world.tariffs,
+        "zero_deficits": r.prepared.zero_deficits,
+        "text": text,
+    }
+
+
+def _scenario_base(r: _Run, against: Scenario, date: Date | None) -> dict[str, Any]:
+    """The ``base`` entry of a result measured against scenario ``against``."""
+    on = "" if date is None else f" on {date.isoformat()}"
+    return {
+        "kind": "scenario",
+        "scenario": against.name,
+        "date": None if date is None else date.isoformat(),
+        "world": r.world.name,
+        "text": f"scenario {against.name}{on}, solved on world {r.world.name} with the "
+        "same model (changes are exact ratios of the two equilibria)",
+    }
 
 
 def _solve_one(r: _Run, date: Date | None, max_steps: int, initial: object = None) -> _Solved:
@@ -279,15 +362,98 @@ def _solve_one(r: _Run, date: Date | None, max_steps: int, initial: object = Non
     except NonConvergenceError as error:
         raise _with_constraints_named(error, r, date) from None
     outcomes = r.model.outcomes(r.prepared, shock, solved)
-    return _Solved(
-        regions=region_table(outcomes),
-        trade=trade_table(r.prepared.world_baseline.flow_sni, outcomes),
+    keep = trade_cells(r.prepared.world_baseline.flow_sni, outcomes)
+    one = _Solved(
+        regions=pd.DataFrame(),
+        trade=pd.DataFrame(),
         measures=measure_table(r.scenario, date, compiled, outcomes),
         sectors=sector_table(outcomes),
+        tariffs=pd.DataFrame(),
         solved=solved,
         outcomes=outcomes,
         compiled=compiled,
+        keep=keep,
+        base=_world_base(r),
     )
+    return _measured(r, one, None)
+
+
+def _solve_against(
+    r: _Run,
+    one: _Solved,
+    date: Date | None,
+    max_steps: int,
+    solved: dict[Date | None, _Solved] | None = None,
+) -> tuple[_Solved, _Solved | None]:
+    """``one`` (a solve of the run's scenario on ``date``) measured against the run's
+    ``against`` scenario solved on ``date`` (an undated one: once), with that solve;
+    ``one`` and None when the run has no such scenario.  ``solved`` keeps the solves of
+    the other scenario by day, for a timeline."""
+    if r.against is None:
+        return one, None
+    day = None if not r.against.dated else date if date is not None else run_date(r.against, None)
+    solved = {} if solved is None else solved
+    if day not in solved:
+        solved[day] = _solve_one(replace(r, scenario=r.against, against=None), day, max_steps)
+    other = solved[day]
+    return _measured(r, one, other, day), other
+
+
+def _measured(r: _Run, a: _Solved, b: _Solved | None, day: Date | None = None) -> _Solved:
+    """``a``'s tables measured against the base, or against ``b`` (solved on ``day``):
+    regions with their money columns, trade, sectors and average tariffs."""
+    keep = a.keep if b is None else a.keep | b.keep
+    world_flow = r.prepared.world_baseline.flow_sni
+    trade_a = trade_table(world_flow, a.outcomes, keep)
+    sectors = a.sectors
+    before_tau = r.prepared.base.tau_sni
+    base = a.base
+    if b is not None:
+        assert r.against is not None
+        trade_b = trade_table(world_flow, b.outcomes, keep)
+        trade_a = _with_columns(trade_a, relative_trade(_numbers(trade_a), _numbers(trade_b)))
+        if not sectors.empty:
+            sectors = _with_columns(sectors, relative_sectors(_numbers(sectors), _numbers(b.sectors)))
+        before_tau = b.compiled.shock.tau_sni
+        base = _scenario_base(r, r.against, day)
+    regions = measured_regions(
+        region_columns(a.outcomes),
+        None if b is None else region_columns(b.outcomes),
+        r.money,
+    )
+    base_flow = r.prepared.base.flow_sni
+    tariffs = average_tariffs(
+        tuple(a.outcomes.regions),
+        tuple(a.outcomes.sectors),
+        np.asarray(base_flow),
+        np.asarray(before_tau),
+        np.asarray(a.compiled.shock.tau_sni),
+        goods_sectors(r.prepared.world_baseline),
+    )
+    return replace(
+        a,
+        regions=pd.DataFrame({"region": list(a.outcomes.regions), **regions}),
+        trade=trade_a,
+        sectors=sectors,
+        tariffs=tariffs,
+        keep=keep,
+        base=base,
+    )
+
+
+def _numbers(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A table's numeric columns as arrays."""
+    return {
+        c: frame[c].to_numpy(dtype=np.float64)
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c])
+    }
+
+
+def _with_columns(frame: pd.DataFrame, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``frame``'s code columns followed by ``columns`` (numeric ones it replaces)."""
+    codes = {c: frame[c] for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])}
+    return pd.DataFrame({**codes, **columns}, index=frame.index)
 
 
 #: The measure kinds that are quantity constraints (solved with an endogenous wedge).
@@ -383,16 +549,19 @@ def run_config(
     if config.draws < 0:
         raise InputError(f"draws must be 0 or more, not {config.draws}")
     r = _prepare(world, scenario, config)
+    against_on = config.date
     config = replace(config, date=run_date(r.scenario, config.date))
-    solved = _solve_one(r, config.date, config.max_steps)
+    solved, other = _solve_against(
+        r, _solve_one(r, config.date, config.max_steps), against_on, config.max_steps
+    )
     extra: dict[str, object] = {}
     note = _nothing_in_force(r.scenario, config.date)
     if note:
         extra["notes"] = [note]
     if config.draws:
-        solved, extra["draws"] = _with_draws(r, solved, config)
+        solved, extra["draws"] = _with_draws(r, solved, other, config)
     if _source(r.scenario, config.elasticities) == ALL_SOURCES:
-        solved, extra["elasticities"] = _across_sources(r, solved, config)
+        solved, extra["elasticities"] = _across_sources(r, solved, other, config)
     return Result(
         scenario=r.scenario.name,
         world=r.world.name,
@@ -403,6 +572,8 @@ def run_config(
         trade=solved.trade,
         measures=solved.measures,
         sectors=solved.sectors,
+        tariffs=solved.tariffs,
+        base=solved.base,
         extra=extra,
     )
 
@@ -464,24 +635,53 @@ def _spread(world: World) -> ThetaSpread:
     )
 
 
-def _theta_solver(r: _Run, solved: _Solved, config: RunConfig) -> ChunkSolver:
-    """The run's model solving its scenario under rows of sector elasticities (draws or
-    sources), started from the point solution ``solved``."""
-    compiled = solved.compiled
-    return chunk_solver(
-        model=r.model,
-        prepared=r.prepared,
-        shock=compiled.shock,
-        point=solved.solved,
-        point_outcomes=solved.outcomes,
-        measures_of=lambda outcomes: measure_table(r.scenario, config.date, compiled, outcomes),
-        max_steps=config.max_steps,
-    )
+def _theta_solver(
+    r: _Run, solved: _Solved, other: _Solved | None, config: RunConfig
+) -> ChunkSolver:
+    """The run's model solving its scenario (and the one it is measured against,
+    ``other``) under rows of sector elasticities (draws or sources), started from the
+    point solutions; each row's results are measured as the point's are."""
+
+    def solver(one: _Solved, scenario: Scenario) -> ChunkSolver:
+        compiled = one.compiled
+        return chunk_solver(
+            model=r.model,
+            prepared=r.prepared,
+            shock=compiled.shock,
+            point=one.solved,
+            point_outcomes=one.outcomes,
+            measures_of=lambda outcomes: measure_table(scenario, config.date, compiled, outcomes),
+            max_steps=config.max_steps,
+            keep=solved.keep,
+        )
+
+    solve_a = solver(solved, r.scenario)
+    solve_b = None if other is None or r.against is None else solver(other, r.against)
+
+    def solve_chunk(thetas: np.ndarray, sigmas: np.ndarray | None = None) -> ChunkSolved:
+        a = solve_a(thetas, sigmas)
+        b = None if solve_b is None else solve_b(thetas, sigmas)
+        columns = dict(a.columns)
+        columns["regions"] = measured_regions(
+            a.columns["regions"], None if b is None else b.columns["regions"], r.money
+        )
+        if b is None:
+            return replace(a, columns=columns)
+        columns["trade"] = relative_trade(a.columns["trade"], b.columns["trade"])
+        return ChunkSolved(
+            columns,
+            a.converged & b.converged,
+            np.maximum(a.residual, b.residual),
+        )
+
+    return solve_chunk
 
 
-def _with_draws(r: _Run, solved: _Solved, config: RunConfig) -> tuple[_Solved, dict[str, object]]:
+def _with_draws(
+    r: _Run, solved: _Solved, other: _Solved | None, config: RunConfig
+) -> tuple[_Solved, dict[str, object]]:
     """The point result ``solved`` with its percentile columns, and the draws' summary."""
-    solve_chunk = _theta_solver(r, solved, config)
+    solve_chunk = _theta_solver(r, solved, other, config)
     drawn = band_draws(
         spread=_spread(r.world),
         point=(solved.regions, solved.trade, solved.measures),
@@ -507,11 +707,11 @@ def _sigma_spread(r: _Run) -> SigmaSpread | None:
 
 
 def _across_sources(
-    r: _Run, solved: _Solved, config: RunConfig
+    r: _Run, solved: _Solved, other: _Solved | None, config: RunConfig
 ) -> tuple[_Solved, dict[str, object]]:
     """The point result ``solved`` with the spread across the world's elasticity
     sources after each field, and each source's region fields."""
-    solve_chunk = _theta_solver(r, solved, config)
+    solve_chunk = _theta_solver(r, solved, other, config)
     sources = elasticity_sources(r.world)
     spread = across_sources(
         sources=sources,
@@ -553,6 +753,7 @@ def timeline(
     model: str | None = None,
     elasticities: str | None = None,
     sigma: float | None = None,
+    against: Scenario | str | Path | None = None,
 ) -> TimelineResult:
     """Solve ``scenario`` on ``world`` once per phase of its dates, in date order.
 
@@ -565,16 +766,27 @@ def timeline(
     the last.  Each phase's solver statistics are its own solve's;
     :attr:`TimelineResult.solver` totals them with the zero-deficit base.
     ``elasticities`` names one source of the world's ``elasticities`` table (not
-    ``all``); ``sigma`` is :func:`run`'s.  Raises like :func:`run`.
+    ``all``); ``sigma`` is :func:`run`'s.  With ``against``, each phase is measured
+    against that scenario solved on the phase's day (once, when it is undated).
+    Raises like :func:`run`.
     """
-    config = RunConfig(max_steps=max_steps, model=model, elasticities=elasticities, sigma=sigma)
+    config = RunConfig(
+        max_steps=max_steps,
+        model=model,
+        elasticities=elasticities,
+        sigma=sigma,
+        against=against,
+    )
     r = _prepare(world, scenario, config)
     _one_source_per_phase(r.world, r.scenario, elasticities)
     iterations, jacobians = r.iterations, r.jacobians
+    others: dict[Date | None, _Solved] = {}
 
     def solve_phase(day: Date | None, start: object) -> tuple[tuple[_Solved, float], object]:
         began = time.perf_counter()
-        one = _solve_one(r, day, max_steps, initial=start)
+        one, _ = _solve_against(
+            r, _solve_one(r, day, max_steps, initial=start), day, max_steps, others
+        )
         return (one, time.perf_counter() - began), one.solved.state
 
     solved: list[PhaseResult] = []
@@ -592,6 +804,8 @@ def timeline(
             trade=one.trade,
             measures=one.measures,
             sectors=one.sectors,
+            tariffs=one.tariffs,
+            base=one.base,
         )
         solved.append(PhaseResult(phase.start, phase.end, result, phase.name))
     return TimelineResult(
@@ -608,4 +822,21 @@ def timeline(
         phases=solved,
         table=timeline_table(solved),
         bilateral=bilateral_table(solved, goods_sectors(r.prepared.world_baseline)),
+        tariffs=tariff_path_table(solved),
+        base=_timeline_base(solved),
     )
+
+
+def _timeline_base(phases: list[PhaseResult]) -> dict[str, Any]:
+    """A timeline's ``base``: its phases', and against a dated scenario, each phase
+    against that scenario on the phase's own day."""
+    bases = [p.result.base for p in phases]
+    first = dict(bases[0]) if bases else {}
+    if first.get("kind") == "scenario" and len({b.get("date") for b in bases}) > 1:
+        first["date"] = None
+        first["text"] = (
+            f"scenario {first['scenario']} on each phase's own day, solved on world "
+            f"{first['world']} with the same model (changes are exact ratios of the two "
+            "equilibria)"
+        )
+    return first

@@ -105,8 +105,9 @@ _SPLITS: weakref.WeakKeyDictionary[World, dict[tuple[tuple[str, str], ...], Worl
 )
 
 
-def with_products(world: World, scenario: Scenario) -> World:
-    """``world`` split into the catalogue's products that ``scenario``'s measures name.
+def with_products(world: World, scenario: Scenario, *others: Scenario) -> World:
+    """``world`` split into the catalogue's products that ``scenario``'s measures (and
+    those of ``others``: runs to be compared must share one split world) name.
 
     Each named product's entries in :data:`truce.data.catalogue.CATALOGUE` whose parent
     sector the world has become sub-sectors ``SECTOR.PRODUCT`` (see
@@ -114,17 +115,17 @@ def with_products(world: World, scenario: Scenario) -> World:
     back unchanged.  A name the catalogue lacks raises :class:`ScenarioError` at the
     line of the first measure naming it, key ``product``.
     """
-    named = [m for m in scenario.measures if m.product is not None]
+    named = [(s, m) for s in (scenario, *others) for m in s.measures if m.product is not None]
     if not named:
         return world
     try:
-        products = products_for(world, (m.product for m in named if m.product is not None))
+        products = products_for(world, (m.product for _, m in named if m.product is not None))
     except KeyError as missing:
         name = missing.args[0]
-        measure = next(m for m in named if m.product == name)
+        owner, measure = next((s, m) for s, m in named if m.product == name)
         raise ScenarioError(
             f"unknown product {name!r}: the product catalogue has {', '.join(CATALOGUE)}",
-            path=measure.file_in(scenario),
+            path=measure.file_in(owner),
             line=measure.line_of("product"),
             key="product",
         ) from None

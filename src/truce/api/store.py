@@ -46,7 +46,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 #: The result tables a run keeps, in this order.
-TABLES = ("regions", "trade", "measures", "sectors")
+TABLES = ("regions", "trade", "measures", "sectors", "tariffs")
 
 #: How long one operation waits for the store to be free before giving up (seconds).
 LOCK_TIMEOUT = 120.0
@@ -102,6 +102,12 @@ _KNOWN: dict[str, dict[str, str]] = {
         "employment_pct": "DOUBLE",
         "price_pct": "DOUBLE",
         "unit_cost_pct": "DOUBLE",
+    },
+    "tariffs": {
+        "importer": "VARCHAR",
+        "exporter": "VARCHAR",
+        "before_pct": "DOUBLE",
+        "after_pct": "DOUBLE",
     },
 }
 
@@ -305,7 +311,7 @@ class RunStore:
                             float(solver.seconds),
                             int(solver.jacobians),
                             json.dumps(layout),
-                            json.dumps(result.extra, default=str),
+                            json.dumps({"base": result.base, **result.extra}, default=str),
                         ],
                     )
                     for name, table in arrows.items():
@@ -406,6 +412,8 @@ class RunStore:
                 }
         except duckdb.Error as error:
             raise StoreError(f"{self.path}: cannot read run {run_id}: {error}") from error
+        extra = json.loads(row[10])
+        base = extra.pop("base", {})  # a run kept before bases were recorded has none
         return Result(
             scenario=row[0],
             world=row[1],
@@ -422,7 +430,9 @@ class RunStore:
             trade=tables["trade"],
             measures=tables["measures"],
             sectors=tables["sectors"],
-            extra=json.loads(row[10]),
+            tariffs=tables["tariffs"],
+            base=base,
+            extra=extra,
         )
 
     def sweep_runs(self, sweep_id: str) -> dict[str, str]:

@@ -140,6 +140,9 @@ def _check_table_cells(
             flag(x <= 0, lambda i, x=x: f"theta {fmt_number(x[i])} must be > 0")
         else:
             flag(x < 0, lambda i, c=c, x=x: f"{c} {fmt_number(x[i])} is negative")
+    if schema.name == "households":
+        count = df["households"].to_numpy()
+        flag(count == 0, lambda i: "households must be > 0")
     if schema.name == "distribution":
         share = df["share"].to_numpy()
         flag(share >= 1, lambda i: f"share {fmt_number(share[i])} must be below 1")

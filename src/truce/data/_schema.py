@@ -7,7 +7,9 @@ elasticities) and ``elasticities`` (each published source's elasticities for the
 world's sectors; both in :mod:`truce.data.elasticities`), and ``tariff_layers`` (the
 measures a builder added to the base tariffs, with the share of each sector they
 cover and its basis), and ``critical_inputs`` (the sectors whose users cannot easily
-substitute them, with the elasticity of substitution σ; :mod:`truce.model.technology`).
+substitute them, with the elasticity of substitution σ; :mod:`truce.model.technology`),
+and ``households`` (each region's number of households and its source, for results per
+household).
 :class:`Problems` collects offending cells across checks and raises one
 :class:`~truce.errors.WorldError` that lists at most :data:`MAX_LISTED` of them.
 """
@@ -124,6 +126,14 @@ SCHEMAS: dict[str, TableSchema] = {
             ("sigma", "sigma_se"),
             required=False,
             codes=(("sector", "sectors"),),
+        ),
+        TableSchema(
+            "households",
+            ("region",),
+            ("region", "source"),
+            ("households",),
+            required=False,
+            codes=(("region", "regions"),),
         ),
     )
 }

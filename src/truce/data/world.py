@@ -39,7 +39,12 @@ _META_TYPES: dict[str, type] = {
     "sources": list,
 }
 #: Keys world.toml may hold besides the required ones.
-_OPTIONAL_META: dict[str, type] = {"model": str, "theta_source": str, "theta_se_source": str}
+_OPTIONAL_META: dict[str, type] = {
+    "model": str,
+    "theta_source": str,
+    "theta_se_source": str,
+    "tariffs": str,
+}
 #: Models a world may name in ``model`` (the one its scenarios run on by default).
 WORLD_MODELS: tuple[str, ...] = MODEL_NAMES
 
@@ -92,6 +97,10 @@ class World:
     between them and the rest of a user's costs and its standard error for draws (one
     of each for all rows) and where they come from, when the world has any
     (:mod:`truce.model.technology`)."""
+    households: pd.DataFrame | None = None
+    """Columns ``region``, ``source``, ``households``: the number of households of a
+    region and where it comes from, for the regions that have one (results per
+    household; docs/worlds.md)."""
     model: str | None = None
     """The model the world is calibrated for (``world.toml`` key ``model``); ``None``
     means the default, ``caliendo-parro``."""
@@ -102,6 +111,9 @@ class World:
     """The source whose standard errors the ``theta_se`` table holds (``world.toml`` key
     ``theta_se_source``); ``None`` means those of ``sectors.theta``.  Elasticity draws
     need the two to be the same source (see :func:`truce.data.elasticities.theta_spread`)."""
+    tariffs: str | None = None
+    """The tariffs the base carries, in words (``world.toml`` key ``tariffs``): what a
+    result's changes are measured against, e.g. "in force on 20 January 2025"."""
     path: Path | None = None
     """The folder the world was read from, if any."""
 
@@ -133,7 +145,7 @@ def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
         meta["sources"] = list(world.sources)
     if world.model is not None:
         meta["model"] = world.model
-    for key in ("theta_source", "theta_se_source"):
+    for key in ("theta_source", "theta_se_source", "tariffs"):
         if getattr(world, key) is not None:
             meta[key] = getattr(world, key)
     _check_meta(meta, "world", problems)
@@ -150,6 +162,7 @@ def check_world(world: World, *, labels: dict[str, str] | None = None) -> World:
         model=world.model,
         theta_source=world.theta_source,
         theta_se_source=world.theta_se_source,
+        tariffs=world.tariffs,
         path=world.path,
         **tables,  # type: ignore[arg-type]
     )
@@ -260,6 +273,7 @@ def read_world(folder: str | os.PathLike[str]) -> World:
         model=meta.get("model"),
         theta_source=meta.get("theta_source"),
         theta_se_source=meta.get("theta_se_source"),
+        tariffs=meta.get("tariffs"),
         path=folder,
         **checked,  # type: ignore[arg-type]
     )
@@ -355,6 +369,7 @@ def _world_toml(world: World) -> str:
             if world.theta_se_source is not None
             else ""
         )
+        + (f"tariffs = {_toml_string(world.tariffs)}\n" if world.tariffs is not None else "")
     )
 
 

@@ -42,6 +42,14 @@ class Result:
         default_factory=lambda: pd.DataFrame(columns=pd.Index([], dtype=object))
     )
     """Region × sector rows (docs/results.md); empty for a model without sectors."""
+    tariffs: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=pd.Index([], dtype=object))
+    )
+    """Trade-weighted average tariffs before and after, by importer and exporter
+    (docs/results.md)."""
+    base: dict[str, Any] = field(default_factory=dict)
+    """What the changes are measured against (docs/results.md): ``kind`` (``world`` or
+    ``scenario``), ``text`` (a sentence) and the details of either."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,6 +59,7 @@ class Result:
             "world": self.world,
             "date": self.date.isoformat() if self.date is not None else None,
             "model": self.model,
+            "base": self.base,
             "solver": {
                 "converged": self.solver.converged,
                 "iterations": self.solver.iterations,
@@ -62,6 +71,7 @@ class Result:
             "trade": _records(self.trade),
             "measures": _records(self.measures),
             "sectors": _records(self.sectors),
+            "tariffs": _records(self.tariffs),
             **self.extra,
         }
 

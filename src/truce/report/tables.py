@@ -94,7 +94,9 @@ def trade_columns(outcomes: Outcomes, keep: np.ndarray) -> dict[str, np.ndarray]
     }
 
 
-def trade_table(baseline_sni: np.ndarray, outcomes: Outcomes) -> pd.DataFrame:
+def trade_table(
+    baseline_sni: np.ndarray, outcomes: Outcomes, keep: np.ndarray | None = None
+) -> pd.DataFrame:
     """Every cell whose baseline or counterfactual flow is non-zero, domestic included:
     ``exporter``, ``importer``, ``sector``, ``baseline`` (the world's own flow) and the
     model's trade fields (docs/results.md).
@@ -102,13 +104,15 @@ def trade_table(baseline_sni: np.ndarray, outcomes: Outcomes) -> pd.DataFrame:
     ``counterfactual`` is the flow at world prices; ``quantity`` (where the model has
     it) the counterfactual flow at the base's prices, so ``quantity / baseline`` is the
     change in volume that export caps bound; ``base`` the flow of the base a scenario
-    was solved from, when that is not the world's (the zero-deficit base).
+    was solved from, when that is not the world's (the zero-deficit base).  ``keep``
+    chooses the cells (default: :func:`trade_cells`).
     """
     S, N, _ = np.shape(baseline_sni)
     sector, importer, exporter = np.meshgrid(
         np.arange(S), np.arange(N), np.arange(N), indexing="ij"
     )
-    keep = trade_cells(baseline_sni, outcomes)
+    if keep is None:
+        keep = trade_cells(baseline_sni, outcomes)
     regions = np.asarray(outcomes.regions, dtype=object)
     sectors = np.asarray(outcomes.sectors, dtype=object)
     table = {

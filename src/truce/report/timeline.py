@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 from dataclasses import dataclass
@@ -68,6 +69,11 @@ class TimelineResult:
     phases: list[PhaseResult]
     table: pd.DataFrame
     bilateral: pd.DataFrame
+    tariffs: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    """One row per phase, importer and exporter: the trade-weighted average tariffs
+    before and after (``Result.tariffs`` of each phase), with the phase bounds."""
+    base: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """What every phase's changes are measured against (``Result.base``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The timeline JSON document as Python objects."""
@@ -75,6 +81,7 @@ class TimelineResult:
             "scenario": self.scenario,
             "world": self.world,
             "model": self.model,
+            "base": self.base,
             "solver": _solver(self.solver),
             "phases": [
                 {
@@ -84,6 +91,7 @@ class TimelineResult:
                     "name": p.name,
                     "date": _iso(p.result.date),
                     "solver": _solver(p.result.solver),
+                    "base": p.result.base,
                     "regions": _records(p.result.regions),
                     "measures": _records(p.result.measures),
                 }
@@ -91,6 +99,7 @@ class TimelineResult:
             ],
             "table": _records(_dates_as_text(self.table)),
             "bilateral": _records(_dates_as_text(self.bilateral)),
+            "tariffs": _records(_dates_as_text(self.tariffs)),
         }
 
     def to_json(self, path: str | os.PathLike[str]) -> Path:
@@ -114,6 +123,14 @@ def timeline_table(phases: list[PhaseResult]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True).loc[:, columns]
+
+
+def tariff_path_table(phases: list[PhaseResult]) -> pd.DataFrame:
+    """The average tariffs of every phase (``Result.tariffs``), with the phase bounds."""
+    frames = [_with_bounds(p, p.result.tariffs) for p in phases if not p.result.tariffs.empty]
+    if not frames:
+        return pd.DataFrame(columns=["phase_start", "phase_end", "phase", "importer", "exporter"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def bilateral_table(phases: list[PhaseResult], goods: tuple[str, ...]) -> pd.DataFrame:

@@ -245,6 +245,12 @@ MEDIAN_SOURCE = (
 DEFAULT_ELASTICITIES: Elasticities = MEDIAN
 """The default world's elasticities: why the median, in README.md ("Which elasticities")."""
 SE_SOURCE: Elasticities = "cp"
+#: The tariffs of the default world's base, in words (world.toml ``tariffs``): what its
+#: results are measured against.
+BASE_TARIFFS = (
+    "in force on 20 January 2025: applied tariffs of 2021 plus the US-China trade-war "
+    "tariffs of 2018-2024"
+)
 """The one source with standard errors (Caliendo-Parro's Table 1): the ``theta_se``
 table belongs to it, whichever source a world uses."""
 
@@ -832,6 +838,8 @@ def icio2022_world(
         elasticities=table,
         tariff_layers=world_layers_table() if policy is None else None,
         theta_source=elasticities,
+        tariffs=BASE_TARIFFS if policy is None else "applied tariffs of 2021 and the measures "
+        "of a tariff policy of the builder's caller",
         theta_se_source=SE_SOURCE,
         **_long_tables(mapping.regions, regional.flow_rqs, regional.tariff_rqs, va, purchases),
     )
