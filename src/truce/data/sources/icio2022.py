@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from truce.data.sources.cp2015 import TABLE1_MATCH, read_table1, table1_estimate
+from truce.data.sources.households import HOUSEHOLDS_SOURCE, region_households
 from truce.data.sources.trade_war import add_trade_war_tariffs, world_layers_table
 from truce.data.world import World, check_world
 from truce.errors import InputError, WorldError
@@ -812,8 +813,11 @@ def icio2022_world(
         + ";"
     )
     table = elasticities_table(Path(data_dir))
+    households, households_note = region_households(
+        mapping.regions, mapping.region_of, source.economies
+    )
     description = _description(
-        source, mapping, [*source.notes, aggregation_note, balance_note], table
+        source, mapping, [*source.notes, aggregation_note, balance_note], table, households_note
     )
     sources = (
         *SOURCES_BASE,
@@ -823,6 +827,7 @@ def icio2022_world(
             for name in ELASTICITY_SOURCES
         ),
         FACTS_SOURCE,
+        HOUSEHOLDS_SOURCE,
     )
     world = World(
         name="default",
@@ -837,6 +842,7 @@ def icio2022_world(
         theta_se=cp_theta_se(Path(data_dir), _elasticity_column(Path(data_dir), SE_SOURCE)),
         elasticities=table,
         tariff_layers=world_layers_table() if policy is None else None,
+        households=households,
         theta_source=elasticities,
         tariffs=BASE_TARIFFS if policy is None else "applied tariffs of 2021 and the measures "
         "of a tariff policy of the builder's caller",
@@ -930,7 +936,11 @@ def _extremes(table: pd.DataFrame) -> str:
 
 
 def _description(
-    source: Icio2022Source, mapping: RegionMapping, notes: Sequence[str], table: pd.DataFrame
+    source: Icio2022Source,
+    mapping: RegionMapping,
+    notes: Sequence[str],
+    table: pd.DataFrame,
+    households: str,
 ) -> str:
     n_r = len(mapping.regions)
     intro = _para(
@@ -966,7 +976,7 @@ def _description(
         "with se/m; services are held fixed in elasticity draws. Draws sample them around "
         "cp's elasticities (--elasticities cp); no other source has standard errors."
     )
-    regions = _para(f"Regions: {mapping.label}.")
+    regions = _para(f"Regions: {mapping.label}.") + "\n\n" + _para(households)
     steps = "\n".join(_para(n, "- ") for n in notes)
     tariffs = "\n".join(_para(n, "- ") for n in source.policy_notes) or "- none"
     return (
