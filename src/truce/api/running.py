@@ -217,9 +217,7 @@ def check(
         compile_scenario_full(scenario, baseline, date=day)
 
 
-def _split(
-    world: World, scenario: Scenario, sigma: float | None, *others: Scenario
-) -> World:
+def _split(world: World, scenario: Scenario, sigma: float | None, *others: Scenario) -> World:
     """``world`` split into the products of the scenario and of ``others`` (the one it
     is measured against: :func:`with_products`), with the critical inputs' σ the run
     (``sigma``) or the scenario's options ask for."""
@@ -326,7 +324,7 @@ def _world_base(r: _Run) -> dict[str, Any]:
     """The ``base`` entry of a result measured against the world's own base."""
     world = r.world
     tariffs = world.tariffs or "those of its trade table"
-    text = f"world {world.name} as built: {world.year} trade, tariffs {tariffs}"
+    text = f"world {world.name}: {world.year} trade, tariffs {tariffs}"
     if r.prepared.zero_deficits:
         text += ", re-solved with every trade deficit closed (deficits: zero)"
     return {
@@ -334,6 +332,7 @@ def _world_base(r: _Run) -> dict[str, Any]:
         "world": world.name,
         "year": world.year,
         "tariffs": world.tariffs,
+        "currency": world.currency,
         "zero_deficits": r.prepared.zero_deficits,
         "text": text,
     }
@@ -347,6 +346,7 @@ def _scenario_base(r: _Run, against: Scenario, date: Date | None) -> dict[str, A
         "scenario": against.name,
         "date": None if date is None else date.isoformat(),
         "world": r.world.name,
+        "currency": r.world.currency,
         "text": f"scenario {against.name}{on}, solved on world {r.world.name} with the "
         "same model (changes are exact ratios of the two equilibria)",
     }
@@ -413,7 +413,9 @@ def _measured(r: _Run, a: _Solved, b: _Solved | None, day: Date | None = None) -
         trade_b = trade_table(world_flow, b.outcomes, keep)
         trade_a = _with_columns(trade_a, relative_trade(_numbers(trade_a), _numbers(trade_b)))
         if not sectors.empty:
-            sectors = _with_columns(sectors, relative_sectors(_numbers(sectors), _numbers(b.sectors)))
+            sectors = _with_columns(
+                sectors, relative_sectors(_numbers(sectors), _numbers(b.sectors))
+            )
         before_tau = b.compiled.shock.tau_sni
         base = _scenario_base(r, r.against, day)
     regions = measured_regions(

@@ -16,9 +16,10 @@ from rich.table import Table
 
 from truce import api
 from truce.api import store as run_store
+from truce.cli._tables import base_caption, fitted_table, region_columns
 from truce.errors import InputError, TruceError
+from truce.report.money import usd_bn_per_unit
 from truce.report.result import Result
-from truce.report.tables import CONSOLE_COLUMNS, REGION_LABELS
 
 app = typer.Typer(
     name="truce",
@@ -177,6 +178,15 @@ SigmaOption = Annotated[
         "the scenario's options.critical_sigma, else the catalogue's 0.1.",
     ),
 ]
+AgainstOption = Annotated[
+    str | None,
+    typer.Option(
+        "--against",
+        help="Measure the changes against this scenario (a file or a built-in name), "
+        "solved on the same world and model, instead of against the world's base: e.g. "
+        "truce run busan-deal --against truce-collapse.",
+    ),
+]
 ReportOption = Annotated[
     Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
 ]
@@ -190,31 +200,15 @@ MaxIterationsOption = Annotated[
 
 
 def region_table(result: Result) -> Table:
-    """Welfare, wages, prices, trade and what else the model reports, by region."""
+    """Welfare (in % and in dollars), wages, prices, trade and what else the model
+    reports, by region, in the columns that fit the terminal, under the base."""
     on_date = result.date
-    table = Table(
-        title=f"{result.scenario} on {result.world}" + (f" ({on_date})" if on_date else "")
+    title = f"{result.scenario} on {result.world}" + (f" ({on_date})" if on_date else "")
+    currency = result.base.get("currency") if result.base else None
+    columns = region_columns(
+        result, usd_bn_per_unit(currency) if isinstance(currency, str) else None
     )
-    columns = [c for c in CONSOLE_COLUMNS if c in result.regions.columns]
-    band = "welfare_pct_p05" in result.regions.columns
-    across = "welfare_pct_src_min" in result.regions.columns
-    table.add_column("region", justify="left")
-    for column in columns:
-        table.add_column(REGION_LABELS[column], justify="right")
-        if band and column == "welfare_pct":
-            table.add_column("welfare 90% band", justify="right", no_wrap=True)
-        if across and column == "welfare_pct":
-            table.add_column("welfare across sources", justify="right", no_wrap=True)
-    for row in result.regions.itertuples(index=False):
-        cells = []
-        for c in columns:
-            cells.append(f"{getattr(row, c):+.3f}")
-            if band and c == "welfare_pct":
-                cells.append(f"{row.welfare_pct_p05:+.3f}…{row.welfare_pct_p95:+.3f}")
-            if across and c == "welfare_pct":
-                cells.append(f"{row.welfare_pct_src_min:+.3f}…{row.welfare_pct_src_max:+.3f}")
-        table.add_row(row.region, *cells)
-    return table
+    return fitted_table(title, columns, stdout.width, base_caption(result.base))
 
 
 def world_name(spec: api.Scenario, world: str | None) -> str:

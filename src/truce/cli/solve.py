@@ -16,6 +16,7 @@ from rich.table import Table
 from truce import api
 from truce.api import DEFAULT_MAX_STEPS
 from truce.cli._common import (
+    AgainstOption,
     FiguresOption,
     FormatOption,
     MaxIterationsOption,
@@ -34,12 +35,19 @@ from truce.cli._common import (
     parse_date,
     progress_bar,
     region_table,
-    signed,
     stderr,
     stdout,
     store_path,
     world_name,
     wrote,
+)
+from truce.cli._tables import (
+    Column,
+    base_caption,
+    fit_columns,
+    fitted_table,
+    pct,
+    tariff_table,
 )
 from truce.errors import TruceError
 from truce.report import charts, render
@@ -110,6 +118,7 @@ def run(
         ),
     ] = None,
     sigma: SigmaOption = None,
+    against: AgainstOption = None,
     sectors_csv: Annotated[
         Path | None,
         typer.Option(
@@ -139,6 +148,7 @@ def run(
             theta_se=theta_se,
             elasticities=elasticities,
             sigma=sigma,
+            against=None if against is None else api.load_scenario(against),
         )
         result = _solve_run(world_data, spec, config, quiet)
         if json_path is not None:
@@ -201,6 +211,9 @@ def run(
         _write_plain(output, result.to_dict(), result.regions)
     else:
         stdout.print(region_table(result))
+        tariffs = tariff_table(result)
+        if tariffs is not None:
+            stdout.print(tariffs)
         constrained = _measure_rows(result)
         if constrained is not None:
             stdout.print(constrained)
@@ -260,6 +273,7 @@ def timeline(
         ),
     ] = None,
     sigma: SigmaOption = None,
+    against: AgainstOption = None,
 ) -> None:
     """Solve a dated scenario phase by phase and print welfare by region and phase.
 
@@ -284,6 +298,7 @@ def timeline(
                 model=model,
                 elasticities=elasticities,
                 sigma=sigma,
+                against=None if against is None else api.load_scenario(against),
             )
         if json_path is not None:
             result.to_json(json_path)
@@ -308,10 +323,8 @@ def timeline(
     )
     if output is not OutputFormat.table:
         _write_plain(output, result.to_dict(), result.table)
-    elif len(result.phases) <= WIDE_PHASES:
-        stdout.print(_phase_columns(result))
     else:
-        stdout.print(_phase_rows(result))
+        stdout.print(_timeline_table(result))
     wrote(json_path, report_path, figures_dir)
 
 
@@ -322,40 +335,55 @@ def _phase_header(phase: PhaseResult) -> str:
         span = f"from\n{phase.start}"
     else:
         span = f"{phase.start}\nto {phase.end}"
-    return span if phase.name is None else f"{escape(phase.name)}\n{span}"
+    return span if phase.name is None else f"{phase.name}\n{span}"
 
 
-def _phase_columns(result: TimelineResult) -> Table:
+def _timeline_table(result: TimelineResult) -> Table:
+    """Regions down and phases across when that fits the terminal, else one row per
+    phase with the focus regions and the largest gain and loss among the others."""
+    title = f"welfare % by phase: {result.scenario} on {result.world}"
+    caption = base_caption(result.base)
+    if len(result.phases) <= WIDE_PHASES:
+        columns = _phase_columns(result)
+        _, dropped = fit_columns(columns, stdout.width)
+        if not dropped:
+            return fitted_table(title, columns, stdout.width, caption)
+    return fitted_table(title, _phase_rows(result), stdout.width, caption)
+
+
+def _phase_columns(result: TimelineResult) -> list[Column]:
     """Regions down, phases across: welfare % of every region in every phase."""
-    table = Table(title=f"welfare % by phase: {escape(result.scenario)} on {result.world}")
-    table.add_column("region")
-    for phase in result.phases:
-        table.add_column(_phase_header(phase), justify="right")
-    welfare = [
-        dict(zip(p.result.regions["region"], p.result.regions["welfare_pct"], strict=True))
-        for p in result.phases
-    ]
-    for region in result.phases[0].result.regions["region"]:
-        table.add_row(region, *(signed(w[region]) for w in welfare))
-    return table
+    regions = list(result.phases[0].result.regions["region"])
+    columns = [Column("region", regions, 0, "left")]
+    for k, phase in enumerate(result.phases):
+        welfare = dict(
+            zip(phase.result.regions["region"], phase.result.regions["welfare_pct"], strict=True)
+        )
+        columns.append(Column(_phase_header(phase), [pct(welfare[r]) for r in regions], k + 1))
+    return columns
 
 
-def _phase_rows(result: TimelineResult) -> Table:
-    """One row per phase: welfare % of the focus regions and of the largest movers."""
-    table = Table(title=f"welfare % by phase: {escape(result.scenario)} on {result.world}")
+def _phase_rows(result: TimelineResult) -> list[Column]:
+    """One row per phase: welfare % of the focus regions and the largest gain and loss
+    among the other regions (``—`` when none gains, or none loses)."""
     regions = list(result.phases[0].result.regions["region"])
     focus = [r for r in FOCUS_REGIONS if r in regions]
-    table.add_column("phase")
-    for region in focus:
-        table.add_column(region, justify="right")
-    table.add_column("largest gain", justify="right")
-    table.add_column("largest loss", justify="right")
+    titles, gains, losses = [], [], []
+    by_focus: dict[str, list[str]] = {r: [] for r in focus}
     for phase in result.phases:
         welfare = dict(
             zip(phase.result.regions["region"], phase.result.regions["welfare_pct"], strict=True)
         )
         others = sorted((w, r) for r, w in welfare.items() if r not in focus)
-        gain = f"{others[-1][1]} {signed(others[-1][0])}" if others else ""
-        loss = f"{others[0][1]} {signed(others[0][0])}" if others else ""
-        table.add_row(escape(phase.title), *(signed(welfare[r]) for r in focus), gain, loss)
-    return table
+        titles.append(phase.title)
+        for region in focus:
+            by_focus[region].append(pct(welfare[region]))
+        top, bottom = (others[-1], others[0]) if others else ((0.0, ""), (0.0, ""))
+        gains.append(f"{top[1]} {pct(top[0])}" if top[0] > 0 else "—")
+        losses.append(f"{bottom[1]} {pct(bottom[0])}" if bottom[0] < 0 else "—")
+    return [
+        Column("phase", titles, 0, "left", wrap=26),
+        *(Column(f"{r}\n%", by_focus[r], 1) for r in focus),
+        Column("largest gain\n%", gains, 2),
+        Column("largest loss\n%", losses, 3),
+    ]

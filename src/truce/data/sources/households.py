@@ -61,8 +61,6 @@ def region_households(
         )
     note = (
         "Households (for welfare per household): summed over each region's economies from "
-        "truce's households.csv"
-        + (f"; none for {'; '.join(missing)}" if missing else "")
-        + "."
+        "truce's households.csv" + (f"; none for {'; '.join(missing)}" if missing else "") + "."
     )
     return pd.DataFrame(rows, columns=["region", "source", "households"]), note

@@ -249,8 +249,7 @@ SE_SOURCE: Elasticities = "cp"
 #: The tariffs of the default world's base, in words (world.toml ``tariffs``): what its
 #: results are measured against.
 BASE_TARIFFS = (
-    "in force on 20 January 2025: applied tariffs of 2021 plus the US-China trade-war "
-    "tariffs of 2018-2024"
+    "in force on 20 January 2025 (2021 applied rates plus the US-China trade-war tariffs)"
 )
 """The one source with standard errors (Caliendo-Parro's Table 1): the ``theta_se``
 table belongs to it, whichever source a world uses."""
@@ -844,8 +843,9 @@ def icio2022_world(
         tariff_layers=world_layers_table() if policy is None else None,
         households=households,
         theta_source=elasticities,
-        tariffs=BASE_TARIFFS if policy is None else "applied tariffs of 2021 and the measures "
-        "of a tariff policy of the builder's caller",
+        tariffs=BASE_TARIFFS
+        if policy is None
+        else "applied tariffs of 2021 and the measures of a tariff policy of the builder's caller",
         theta_se_source=SE_SOURCE,
         **_long_tables(mapping.regions, regional.flow_rqs, regional.tariff_rqs, va, purchases),
     )
