@@ -89,6 +89,8 @@ def world_to_baseline(world: World) -> Baseline:
         alpha_sn=alpha_sn,
         nu_n=nu_n,
         **_critical(world, sectors),
+        region_names=tuple(world.regions["name"]),
+        sector_names=tuple(world.sectors["name"]),
     )
 
 

@@ -53,6 +53,10 @@ class Baseline(eqx.Module):
     sigma: Float[Array, ""] | None = None
     """The elasticity of substitution between critical inputs and the rest of a
     using sector's costs (with ``critical_s``; 1 is Cobb–Douglas)."""
+    region_names: Codes = eqx.field(static=True, default=())
+    """Readable names of ``regions`` (same order), when known: labels, never numbers."""
+    sector_names: Codes = eqx.field(static=True, default=())
+    """Readable names of ``sectors`` (same order), when known."""
 
     @property
     def gross_output_sn(self) -> Float[Array, "s n"]:
@@ -131,6 +135,8 @@ def baseline_from_flows(
     nu_n: Float[ArrayLike, " n"] | None = None,
     critical_s: Bool[ArrayLike, " s"] | None = None,
     sigma: float | None = None,
+    region_names: Codes = (),
+    sector_names: Codes = (),
 ) -> Baseline:
     """Derive the model's shares from flows, value added and input-output purchases.
 
@@ -138,7 +144,8 @@ def baseline_from_flows(
     region ``n``.  Final-demand shares are absorption minus intermediate use over total
     final use unless ``alpha_sn`` gives them; ``nu_n`` (local-distribution shares) is
     carried as given, and so are ``critical_s`` (which sectors are critical inputs) and
-    ``sigma`` (their elasticity of substitution), which go together.
+    ``sigma`` (their elasticity of substitution), which go together; ``region_names``
+    and ``sector_names`` label the codes.
     Cells without output or without spending get neutral shares (value-added share 1,
     expenditure shares 0): they carry no flow, so they enter no equation.
     """
@@ -187,6 +194,8 @@ def baseline_from_flows(
         nu_n=None if nu_n is None else array(nu_n),
         critical_s=None if critical_s is None else jnp.asarray(np.asarray(critical_s, dtype=bool)),
         sigma=None if critical_s is None else array(1.0 if sigma is None else sigma),
+        region_names=tuple(str(r) for r in region_names),
+        sector_names=tuple(str(s) for s in sector_names),
     )
 
 

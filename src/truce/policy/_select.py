@@ -16,6 +16,7 @@ from truce.errors import ScenarioError
 from truce.model.baseline import Baseline
 from truce.policy._checks import WILDCARD, Selection
 from truce.policy.groups import REGION_GROUPS, SECTOR_GROUPS, is_service, parent_sector
+from truce.policy.names import did_you_mean, resolve
 from truce.policy.spec import Measure, Scenario
 
 Groups = Mapping[str, Iterable[str]]
@@ -30,6 +31,7 @@ class Selector:
 
     def __init__(self, scenario: Scenario, baseline: Baseline, groups: Groups) -> None:
         self.scenario = scenario
+        self.baseline = baseline
         self.regions = baseline.regions
         self.sectors = baseline.sectors
         self.region_at = {code: k for k, code in enumerate(baseline.regions)}
@@ -75,7 +77,9 @@ class Selector:
         if selection == WILDCARD:
             return None
         chosen = np.zeros(len(self.regions), dtype=bool)
-        for item, code in enumerate(selection):
+        names = self.baseline.region_names
+        for item, given in enumerate(selection):
+            code = resolve(given, self.regions, names) or given
             if code in self.region_at:
                 chosen[self.region_at[code]] = True
             elif code in self.groups:
@@ -106,17 +110,21 @@ class Selector:
                     measure,
                     key,
                     item,
-                    f"unknown region {code!r}; the world's regions are {_listed(self.regions)}",
+                    f"unknown region {code!r}{did_you_mean(code, self.regions, names)} "
+                    f"(a region is named by its code or its name; the world's regions are "
+                    f"{_listed(self.regions)})",
                 )
         return chosen
 
     def _sectors(self, measure: Measure) -> NDArray[np.bool_]:
         chosen = np.zeros(len(self.sectors), dtype=bool)
         named: list[int] = []  # sectors named by their own code
+        names = self.baseline.sector_names
         if measure.sectors == WILDCARD:
             chosen[:] = True
         else:
-            for item, code in enumerate(measure.sectors):
+            for item, given in enumerate(measure.sectors):
+                code = resolve(given, self.sectors, names) or given
                 if code in self.sector_at:
                     named.append(self.sector_at[code])
                     chosen[self.sector_at[code]] = True
@@ -136,7 +144,9 @@ class Selector:
                         measure,
                         "sectors",
                         item,
-                        f"unknown sector {code!r}; the world's sectors are {_listed(self.sectors)}",
+                        f"unknown sector {code!r}{did_you_mean(code, self.sectors, names)} "
+                        "(a sector is named by its code or its name; `truce world show` "
+                        f"lists them; the world's sectors are {_listed(self.sectors)})",
                     )
         if measure.product is None:
             # A sector covers its product sub-sectors: the whole of the original sector.
