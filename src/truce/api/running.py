@@ -320,6 +320,14 @@ def _against(
     return other
 
 
+def names_of(world: World) -> dict[str, dict[str, str]]:
+    """The readable names of a world's region and sector codes (``Result.names``)."""
+    return {
+        "regions": dict(zip(world.regions["region"], world.regions["name"], strict=True)),
+        "sectors": dict(zip(world.sectors["sector"], world.sectors["name"], strict=True)),
+    }
+
+
 def _world_base(r: _Run) -> dict[str, Any]:
     """The ``base`` entry of a result measured against the world's own base."""
     world = r.world
@@ -576,6 +584,7 @@ def run_config(
         sectors=solved.sectors,
         tariffs=solved.tariffs,
         base=solved.base,
+        names=names_of(r.world),
         extra=extra,
     )
 
@@ -808,6 +817,7 @@ def timeline(
             sectors=one.sectors,
             tariffs=one.tariffs,
             base=one.base,
+            names=names_of(r.world),
         )
         solved.append(PhaseResult(phase.start, phase.end, result, phase.name))
     return TimelineResult(

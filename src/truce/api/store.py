@@ -311,7 +311,10 @@ class RunStore:
                             float(solver.seconds),
                             int(solver.jacobians),
                             json.dumps(layout),
-                            json.dumps({"base": result.base, **result.extra}, default=str),
+                            json.dumps(
+                                {"base": result.base, "names": result.names, **result.extra},
+                                default=str,
+                            ),
                         ],
                     )
                     for name, table in arrows.items():
@@ -414,6 +417,7 @@ class RunStore:
             raise StoreError(f"{self.path}: cannot read run {run_id}: {error}") from error
         extra = json.loads(row[10])
         base = extra.pop("base", {})  # a run kept before bases were recorded has none
+        names = extra.pop("names", {})
         return Result(
             scenario=row[0],
             world=row[1],
@@ -432,6 +436,7 @@ class RunStore:
             sectors=tables["sectors"],
             tariffs=tables["tariffs"],
             base=base,
+            names=names,
             extra=extra,
         )
 

@@ -201,6 +201,7 @@ def world_show(
     for row in summary.pair_tariffs.itertuples(index=False):
         pairs.add_row(row.exporter, row.importer, f"{row.value:,.0f}", f"{100 * row.tariff:.2f}")
     stdout.print(pairs)
+    _print_names(api.load_world(world))
     if summary.theta_source is not None or summary.elasticity_sources:
         others = [s for s in summary.elasticity_sources if s != summary.theta_source]
         stdout.print(
@@ -239,3 +240,29 @@ def sources(
         typer.echo(json.dumps(table.to_dict(orient="records"), indent=1, ensure_ascii=False))
         return
     print_sources(table)
+
+
+def _print_names(world: api.World) -> None:
+    """The world's regions and sectors: code, name, and households or elasticity."""
+    households = (
+        {}
+        if world.households is None
+        else dict(zip(world.households["region"], world.households["households"], strict=True))
+    )
+    regions = Table(title="regions (a scenario may use the code or the name)")
+    regions.add_column("code", no_wrap=True)
+    regions.add_column("name")
+    regions.add_column("households\nmillion", justify="right", no_wrap=True)
+    for row in world.regions.itertuples(index=False):
+        count = households.get(row.region)
+        regions.add_row(
+            escape(row.region), escape(row.name), "—" if count is None else f"{count / 1e6:,.1f}"
+        )
+    stdout.print(regions)
+    sectors = Table(title="sectors (a scenario may use the code or the name)")
+    sectors.add_column("code", no_wrap=True)
+    sectors.add_column("name")
+    sectors.add_column("trade\nelasticity", justify="right", no_wrap=True)
+    for row in world.sectors.itertuples(index=False):
+        sectors.add_row(escape(row.sector), escape(row.name), f"{row.theta:.2f}")
+    stdout.print(sectors)

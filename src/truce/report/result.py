@@ -50,6 +50,8 @@ class Result:
     base: dict[str, Any] = field(default_factory=dict)
     """What the changes are measured against (docs/results.md): ``kind`` (``world`` or
     ``scenario``), ``text`` (a sentence) and the details of either."""
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Readable names of the codes: ``{"regions": {code: name}, "sectors": {...}}``."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,6 +62,7 @@ class Result:
             "date": self.date.isoformat() if self.date is not None else None,
             "model": self.model,
             "base": self.base,
+            "names": self.names,
             "solver": {
                 "converged": self.solver.converged,
                 "iterations": self.solver.iterations,
