@@ -51,6 +51,7 @@ from truce.cli._tables import (
 )
 from truce.errors import TruceError
 from truce.report import charts, render
+from truce.report.chart_style import short_source
 from truce.report.files import write_text
 from truce.report.result import Result
 from truce.report.timeline import PhaseResult, TimelineResult
@@ -167,7 +168,10 @@ def run(
             )
         if figures_dir is not None:
             render.write_figures(
-                figures_dir, charts.matplotlib_figures(result, world_data.currency)
+                figures_dir,
+                charts.matplotlib_figures(
+                    result, world_data.currency, short_source(world_data.sources)
+                ),
             )
     except TruceError as error:
         raise fail(error) from None
@@ -310,7 +314,10 @@ def timeline(
                 ),
             )
         if figures_dir is not None:
-            render.write_figures(figures_dir, charts.timeline_matplotlib_figures(result))
+            render.write_figures(
+                figures_dir,
+                charts.timeline_matplotlib_figures(result, short_source(world_data.sources)),
+            )
     except TruceError as error:
         raise fail(error) from None
     if quiet:

@@ -29,6 +29,7 @@ from plotly.offline import get_plotlyjs
 from truce.errors import OutputError
 from truce.policy.spec import Measure, Scenario, file_keys
 from truce.report import charts
+from truce.report.chart_style import png_metadata, short_source
 from truce.report.files import write_atomically, write_text
 from truce.report.result import Result, SolverStats
 from truce.report.tables import FOCUS_PAIR, REGION_LABELS, bilateral_change, pair_sector_flows
@@ -109,7 +110,7 @@ def render_html(
     """The report of one run as a complete, self-contained HTML document; ``sources``
     (columns ``key``, ``title``, ``quality``, ``address``) resolves the source keys the
     scenario cites."""
-    figures = charts.plotly_figures(result, world.currency)
+    figures = charts.plotly_figures(result, world.currency, short_source(world.sources))
     regions = list(result.regions["region"])
     when = f" on {result.date.isoformat()}" if result.date is not None else ""
     sections = [
@@ -168,10 +169,12 @@ def render_timeline_html(
 ) -> str:
     """The report of a timeline as a complete, self-contained HTML document (``sources``
     as for :func:`render_html`)."""
-    figures = charts.timeline_plotly_figures(timeline)
+    figures = charts.timeline_plotly_figures(timeline, short_source(world.sources))
     charts_html = _plot(figures["timeline-welfare"], "chart-timeline-welfare")
     if "timeline-us-china" in figures:
         charts_html += _plot(figures["timeline-us-china"], "chart-timeline-us-china")
+    if "timeline-tariffs" in figures:
+        charts_html += _plot(figures["timeline-tariffs"], "chart-timeline-tariffs")
     phases_html = _phase_welfare(timeline) + _phase_measures(scenario, timeline)
     rows = [(p.title, p.result.date, p.result.solver) for p in timeline.phases]
     rows.append(("total", None, timeline.solver))
@@ -206,7 +209,9 @@ def write_figures(directory: str | os.PathLike[str], figures: Mapping[str, Figur
     return [
         write_atomically(
             folder / f"{name}.png",
-            lambda out, figure=figure: figure.savefig(out, format="png", dpi=FIGURE_DPI),
+            lambda out, figure=figure: figure.savefig(
+                out, format="png", dpi=FIGURE_DPI, metadata=png_metadata(figure)
+            ),
             "the figures",
         )
         for name, figure in figures.items()
