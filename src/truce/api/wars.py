@@ -163,14 +163,22 @@ class WarResult:
 
 
 def _rates_table(g: Game, rates: np.ndarray) -> pd.DataFrame:
-    """One row per player and parameter: ``player``, ``target`` and ``sector`` (``*``:
-    all of them), ``rate``, and ``base_rate`` (the mean base rate of its cells)."""
+    """One row per player and parameter: ``player``, ``target`` (the regions its rate
+    falls on, named: ``CHN``, or ``all 13 others``), ``sector`` (``all``: one rate for
+    every sector), ``rate``, and ``base_rate`` (the mean base rate of its cells)."""
     base = g.plan.rates_of(g.economy.base_tariffs)
+
+    def on(p: int, target: str) -> str:
+        if target != "*":
+            return target
+        targets = g.plan.targets[p]
+        return ", ".join(targets) if len(targets) <= 3 else f"all {len(targets)} others"
+
     rows = [
         {
             "player": player,
-            "target": target,
-            "sector": sector,
+            "target": on(p, target),
+            "sector": "all" if sector == "*" else sector,
             "rate": float(rates[p, k]),
             "base_rate": float(base[p, k]),
         }

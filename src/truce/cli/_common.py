@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import date as Date
 from enum import StrEnum
 from pathlib import Path
@@ -243,3 +245,11 @@ def print_sources(table: pd.DataFrame, indent: str = "") -> None:
             highlight=False,
             soft_wrap=True,
         )
+
+
+def write_plain(output: OutputFormat, document: dict, table: pd.DataFrame) -> None:
+    """The results JSON, or the main table as CSV, on stdout."""
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(document, indent=1, allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(table.to_csv(index=False))

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from truce import api
 from truce.api import wars
 from truce.cli._common import ModelOption, QuietOption, app, fail, signed, stderr, stdout, wrote
 from truce.errors import InputError, TruceError
@@ -97,7 +99,7 @@ def war(
         sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
     elif not quiet:
         stdout.print(_rates(result.rates, f"Nash tariffs on {result.world} ({result.model})"))
-        stdout.print(_welfare(result.welfare, result.players, result.deviation_gains))
+        stdout.print(_welfare(result.welfare, result.players, result.deviation_gains, result.world))
         stderr.print(
             f"{result.rounds} rounds, {result.evaluations} equilibria, {result.seconds:.1f} s",
             highlight=False,
@@ -133,7 +135,11 @@ def talks(
     elif not quiet:
         a, b = result.war.players
         stdout.print(_rates(result.rates, f"bargained tariffs on {result.war.world}"))
-        table = Table(title="welfare %: war (threat point) and bargain")
+        table = Table(
+            title="welfare %: war (threat point) and bargain",
+            caption=escape(_base_note(result.war.world)),
+            caption_justify="left",
+        )
         for column in ("", a, b):
             table.add_column(column, justify="left" if not column else "right")
         war_welfare = result.war.welfare.set_index("region")["welfare_pct"]
@@ -167,8 +173,25 @@ def _rates(rates, title: str) -> Table:
     return table
 
 
-def _welfare(welfare, players, gains) -> Table:
-    table = Table(title="players' welfare at the Nash tariffs")
+def _base_note(world: str) -> str:
+    """What a game's welfare changes are measured against: the world's base tariffs."""
+    try:
+        tariffs = api.load_world(world).tariffs
+    except TruceError:
+        tariffs = None
+    what = f"tariffs {tariffs}" if tariffs else "its base tariffs"
+    return (
+        f"changes against world {world} with {what}; where the game's rates lie below "
+        "the base rates (base %), a war can raise welfare against this base"
+    )
+
+
+def _welfare(welfare, players, gains, world: str) -> Table:
+    table = Table(
+        title="players' welfare at the Nash tariffs",
+        caption=escape(_base_note(world)),
+        caption_justify="left",
+    )
     for column in ("player", "welfare %", "gain from deviating"):
         table.add_column(column, justify="left" if column == "player" else "right")
     by_region = welfare.set_index("region")["welfare_pct"]

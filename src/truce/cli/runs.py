@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -13,7 +14,9 @@ from truce import api
 from truce.api import DEFAULT_MAX_STEPS
 from truce.api import store as run_store
 from truce.cli._common import (
+    FormatOption,
     NoStoreOption,
+    OutputFormat,
     StoreOption,
     app,
     fail,
@@ -25,9 +28,13 @@ from truce.cli._common import (
     stdout,
     store_path,
     world_name,
+    write_plain,
+    wrote,
 )
+from truce.cli._tables import Column, fitted_table
 from truce.errors import InputError, TruceError
 from truce.report import comparison, render
+from truce.report.against import relative_pct
 from truce.report.result import Result
 
 
@@ -39,8 +46,10 @@ def _open_store(store: Path | None) -> run_store.RunStore:
 
 
 @runs_app.callback()
-def runs(ctx: typer.Context, store: StoreOption = None) -> None:
-    """List the stored runs: id, time, scenario, world, converged, seconds."""
+def runs(
+    ctx: typer.Context, store: StoreOption = None, output: FormatOption = OutputFormat.table
+) -> None:
+    """List the stored runs: id, scenario, world, date, time, seconds."""
     ctx.obj = store
     if ctx.invoked_subcommand is not None:
         return
@@ -49,20 +58,29 @@ def runs(ctx: typer.Context, store: StoreOption = None) -> None:
         infos = kept.list()
     except TruceError as error:
         raise fail(error) from None
-    table = Table(title=f"runs in {escape(str(kept.path))}")
-    for column in ("id", "time (UTC)", "scenario", "world", "date", "converged", "seconds"):
-        table.add_column(column, justify="right" if column == "seconds" else "left")
-    for info in infos:
-        table.add_row(
-            info.id,
-            info.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            escape(info.scenario),
-            escape(info.world),
-            str(info.date) if info.date is not None else "",
-            "yes" if info.converged else "no",
-            f"{info.seconds:.2f}",
-        )
-    stdout.print(table)
+    frame = pd.DataFrame(
+        {
+            "id": [i.id for i in infos],
+            "scenario": [i.scenario for i in infos],
+            "world": [i.world for i in infos],
+            "date": [str(i.date) if i.date is not None else "" for i in infos],
+            "saved_utc": [i.created_at.strftime("%Y-%m-%d %H:%M:%S") for i in infos],
+            "seconds": [round(i.seconds, 2) for i in infos],
+            "converged": [i.converged for i in infos],
+        }
+    )
+    if output is not OutputFormat.table:
+        write_plain(output, {"runs": frame.to_dict(orient="records")}, frame)
+        return
+    columns = [
+        Column("id", list(frame["id"]), 0, "left"),
+        Column("scenario", list(frame["scenario"]), 1, "left"),
+        Column("world", list(frame["world"]), 2, "left"),
+        Column("date", list(frame["date"]), 3, "left"),
+        Column("saved (UTC)", list(frame["saved_utc"]), 4, "left"),
+        Column("seconds", [f"{s:.2f}" for s in frame["seconds"]], 5),
+    ]
+    stdout.print(fitted_table(f"runs in {kept.path}", columns, stdout.width))
     if not infos:
         stderr.print("no runs kept yet", highlight=False)
 
@@ -72,14 +90,33 @@ def runs_show(
     ctx: typer.Context,
     run_id: Annotated[str, typer.Argument(help="A run id (or a unique prefix of one).")],
     store: StoreOption = None,
+    output: FormatOption = OutputFormat.table,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the run's results JSON here.")
+    ] = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write the run's HTML report here (needs its world, by name or folder).",
+        ),
+    ] = None,
 ) -> None:
-    """Print one stored run: where it came from, its solver statistics and its regions."""
+    """Print one stored run: where it came from, its solver statistics and its regions;
+    or its results as JSON or CSV (--format), or write them (--json, --report)."""
     try:
         kept = _open_store(store or ctx.obj)
         info = kept.info(run_id)
         result = kept.get(info.id)
+        if json_path is not None:
+            result.to_json(json_path)
+        if report_path is not None:
+            _stored_report(report_path, result, kept.scenario_text(info.id))
     except TruceError as error:
         raise fail(error) from None
+    if output is not OutputFormat.table:
+        write_plain(output, result.to_dict(), result.regions)
+        return
     stdout.print(f"[bold]run {info.id}[/]  saved {info.created_at:%Y-%m-%d %H:%M:%S} UTC")
     stdout.print(f"scenario  {escape(info.scenario)}", highlight=False)
     stdout.print(
@@ -98,6 +135,19 @@ def runs_show(
         highlight=False,
     )
     stdout.print(region_table(result))
+    wrote(json_path, report_path)
+
+
+def _stored_report(path: Path, result: Result, text: str | None) -> None:
+    """The HTML report of a stored run, from its scenario's text and its world."""
+    if text is None:
+        raise InputError(f"run of {result.scenario} kept no scenario text: no report")
+    spec = api.scenario_from_text(text, result.scenario)
+    world = api.load_world(result.world)
+    render.write_report(
+        path,
+        render.render_html(result, scenario=spec, world=world, sources=api.scenario_sources(spec)),
+    )
 
 
 @runs_app.command("delete")
@@ -184,20 +234,29 @@ def _run_or_stored(
     return run_id or spec.name, result, hash_
 
 
-def _print_comparison(labelled: list[tuple[str, Result, str | None]]) -> None:
-    """The runs, one table per compared column, and each run's largest difference."""
+def _print_comparison(stored: list[tuple[str, Result, str | None]]) -> None:
+    """The runs, one table per compared column, and each run's largest exact change
+    from the first (the ratio of the two runs' changes from their common base)."""
+    names = comparison.run_labels([(run_id, r) for run_id, r, _ in stored])
     heads = Table(title="runs compared")
-    for column in ("run", "scenario", "world", "date", "converged"):
-        heads.add_column(column)
-    for label, result, _ in labelled:
+    for column in ("run", "id", "world", "date"):
+        heads.add_column(column, no_wrap=True)
+    for name, (run_id, result, _) in zip(names, stored, strict=True):
         heads.add_row(
-            label,
-            escape(result.scenario),
+            escape(name),
+            escape(run_id),
             escape(result.world),
             str(result.date) if result.date is not None else "",
-            "yes" if result.solver.converged else "no",
         )
     stdout.print(heads)
+    labelled = [(n, r, h) for n, (_, r, h) in zip(names, stored, strict=True)]
+    bases = {str(r.base.get("text")) for _, r, _ in labelled if r.base}
+    if len(bases) > 1:
+        stderr.print(
+            "[yellow]note[/]: the runs are measured against different bases; their exact "
+            "changes from the first run mix those bases",
+            highlight=False,
+        )
     hashes = {h for _, _, h in labelled if h is not None}
     worlds = {r.world for _, r, _ in labelled}
     if len(hashes) > 1 or len(worlds) > 1:
@@ -218,12 +277,15 @@ def _print_comparison(labelled: list[tuple[str, Result, str | None]]) -> None:
     first_label = labelled[0][0]
     largest = [0.0] * len(labelled)
     for column, heading in COMPARED:
-        table = Table(title=f"{heading} (Δ: difference from {first_label})")
+        table = Table(
+            title=f"{heading} (Δ: exact change from {escape(first_label)}, %)",
+            caption="each run's column: change from its base",
+        )
         table.add_column("region")
         for k, (label, _, _) in enumerate(labelled):
-            table.add_column(label, justify="right")
+            table.add_column(escape(label), justify="right")
             if k > 0:
-                table.add_column(f"Δ {label}", justify="right")
+                table.add_column(f"Δ {escape(label)}", justify="right")
         for region in regions:
             base = values[0][column].get(region)
             cells: list[str] = []
@@ -235,13 +297,13 @@ def _print_comparison(labelled: list[tuple[str, Result, str | None]]) -> None:
                 if value is None or base is None:
                     cells.append("—")
                     continue
-                diff = float(value) - float(base)
+                diff = float(relative_pct(float(value), float(base)))
                 largest[k] = max(largest[k], abs(diff))
                 cells.append(signed(diff))
             table.add_row(region, *cells)
         stdout.print(table)
     for k, (label, _, _) in enumerate(labelled[1:], start=1):
         stdout.print(
-            f"largest difference of {label} from {first_label}: {largest[k]:.3e} percentage points",
+            f"largest change of {label} from {first_label}: {largest[k]:.3f}%",
             highlight=False,
         )

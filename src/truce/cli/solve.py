@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -39,6 +36,7 @@ from truce.cli._common import (
     stdout,
     store_path,
     world_name,
+    write_plain,
     wrote,
 )
 from truce.cli._tables import (
@@ -212,7 +210,7 @@ def run(
             highlight=False,
         )
     if output is not OutputFormat.table:
-        _write_plain(output, result.to_dict(), result.regions)
+        write_plain(output, result.to_dict(), result.regions)
     else:
         stdout.print(region_table(result))
         tariffs = tariff_table(result)
@@ -222,14 +220,6 @@ def run(
         if constrained is not None:
             stdout.print(constrained)
     wrote(json_path, report_path, figures_dir, sectors_csv)
-
-
-def _write_plain(output: OutputFormat, document: dict, table: pd.DataFrame) -> None:
-    """The results JSON, or the main table as CSV, on stdout."""
-    if output is OutputFormat.json:
-        sys.stdout.write(json.dumps(document, indent=1, allow_nan=False) + "\n")
-    else:
-        sys.stdout.write(table.to_csv(index=False))
 
 
 def _measure_rows(result: Result) -> Table | None:
@@ -329,7 +319,7 @@ def timeline(
         highlight=False,
     )
     if output is not OutputFormat.table:
-        _write_plain(output, result.to_dict(), result.table)
+        write_plain(output, result.to_dict(), result.table)
     else:
         stdout.print(_timeline_table(result))
     wrote(json_path, report_path, figures_dir)

@@ -12,6 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from truce.report import render
+from truce.report.against import relative_pct
+from truce.report.chart_style import region_colors
 from truce.report.result import Result
 
 #: What is compared: (region-table column, heading).
@@ -25,9 +27,28 @@ COMPARED: tuple[tuple[str, str], ...] = (
 COMPARISON_SECTIONS: tuple[str, ...] = ("runs", "differences", *(c for c, _ in COMPARED))
 
 
+def run_labels(runs: Sequence[tuple[str, Result]]) -> list[str]:
+    """A readable label per run: its scenario's name, with its date or id where two
+    runs would otherwise share one."""
+    names = [r.scenario for _, r in runs]
+    labels = []
+    for (run_id, result), name in zip(runs, names, strict=True):
+        if names.count(name) == 1:
+            labels.append(name)
+            continue
+        when = result.date.isoformat() if result.date is not None else None
+        dated = [r.date for _, r in runs if r.scenario == name]
+        labels.append(
+            f"{name} ({when})" if when and dated.count(result.date) == 1 else f"{name} ({run_id})"
+        )
+    return labels
+
+
 def comparison_table(runs: Sequence[tuple[str, Result]]) -> pd.DataFrame:
     """One row per (run, region, measure): ``run``, ``region``, ``measure``, ``value`` and
-    ``difference`` from the first run's value for that region (NaN where it lacks one)."""
+    ``difference``: the exact change from the first run, in percent (the ratio of the
+    two runs' changes from their common base, :func:`~truce.report.against.relative_pct`;
+    NaN where the first run lacks the region)."""
     rows = []
     first = runs[0][1].regions.set_index("region")
     for label, result in runs:
@@ -41,50 +62,70 @@ def comparison_table(runs: Sequence[tuple[str, Result]]) -> pd.DataFrame:
                         "region": row.region,
                         "measure": column,
                         "value": value,
-                        "difference": value - float(base) if base is not None else float("nan"),
+                        "difference": float(relative_pct(value, float(base)))
+                        if base is not None
+                        else float("nan"),
                     }
                 )
     return pd.DataFrame(rows, columns=["run", "region", "measure", "value", "difference"])
 
 
-def comparison_plotly(table: pd.DataFrame, measure: str, heading: str) -> go.Figure:
-    """One measure by region, a bar per run."""
+def comparison_plotly(
+    table: pd.DataFrame, measure: str, heading: str, column: str = "value"
+) -> go.Figure:
+    """One measure by region, a bar per run: its ``value`` (change from the base) or its
+    ``difference`` (exact change from the first run, which is then left out)."""
     fig = go.Figure()
     part = table[table["measure"] == measure]
-    for label in dict.fromkeys(part["run"]):
+    labels = list(dict.fromkeys(part["run"]))
+    if column == "difference":
+        labels = labels[1:]
+    colors = region_colors(labels)
+    for label in labels:
         rows = part[part["run"] == label]
         fig.add_trace(
             go.Bar(
                 name=str(label),
                 x=list(rows["region"]),
-                y=list(rows["value"]),
+                y=list(rows[column]),
+                marker_color=colors[label],
                 hovertemplate="%{x}: %{y:+.3f}%<extra>" + str(label) + "</extra>",
             )
         )
+    first = str(part["run"].iloc[0]) if len(part) else ""
+    title = (
+        f"{heading} by region: change from the base"
+        if column == "value"
+        else f"{heading} by region: exact change from {first}"
+    )
     fig.update_layout(
         barmode="group",
-        title=f"{heading} by region",
+        title=title,
         height=420,
         template="plotly_white",
         margin={"l": 60, "r": 20, "t": 60, "b": 60},
+        meta={"Title": title, "Runs": ", ".join(map(str, dict.fromkeys(part["run"])))},
     )
-    fig.update_yaxes(title_text=heading)
+    fig.update_yaxes(title_text=f"{heading}", ticksuffix="%")
     return fig
 
 
 def render_comparison_html(runs: Sequence[tuple[str, Result]]) -> str:
-    """The comparison of ``runs`` (label, result) as a self-contained HTML document."""
-    table = comparison_table(runs)
+    """The comparison of ``runs`` (run id, result) as a self-contained HTML document,
+    the runs named by their scenarios."""
+    names = run_labels(runs)
+    table = comparison_table([(n, r) for n, (_, r) in zip(names, runs, strict=True)])
     listing = pd.DataFrame(
         [
             {
-                "run": label,
+                "run": name,
+                "id": label,
                 "scenario": r.scenario,
                 "world": r.world,
                 "date": r.date.isoformat() if r.date is not None else "",
-                "converged": "yes" if r.solver.converged else "no",
+                "base": str(r.base.get("text", "")) if r.base else "",
             }
-            for label, r in runs
+            for name, (label, r) in zip(names, runs, strict=True)
         ]
     )
     largest = (
@@ -99,8 +140,8 @@ def render_comparison_html(runs: Sequence[tuple[str, Result]]) -> str:
         render._section("runs", "Runs", render._table(listing)),
         render._section(
             "differences",
-            f"Largest difference from {runs[0][0]} (percentage points)",
-            render._table(largest, {c: (h, _scientific) for c, h in COMPARED}),
+            f"Largest change from {names[0]} (exact, %)",
+            render._table(largest, {c: (h, _signed) for c, h in COMPARED}),
         ),
     ]
     for column, heading in COMPARED:
@@ -108,12 +149,16 @@ def render_comparison_html(runs: Sequence[tuple[str, Result]]) -> str:
             render._section(
                 column,
                 heading,
-                render._plot(comparison_plotly(table, column, heading), f"chart-{column}"),
+                render._plot(comparison_plotly(table, column, heading), f"chart-{column}")
+                + render._plot(
+                    comparison_plotly(table, column, heading, "difference"),
+                    f"chart-{column}-difference",
+                ),
             )
         )
-    title = "comparison: " + ", ".join(label for label, _ in runs)
+    title = "comparison: " + ", ".join(names)
     return render._document(title, COMPARISON_SECTIONS, sections)
 
 
-def _scientific(value: float) -> str:
-    return f"{value:.3e}"
+def _signed(value: float) -> str:
+    return f"{value:+.3f}"
