@@ -48,7 +48,7 @@ from truce.cli._tables import (
     tariff_table,
 )
 from truce.errors import TruceError
-from truce.report import charts, render
+from truce.report import charts, render, workbook
 from truce.report.chart_style import short_source
 from truce.report.files import write_text
 from truce.report.result import Result
@@ -118,6 +118,14 @@ def run(
     ] = None,
     sigma: SigmaOption = None,
     against: AgainstOption = None,
+    xlsx_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--xlsx",
+            help="Write every table as a sheet of an Excel workbook here, with a sheet of "
+            "notes (base, units, sources, names).",
+        ),
+    ] = None,
     sectors_csv: Annotated[
         Path | None,
         typer.Option(
@@ -154,6 +162,8 @@ def run(
             result.to_json(json_path)
         if sectors_csv is not None:
             write_text(sectors_csv, result.sectors.to_csv(index=False), "the sector table")
+        if xlsx_path is not None:
+            workbook.write_xlsx(xlsx_path, result, world_data.currency, list(world_data.sources))
         if report_path is not None:
             render.write_report(
                 report_path,
@@ -219,7 +229,7 @@ def run(
         constrained = _measure_rows(result)
         if constrained is not None:
             stdout.print(constrained)
-    wrote(json_path, report_path, figures_dir, sectors_csv)
+    wrote(json_path, report_path, figures_dir, sectors_csv, xlsx_path)
 
 
 def _measure_rows(result: Result) -> Table | None:
