@@ -62,14 +62,22 @@ def notes_table(result: Result, currency: str, sources: list[str]) -> pd.DataFra
         ("currency", currency),
     ]
     seen: set[str] = set()
+    banded = False
     for sheet in SHEETS:
         frame = getattr(result, sheet)
         for column in frame.columns:
-            for stem in _stems(column):
-                if stem in UNITS and column not in seen:
-                    seen.add(column)
-                    rows.append((f"unit of {column}", UNITS[stem].replace("CURRENCY", currency)))
-                    break
+            banded = banded or len(_stems(column)) > 1
+            if column in UNITS and column not in seen:
+                seen.add(column)
+                rows.append((f"unit of {column}", UNITS[column].replace("CURRENCY", currency)))
+    if banded:
+        rows.append(
+            (
+                "columns ending _p05, _p50, _p95 (_src_min, _src_max)",
+                "the 5th, 50th and 95th percentiles over elasticity draws (the least and "
+                "greatest across elasticity sources), in the unit of their field",
+            )
+        )
     rows += [("source", s) for s in sources]
     names = result.names or {}
     for kind in ("regions", "sectors"):
