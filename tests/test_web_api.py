@@ -599,6 +599,27 @@ def test_the_form_loads_and_adds_a_tariff(client: httpx.Client) -> None:
     assert bad.status_code == 400 and "not a code" in bad.text
 
 
+def test_adding_a_tariff_to_an_empty_editor_gives_a_valid_scenario(client: httpx.Client) -> None:
+    added = form(
+        client,
+        action="add_tariff",
+        scenario_yaml="",
+        tariff_by="USA",
+        tariff_on="CHN",
+        tariff_sectors="*",
+        tariff_rate="0.1",
+        tariff_mode="add",
+        tariff_start="",
+        tariff_end="",
+    )
+    start = added.text.index('id="scenario_yaml"')
+    text = added.text[added.text.index(">", start) + 1 : added.text.index("</textarea>", start)]
+    text = text.replace("&#34;", '"').replace("&quot;", '"')
+    # What the editor now holds passes the form's own Validate.
+    checked = form(client, action="validate", scenario_yaml=text, world="cp2015")
+    assert "my-scenario is valid" in checked.text, checked.text
+
+
 def test_the_form_runs_and_the_pages_follow(client: httpx.Client, small_run: dict) -> None:
     posted = form(client, action="run", scenario_yaml=SMALL, world="cp2015", draws="0", seed="0")
     assert posted.status_code == 303

@@ -81,6 +81,30 @@ def truce_serve(store: Path, log: Path) -> Iterator[str]:
             process.wait(10)
 
 
+def _docs_render_offline(browser, url: str) -> None:
+    """/docs (Swagger UI) and /redoc draw the API's operations with every request that
+    leaves the server refused: their scripts and styles are served by truce itself."""
+    page = browser.new_page()
+    refused: list[str] = []
+
+    def only_local(route) -> None:
+        if route.request.url.startswith(url):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(f"{url}/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=60_000)
+    assert page.locator(".swagger-ui .opblock").count() >= 5
+    page.goto(f"{url}/redoc")
+    page.wait_for_selector(".redoc-wrap", timeout=60_000)
+    page.wait_for_function("document.body.innerText.includes('/api/runs')", timeout=60_000)
+    assert refused == [], f"the docs pages asked the network for {refused}"
+    page.close()
+
+
 def test_busan_deal_in_the_browser(tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent: .ci/run installs Debian's chromium package")
@@ -115,6 +139,7 @@ def test_busan_deal_in_the_browser(tmp_path: Path) -> None:
             regions = len(api.load_world(spec.world).table("regions"))
             assert bars.count() == regions
             page.screenshot(path=str(tmp_path / "run.png"), full_page=True)
+            _docs_render_offline(browser, url)
         finally:
             browser.close()
         with httpx.Client(base_url=url, timeout=60) as client:

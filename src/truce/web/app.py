@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
@@ -76,7 +77,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             if temporary is not None:
                 shutil.rmtree(temporary, ignore_errors=True)
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the package's own copies: /docs and /redoc work offline.
+    app = FastAPIOffline(
         title="truce",
         summary="A general-equilibrium trade-policy model on the web.",
         description=DESCRIPTION,

@@ -14,6 +14,9 @@ from datetime import date as Date
 from truce.web.inputs import RequestError
 
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+_NAME = re.compile(r"^name\s*:", re.MULTILINE)
+#: The first line given to a scenario built in an empty editor.
+NEW_SCENARIO_NAME = "name: my-scenario"
 _MEASURES = re.compile(r"^measures\s*:\s*(\[\s*\])?\s*(#.*)?$")
 _TOP_KEY = re.compile(r"^[^\s#\-][^:]*:")
 _ITEM = re.compile(r"^(\s*)-\s")
@@ -77,6 +80,9 @@ def tariff_lines(
 def append_measure(text: str, keys: list[str]) -> str:
     """``text`` with a measure (its ``keys`` lines) added at the end of its ``measures``
     list, which is created when the scenario has none."""
+    if not _NAME.search(text):
+        # A scenario needs a name: an empty editor becomes a whole scenario.
+        text = f"{NEW_SCENARIO_NAME}\n{text}"
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if _MEASURES.match(line)), None)
     if start is None:
