@@ -514,6 +514,7 @@ def run(
     progress: DrawProgress | None = None,
     elasticities: str | None = None,
     sigma: float | None = None,
+    against: Scenario | str | Path | None = None,
 ) -> Result:
     """Solve ``scenario`` on ``world`` and return its results.
 
@@ -531,7 +532,9 @@ def run(
     optionally ``estimate``, or such a table), which replaces it.  ``progress(done,
     total)`` is called as batches of draws finish.  ``sigma`` sets the elasticity of
     substitution of critical inputs (rare earths, magnets, chips: the catalogue's
-    products marked critical), overriding ``options.critical_sigma``.
+    products marked critical), overriding ``options.critical_sigma``.  ``against``
+    measures every change against that scenario's equilibrium instead of the base
+    (:class:`RunConfig`; docs/results.md).
 
     Raises :class:`~truce.errors.ScenarioError` for a scenario that does not fit the
     world or the model, :class:`~truce.errors.InputError` for draws without standard
@@ -548,6 +551,7 @@ def run(
         progress=progress,
         elasticities=elasticities,
         sigma=sigma,
+        against=against,
     )
     return run_config(world, scenario, config)
 

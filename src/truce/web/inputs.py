@@ -56,6 +56,8 @@ class JobRequest:
     elasticities: str | None = None
     """A source of the world's elasticities table, or ``all`` (runs only); ``None``:
     the scenario's option, else the world's own."""
+    against: str | None = None
+    """A built-in scenario to measure the changes against (``None``: the world's base)."""
 
 
 def parse_text(text: str, settings: WebSettings) -> api.Scenario:
@@ -92,6 +94,7 @@ def prepare(
     draws: int = 0,
     seed: int = 0,
     elasticities: str | None = None,
+    against: str | None = None,
 ) -> JobRequest:
     """Check a run or timeline request; raise :class:`RequestError` for bad input."""
     if scenario is not None and scenario_yaml is not None:
@@ -122,6 +125,11 @@ def prepare(
         raise RequestError(400, "a timeline solves every phase of the scenario: it takes no date")
     if kind == "timeline" and draws:
         raise RequestError(400, "elasticity draws are for single runs, not timelines")
+    if against is not None and against not in catalogue.scenarios:
+        known = ", ".join(catalogue.scenarios)
+        raise RequestError(
+            404, f"against: {against!r} is not a built-in scenario (built-in: {known})"
+        )
     if not 0 <= draws <= settings.max_draws:
         raise RequestError(400, f"draws must be between 0 and {settings.max_draws}, not {draws}")
     try:  # everything a run checks before it solves: codes, sectors, model, products
@@ -152,6 +160,7 @@ def prepare(
         draws=draws,
         seed=seed,
         elasticities=elasticities,
+        against=against,
     )
 
 

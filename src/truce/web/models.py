@@ -244,5 +244,10 @@ def request_models(catalogue: Catalogue, settings: WebSettings) -> RequestModels
             "table, or 'all' (runs only: every source in one batch); default: the "
             "scenario's option, else the world's own",
         )
+        against: scenario_choice | None = Field(  # type: ignore[valid-type]
+            None,
+            description="a built-in scenario to measure the changes against (exact ratios "
+            "of the two equilibria); default: the world's base",
+        )
 
     return RequestModels(validate=ValidateRequest, job=JobRequest)

@@ -119,6 +119,7 @@ def pages_router(state: WebState) -> APIRouter:
         draws: Annotated[str, Form()] = "0",
         seed: Annotated[str, Form()] = "0",
         elasticities: Annotated[str, Form()] = "",
+        against: Annotated[str, Form()] = "",
         tariff_by: Annotated[str, Form()] = "",
         tariff_on: Annotated[str, Form()] = "",
         tariff_sectors: Annotated[str, Form()] = "",
@@ -138,6 +139,7 @@ def pages_router(state: WebState) -> APIRouter:
             "draws": draws,
             "seed": seed,
             "elasticities": elasticities,
+            "against": against,
             "tariff_by": tariff_by,
             "tariff_on": tariff_on,
             "tariff_sectors": tariff_sectors,
@@ -184,6 +186,7 @@ def pages_router(state: WebState) -> APIRouter:
                         draws=_count(draws, "draws", state.settings.max_draws),
                         seed=_count(seed, "seed", MAX_SEED),
                         elasticities=elasticities.strip() or None,
+                        against=against.strip() or None,
                     )
                 )
                 return RedirectResponse(f"/jobs/{job.id}", status_code=303)

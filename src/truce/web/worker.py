@@ -67,6 +67,7 @@ def execute(
             progress=phase_done,
             model=request.model,
             elasticities=request.elasticities,
+            against=None if request.against is None else api.load_scenario(request.against),
         )
         progress(len(timeline.phases), len(timeline.phases), "writing the report")
         html = render.render_timeline_html(
@@ -90,6 +91,7 @@ def execute(
         seed=request.seed,
         progress=draws_done if request.draws else None,
         elasticities=request.elasticities,
+        against=None if request.against is None else api.load_scenario(request.against),
     )
     progress(1, 1, "saving the run")
     run_id = run_store.RunStore(store_path).save_run(result, world, spec)
