@@ -290,6 +290,26 @@ def test_the_builtin_sweeps_load() -> None:
 # --------------------------------------------------------------------------- solving
 
 
+def test_a_sweep_against_its_base_measures_each_point_against_it(folder, world, client) -> None:
+    # Identity: the base's own value against the base changes nothing; another value
+    # against the base is that point's run against the base.
+    spec = grid_spec(axis("0", "rate", "[0.25, 0.5]"), name="against") + "against: base.yaml\n"
+    path = write(folder, "against.yaml", spec)
+    sweep = load_sweep(path)
+    result = run_sweep(sweep, client=client)
+    same, other = result.points
+    assert (same.result.regions["welfare_pct"].abs() < 1e-9).all()
+    assert same.result.base["scenario"] == api.load_scenario(folder / "base.yaml").name
+    base = api.load_scenario(folder / "base.yaml")
+    expected = api.run(world, api.load_scenario(folder / "base.yaml"), against=base)
+    assert (expected.regions["welfare_pct"].abs() < 1e-9).all()
+    alone = api.run(world, other.point.scenario, against=base)
+    regions_equal(other.result.regions, alone.regions)
+    # Points measured against a scenario are other runs than the same points alone.
+    plain = load_sweep(write(folder, "plain.yaml", spec.replace("against: base.yaml\n", "")))
+    assert run_sweep(plain, client=client).id != result.id
+
+
 def test_a_one_point_sweep_equals_a_run(folder, world, client) -> None:
     # One value, the base's own: the point is the base scenario under another name.
     path = write(folder, "one.yaml", grid_spec(axis("0", "rate", "[0.25]")))

@@ -27,7 +27,7 @@ import logging
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,9 @@ class Sweep:
 
     spec: SweepSpec
     points: tuple[SweepPoint, ...]
+    against: ScenarioSource | None = None
+    """The scenario every point is measured against (the spec's ``against``, or the
+    one :func:`with_against` sets), as text; ``None``: the world's base."""
 
     @property
     def name(self) -> str:
@@ -155,7 +158,18 @@ def load_sweep(name_or_path: str | os.PathLike[str]) -> Sweep:
     for ref in spec.refs:
         if ref.name not in sources:
             sources[ref.name] = _scenario_source(ref.name, folder, spec.path, ref.line, key)
-    return Sweep(spec, sweep_points(spec, sources, resolve_extends))
+    against = (
+        None
+        if spec.against is None
+        else _scenario_source(spec.against.name, folder, spec.path, spec.against.line, "against")
+    )
+    return Sweep(spec, sweep_points(spec, sources, resolve_extends), against)
+
+
+def with_against(sweep: Sweep, name_or_path: str) -> Sweep:
+    """``sweep`` with every point measured against the scenario ``name_or_path`` (a
+    built-in name or a file), instead of the spec's ``against`` or the world's base."""
+    return replace(sweep, against=_scenario_source(name_or_path, None, None, None, "against"))
 
 
 def _scenario_source(
@@ -215,8 +229,10 @@ def solve_point(
     path: str | None = None,
     max_steps: int = DEFAULT_MAX_STEPS,
     jax_cache: Mapping[str, Any] | None = None,
+    against: ScenarioSource | None = None,
 ) -> PointOutcome:
-    """Solve one point on a worker: parse ``text``, run it on ``world``.
+    """Solve one point on a worker: parse ``text``, run it on ``world`` (measured
+    against the scenario ``against`` when given).
 
     ``world`` is a built-in name or a folder path (loaded once per process) or a
     World.  ``jax_cache`` carries the driver's JAX compilation-cache settings so that
@@ -235,7 +251,12 @@ def solve_point(
             loaded, _ = _WORLDS.get_or_make(world, lambda: load_world(world))
         world_hash = content_hash(loaded)
         scenario = parse_scenario(text, path, resolve=resolve_extends)
-        result = run(loaded, scenario, max_steps=max_steps)
+        other = (
+            None
+            if against is None
+            else parse_scenario(against.text, against.path, resolve=resolve_extends)
+        )
+        result = run(loaded, scenario, max_steps=max_steps, against=other)
     except TruceError as error:
         return PointOutcome(None, str(error), isinstance(error, InputError))
     return PointOutcome(result, world_hash=world_hash)
@@ -584,7 +605,10 @@ def run_sweep(
     """
     world_data, world_ref = _world_for(sweep, world)
     world_hash = content_hash(world_data)
-    sid = sweep_id(sweep.spec, sweep.points, world_hash, {"max_steps": max_steps})
+    settings: dict[str, Any] = {"max_steps": max_steps}
+    if sweep.against is not None:  # points against another scenario are other runs
+        settings["against"] = sweep.against.text
+    sid = sweep_id(sweep.spec, sweep.points, world_hash, settings)
     total = len(sweep.points)
     outcomes: dict[str, PointResult] = {}
     kept = store.sweep_runs(sid) if store is not None else {}
@@ -615,6 +639,7 @@ def run_sweep(
                     p.scenario.path,
                     max_steps,
                     jax_cache,
+                    sweep.against,
                     pure=False,
                 ): p
                 for p in todo

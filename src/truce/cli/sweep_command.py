@@ -15,6 +15,7 @@ from truce.api import sweep_runner as sweeps
 from truce.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_MODEL_FAILED,
+    AgainstOption,
     MaxIterationsOption,
     NoStoreOption,
     QuietOption,
@@ -66,6 +67,7 @@ def sweep(
     ] = None,
     quiet: QuietOption = False,
     max_iterations: MaxIterationsOption = DEFAULT_MAX_STEPS,
+    against: AgainstOption = None,
     store: StoreOption = None,
     no_store: NoStoreOption = False,
 ) -> None:
@@ -88,6 +90,8 @@ def sweep(
     saved = 0
     try:
         loaded = sweeps.load_sweep(spec)
+        if against is not None:
+            loaded = sweeps.with_against(loaded, against)
         if kept is None and not quiet:
             stderr.print(
                 "[yellow]warning[/]: no run store (--no-store or TRUCE_STORE=off): the "

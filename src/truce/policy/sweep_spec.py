@@ -68,6 +68,7 @@ TOP_KEYS: tuple[str, ...] = (
     "grid",
     "scenarios",
     "outputs",
+    "against",
 )
 """The keys a sweep spec may have at its top level."""
 
@@ -134,6 +135,8 @@ class SweepSpec:
     """The scenarios of a list (empty for a grid)."""
     outputs: tuple[tuple[str, str], ...] = ()
     """(region, sector) pairs whose real output change summaries show."""
+    against: Ref | None = None
+    """The scenario every point is measured against (``None``: the world's base)."""
     path: str | None = None
     text: str | None = field(default=None, compare=False, repr=False)
 
@@ -203,6 +206,11 @@ def parse_sweep(text: str, path: str | None = None) -> SweepSpec:
         _fail(path, line, "description", f"must be a string, not {describe(description)}")
     world = _text(doc, "world", path) if doc.get("world") is not None else None
     outputs = _outputs(doc, path)
+    against = (
+        Ref(_text(doc, "against", path), _value_line(doc, "against"))
+        if doc.get("against") is not None
+        else None
+    )
     has_grid, has_list = "grid" in doc, "scenarios" in doc
     if has_grid and has_list:
         what = "a sweep has either scenario and grid, or scenarios, not both"
@@ -218,6 +226,7 @@ def parse_sweep(text: str, path: str | None = None) -> SweepSpec:
             world=world,
             scenarios=scenarios,
             outputs=outputs,
+            against=against,
             path=path,
             text=text,
         )
@@ -236,6 +245,7 @@ def parse_sweep(text: str, path: str | None = None) -> SweepSpec:
         scenario=base,
         axes=axes,
         outputs=outputs,
+        against=against,
         path=path,
         text=text,
     )
