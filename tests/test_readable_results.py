@@ -355,3 +355,26 @@ def test_run_against_on_the_command_line(tmp_path) -> None:
     document = json.loads(out.stdout[out.stdout.index("{") :])
     assert document["base"]["scenario"] == "truce-collapse"
     assert all("tot_pct" not in row for row in document["regions"])
+
+
+def test_average_tariffs_match_an_independent_computation() -> None:
+    """Independent implementation: the US tariff on Chinese goods in force on a day,
+    from the compiled scenario's tariff array weighted by the world's 2022 flows (every
+    sector but services), as scripts/validation.py measures it for the Budget Lab row."""
+    from truce.data.calibrate import world_to_baseline
+    from truce.policy.compile import compile_scenario_full
+
+    day = pd.Timestamp("2026-08-24").date()
+    world = api.load_world("default")
+    scenario = api.load_scenario("us-china-2025-2026")
+    result = api.run(world, scenario, date=day)
+    baseline = world_to_baseline(api.with_products(world, scenario))
+    shock = compile_scenario_full(scenario, baseline, date=day).shock
+    regions = list(baseline.regions)
+    n, i = regions.index("USA"), regions.index("CHN")
+    goods = [k for k, s in enumerate(baseline.sectors) if s != "SVC"]
+    flow = np.asarray(baseline.flow_sni)[goods, n, i]
+    for tau, column in ((baseline.tau_sni, "before_pct"), (shock.tau_sni, "after_pct")):
+        expected = 100 * (flow * np.asarray(tau)[goods, n, i]).sum() / flow.sum()
+        got = result.tariffs.set_index(["importer", "exporter"]).loc[("USA", "CHN"), column]
+        assert got == pytest.approx(expected, rel=1e-12), column
