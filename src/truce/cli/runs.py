@@ -191,9 +191,10 @@ def compare(
     ] = None,
     store: StoreOption = None,
     no_store: NoStoreOption = False,
+    output: FormatOption = OutputFormat.table,
 ) -> None:
     """Set runs side by side: welfare, real wage and price index by region, each run's
-    values and its differences from the first run."""
+    values and its exact change from the first run."""
     if len(runs) < 2:
         raise fail(InputError("compare needs at least two runs or scenarios"))
     path = store_path(store, no_store)
@@ -204,7 +205,22 @@ def compare(
             labelled.append(_run_or_stored(name, kept, world, max_iterations))
     except TruceError as error:
         raise fail(error) from None
-    _print_comparison(labelled)
+    if output is not OutputFormat.table:
+        pairs = [(run_id, r) for run_id, r, _ in labelled]
+        names = comparison.run_labels(pairs)
+        table = comparison.comparison_table(
+            [(n, r) for n, (_, r) in zip(names, pairs, strict=True)]
+        )
+        document = {
+            "runs": [
+                {"run": n, "id": run_id, "scenario": r.scenario, "base": r.base}
+                for n, (run_id, r) in zip(names, pairs, strict=True)
+            ],
+            "comparison": table.to_dict(orient="records"),
+        }
+        write_plain(output, document, table)
+    else:
+        _print_comparison(labelled)
     if report_path is not None:
         try:
             html = comparison.render_comparison_html([(label, r) for label, r, _ in labelled])

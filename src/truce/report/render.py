@@ -317,9 +317,23 @@ def _rate(value: Any) -> str:
 # ------------------------------------------------------------------------ sections
 
 
-_REGION_COLUMNS: dict[str, Format] = {
-    column: (label, _pct) for column, label in REGION_LABELS.items()
-}
+def _signed(digits: int) -> Callable[[Any], str]:
+    def show(value: Any) -> str:
+        return "–" if _missing(value) else f"{round(float(value), digits) + 0.0:+,.{digits}f}"
+
+    return show
+
+
+def _region_columns(currency: str) -> dict[str, Format]:
+    """The headline table's columns: every change with its unit, money beside welfare."""
+    columns: dict[str, Format] = {}
+    for column, label in REGION_LABELS.items():
+        columns[column] = (label, _pct)
+        if column == "welfare_pct":
+            columns["welfare_usd_bn"] = ("welfare US$ bn", _signed(1))
+            columns["welfare_usd_per_household"] = ("welfare US$ per household", _signed(0))
+            columns["tariff_revenue_change"] = (f"tariff revenue change ({currency})", _signed(0))
+    return columns
 
 
 def _run_headline(result: Result, currency: str) -> str:
@@ -329,7 +343,8 @@ def _run_headline(result: Result, currency: str) -> str:
     text = (
         f"Scenario {result.scenario} on the world {result.world}{when}, model {result.model}. "
         f"The solver {state} in {solver.iterations} iterations (residual "
-        f"{solver.residual:.1e}). Changes are percentages from the base."
+        f"{solver.residual:.1e}). Changes are measured against "
+        f"{result.base.get('text', 'the base') if result.base else 'the base'}."
     )
     draws = result.extra.get("draws")
     if draws:
@@ -354,9 +369,33 @@ def _run_headline(result: Result, currency: str) -> str:
                     "lead",
                 )
             )
-    shown = {c: f for c, f in _REGION_COLUMNS.items() if c in result.regions.columns}
+    parts += _tariff_lines(result)
+    shown = {c: f for c, f in _region_columns(currency).items() if c in result.regions.columns}
     parts.append(_table(result.regions.loc[:, ["region", *shown]], shown))
     return "\n".join(parts)
+
+
+def _tariff_lines(result: Result) -> list[str]:
+    """The focus pair's trade-weighted average tariffs, before and after, one line each."""
+    if result.tariffs.empty:
+        return []
+    table = result.tariffs.set_index(["importer", "exporter"])
+    a, b = FOCUS_PAIR
+    against = result.base.get("scenario") if result.base else None
+    before = f"under {against}" if against else "in the base"
+    lines = []
+    for importer, exporter in ((a, b), (b, a)):
+        if (importer, exporter) in table.index:
+            row = table.loc[(importer, exporter)]
+            lines.append(
+                _para(
+                    f"Average {importer} tariff on {exporter} goods (trade-weighted by "
+                    f"base-year flows): {row['before_pct']:.1f}% {before}, "
+                    f"{row['after_pct']:.1f}% under {result.scenario}.",
+                    "lead",
+                )
+            )
+    return lines
 
 
 def _largest_changes(change: pd.DataFrame, currency: str, count: int = 10) -> str:
@@ -398,7 +437,11 @@ def _sectors(result: Result, currency: str, count: int = 10) -> str:
     table = result.sectors
     if "output_pct" not in table.columns or table.empty:
         return _para(f"The model {result.model} reports no results by sector.")
-    table = table.assign(lost=table["gross_output"] * table["output_pct"] / 100.0)
+    names = result.names.get("sectors", {}) if result.names else {}
+    table = table.assign(
+        lost=table["gross_output"] * table["output_pct"] / 100.0,
+        sector=[f"{c} {names[c]}" if c in names and names[c] != c else c for c in table["sector"]],
+    )
     columns = {
         "gross_output": (f"base output ({currency})", _amount),
         "output_pct": ("real output %", _pct),
@@ -572,7 +615,9 @@ def _timeline_headline(timeline: TimelineResult) -> str:
     text = (
         f"Scenario {timeline.scenario} on the world {timeline.world}, model "
         f"{timeline.model}: {len(timeline.phases)} phases, {state} "
-        f"({solver.iterations} iterations in all, largest residual {solver.residual:.1e})."
+        f"({solver.iterations} iterations in all, largest residual {solver.residual:.1e}). "
+        f"Changes are measured against "
+        f"{timeline.base.get('text', 'the base') if timeline.base else 'the base'}."
     )
     regions = list(timeline.phases[0].result.regions["region"]) if timeline.phases else []
     focus = [r for r in FOCUS_PAIR if r in regions]
