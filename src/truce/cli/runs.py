@@ -216,7 +216,7 @@ def compare(
                 {"run": n, "id": run_id, "scenario": r.scenario, "base": r.base}
                 for n, (run_id, r) in zip(names, pairs, strict=True)
             ],
-            "comparison": table.to_dict(orient="records"),
+            "comparison": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
         }
         write_plain(output, document, table)
     else:
