@@ -285,6 +285,20 @@ def test_a_builtin_scenario_by_name(client: httpx.Client, nafta_run: dict) -> No
     assert nafta_run["scenario"] == "cp2015-nafta"
 
 
+def test_a_run_against_a_builtin_scenario(client: httpx.Client) -> None:
+    # The same as the Python API's run against that scenario (base included).
+    body = {"scenario_yaml": SMALL, "against": "cp2015-nafta"}
+    job = wait_for(client, submit(client, "/api/runs", body))
+    assert job["status"] == "done", job
+    served = client.get(f"/api/runs/{job['run_id']}").json()
+    spec = parse_scenario(SMALL, path=SCENARIO_LABEL)
+    expected = api.run("cp2015", spec, against="cp2015-nafta").to_dict()
+    assert served["base"]["scenario"] == "cp2015-nafta"
+    assert without_seconds(served) == without_seconds(expected)
+    bad = client.post("/api/runs", json={"scenario_yaml": SMALL, "against": "nope"})
+    assert bad.status_code == 422
+
+
 def test_a_run_on_a_date_applies_the_measures_in_force(client: httpx.Client) -> None:
     job = wait_for(
         client, submit(client, "/api/runs", {"scenario_yaml": DATED, "date": "2025-02-15"})

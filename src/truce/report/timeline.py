@@ -19,11 +19,13 @@ from truce.timeline.calendar import Phase
 #: The region columns of :attr:`TimelineResult.table`, after the phase bounds.
 TABLE_COLUMNS: tuple[str, ...] = (
     "welfare_pct",
+    "welfare_usd_bn",
     "real_wage_pct",
     "price_index_pct",
     "exports_pct",
     "imports_pct",
     "tariff_revenue",
+    "tariff_revenue_change",
 )
 
 
@@ -117,9 +119,11 @@ def goods_sectors(baseline: Baseline) -> tuple[str, ...]:
 
 
 def timeline_table(phases: list[PhaseResult]) -> pd.DataFrame:
-    """One row per phase and region: the phase bounds and :data:`TABLE_COLUMNS`."""
-    frames = [_with_bounds(p, p.result.regions.loc[:, ["region", *TABLE_COLUMNS]]) for p in phases]
-    columns = ["phase_start", "phase_end", "phase", "region", *TABLE_COLUMNS]
+    """One row per phase and region: the phase bounds and those of :data:`TABLE_COLUMNS`
+    the results have (the money columns need a world in US dollars)."""
+    present = [c for c in TABLE_COLUMNS if not phases or c in phases[0].result.regions.columns]
+    frames = [_with_bounds(p, p.result.regions.loc[:, ["region", *present]]) for p in phases]
+    columns = ["phase_start", "phase_end", "phase", "region", *present]
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True).loc[:, columns]

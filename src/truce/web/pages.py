@@ -62,6 +62,7 @@ def pages_router(state: WebState) -> APIRouter:
             "draws": "0",
             "seed": "0",
             "elasticities": "",
+            "against": "",
             "tariff_by": "USA",
             "tariff_on": "CHN",
             "tariff_sectors": "*",
