@@ -51,6 +51,7 @@ from truce.policy.sweep_spec import (
     sweep_id,
     sweep_points,
 )
+from truce.report.chart_style import sweep_stamp
 from truce.report.files import write_text
 from truce.report.result import Result, write_json
 from truce.report.sweep_page import sweep_summary_html
@@ -524,6 +525,7 @@ def summary_html(result: SweepResult) -> str:
         else [],
         regions=regions,
         table=result.welfare_table(focus),
+        stamp=sweep_stamp(spec.name, [p.result for p in result.points if p.result is not None]),
     )
 
 

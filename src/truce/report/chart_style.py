@@ -49,7 +49,8 @@ def region_colors(regions: list[str]) -> dict[str, str]:
     return {r: REGION_PALETTE[k % len(REGION_PALETTE)] for k, r in enumerate(regions)}
 
 
-def _version() -> str:
+def truce_version() -> str:
+    """The installed truce's version, for source lines."""
     try:
         return metadata.version("truce")
     except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
@@ -79,13 +80,25 @@ class Stamp:
             "Date": self.date or "",
             "Base": self.base,
             "Source": self.source,
-            "Software": f"truce {_version()}",
+            "Software": f"truce {truce_version()}",
         }
 
 
 def _source_line(model: str, world: str, data: str | None) -> str:
     data_part = f"; data: {data}" if data else ""
-    return f"Source: truce {_version()}, {model} model on world {world}{data_part}"
+    return f"Source: truce {truce_version()}, {model} model on world {world}{data_part}"
+
+
+def sweep_stamp(name: str, results: Sequence[Result]) -> Stamp:
+    """The stamp of a sweep's charts: its name, and the base and source of its points
+    (the first finished one's)."""
+    first = results[0] if results else None
+    return Stamp(
+        scenario=f"sweep {name}",
+        date=None,
+        base=str(first.base.get("text", "the world's base")) if first else "the world's base",
+        source=_source_line(first.model, first.world, None) if first else "Source: truce",
+    )
 
 
 def result_stamp(result: Result, data: str | None = None) -> Stamp:

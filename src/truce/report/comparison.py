@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from truce.report import render
 from truce.report.against import relative_pct
-from truce.report.chart_style import region_colors
+from truce.report.chart_style import Stamp, region_colors, stamp_plotly, truce_version
 from truce.report.result import Result
 
 #: What is compared: (region-table column, heading).
@@ -98,16 +98,16 @@ def comparison_plotly(
         if column == "value"
         else f"{heading} by region: exact change from {first}"
     )
-    fig.update_layout(
-        barmode="group",
-        title=title,
-        height=420,
-        template="plotly_white",
-        margin={"l": 60, "r": 20, "t": 60, "b": 60},
-        meta={"Title": title, "Runs": ", ".join(map(str, dict.fromkeys(part["run"])))},
-    )
+    fig.update_layout(barmode="group")
     fig.update_yaxes(title_text=f"{heading}", ticksuffix="%")
-    return fig
+    runs = ", ".join(map(str, dict.fromkeys(part["run"])))
+    stamp = Stamp(
+        scenario=runs,
+        date=None,
+        base=f"the first run, {first}" if column == "difference" else "each run's own base",
+        source=f"Source: truce {truce_version()}, runs {runs}",
+    )
+    return stamp_plotly(fig, title, stamp, 460)
 
 
 def render_comparison_html(runs: Sequence[tuple[str, Result]]) -> str:

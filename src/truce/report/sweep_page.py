@@ -19,6 +19,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from truce.policy.sweep_spec import show_value
+from truce.report.chart_style import Stamp, stamp_plotly
 
 _CSS = (
     "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}"
@@ -34,11 +35,15 @@ def _unit(column: str) -> str:
 
 
 def sweep_figures(
-    axes: Sequence[tuple[str, Sequence[Any]]], regions: Sequence[str], table: pd.DataFrame
+    axes: Sequence[tuple[str, Sequence[Any]]],
+    regions: Sequence[str],
+    table: pd.DataFrame,
+    stamp: Stamp | None = None,
 ) -> list[go.Figure]:
     """The summary charts.  ``axes``: each grid axis's column label and values (empty
     for a list of scenarios); ``table``: one row per point with a ``point`` column, the
-    axes' columns and one welfare column per region."""
+    axes' columns and one welfare column per region; ``stamp``: the base and source
+    every chart states."""
     figures: list[go.Figure] = []
     if len(axes) == 1:
         column = axes[0][0]
@@ -47,7 +52,9 @@ def sweep_figures(
             figure.add_trace(
                 go.Scatter(x=table[column], y=table[region], mode="lines+markers", name=region)
             )
-        figure.update_layout(xaxis_title=column, yaxis_title="welfare %")
+        figure.update_layout(
+            title="Welfare by swept value", xaxis_title=column, yaxis_title="welfare %"
+        )
         figures.append(figure)
     elif len(axes) == 2:
         (x_label, xs), (y_label, ys) = axes
@@ -73,10 +80,10 @@ def sweep_figures(
         figure = go.Figure()
         for region in regions:
             figure.add_trace(go.Bar(x=table["point"], y=table[region], name=region))
-        figure.update_layout(barmode="group", yaxis_title="welfare %")
+        figure.update_layout(title="Welfare by point", barmode="group", yaxis_title="welfare %")
         figures.append(figure)
     for figure in figures:
-        figure.update_layout(template="plotly_white", height=460)
+        stamp_plotly(figure, str(figure.layout.title.text or "Sweep"), stamp, 460)
     return figures
 
 
@@ -88,11 +95,15 @@ def sweep_summary_html(
     axes: Sequence[tuple[str, Sequence[Any]]],
     regions: Sequence[str],
     table: pd.DataFrame,
+    stamp: Stamp | None = None,
 ) -> str:
-    """The sweep's summary page (see :func:`sweep_figures` for ``axes`` and ``table``,
-    which also has a ``run_id`` column)."""
+    """The sweep's summary page (see :func:`sweep_figures` for ``axes``, ``table``, which
+    also has a ``run_id`` column, and ``stamp``)."""
     charts = []
-    for number, figure in enumerate(sweep_figures(axes, regions, table)):
+    base = (
+        f'<p class="note">Changes are measured against {escape(stamp.base)}.</p>\n' if stamp else ""
+    )
+    for number, figure in enumerate(sweep_figures(axes, regions, table, stamp)):
         payload = pio.to_json(figure, validate=False)
         payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         charts.append(
@@ -115,6 +126,7 @@ def sweep_summary_html(
         f"<script>{get_plotlyjs()}</script>\n</head>\n<body>\n"
         f"<h1>{escape(title)}</h1>\n<p>{escape(description)}</p>\n"
         f'<p class="note">{escape(facts)}</p>\n'
+        + base
         + "\n".join(charts)
         + f"\n<h2>Welfare % (and output %) by point</h2>\n<table><tr>{heads}</tr>\n"
         + "\n".join(rows)
