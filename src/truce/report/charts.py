@@ -294,7 +294,11 @@ def prices_plotly(regions: pd.DataFrame, note: str = "", stamp: Stamp | None = N
         note = BAND_NOTE + note
     fig.update_layout(barmode="group", scattermode="group")
     fig.update_yaxes(title_text="change, %", ticksuffix="%")
-    return _layout(fig, "Consumer prices (in the model's numeraire) and real wages by region" + note, stamp=stamp)
+    return _layout(
+        fig,
+        "Consumer prices (in the model's numeraire) and real wages by region" + note,
+        stamp=stamp,
+    )
 
 
 def _revenue(regions: pd.DataFrame) -> tuple[str, str]:
@@ -600,7 +604,9 @@ def prices_matplotlib(regions: pd.DataFrame, note: str = "", stamp: Stamp | None
     ax.set_ylabel("change, %")
     percent_axis(ax.yaxis)
     ax.legend(fontsize=8)
-    return stamp_matplotlib(fig, "Consumer prices (in the model's numeraire) and real wages by region" + note, stamp)
+    return stamp_matplotlib(
+        fig, "Consumer prices (in the model's numeraire) and real wages by region" + note, stamp
+    )
 
 
 def revenue_matplotlib(
