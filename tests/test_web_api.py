@@ -587,6 +587,13 @@ def test_the_form_escapes_what_it_shows(client: httpx.Client) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
 
 
+def editor_text(page: httpx.Response) -> str:
+    """The scenario text a form page's editor holds."""
+    start = page.text.index('id="scenario_yaml"')
+    text = page.text[page.text.index(">", start) + 1 : page.text.index("</textarea>", start)]
+    return text.replace("&#34;", '"').replace("&quot;", '"')
+
+
 def test_the_form_loads_and_adds_a_tariff(client: httpx.Client) -> None:
     page = form(client, action="load", scenario="cp2015-nafta")
     assert "name: cp2015-nafta" in page.text
@@ -603,9 +610,7 @@ def test_the_form_loads_and_adds_a_tariff(client: httpx.Client) -> None:
         tariff_end="",
     )
     assert added.status_code == 200
-    start = added.text.index('id="scenario_yaml"')
-    text = added.text[added.text.index(">", start) + 1 : added.text.index("</textarea>", start)]
-    spec = parse_scenario(text.replace("&#34;", '"').replace("&quot;", '"'))
+    spec = parse_scenario(editor_text(added))
     assert len(spec.measures) == 2
     new = spec.measures[1]
     assert (new.kind, new.rate, str(new.start)) == ("tariff", 0.1, "2025-03-04")
@@ -626,9 +631,7 @@ def test_adding_a_tariff_to_an_empty_editor_gives_a_valid_scenario(client: httpx
         tariff_start="",
         tariff_end="",
     )
-    start = added.text.index('id="scenario_yaml"')
-    text = added.text[added.text.index(">", start) + 1 : added.text.index("</textarea>", start)]
-    text = text.replace("&#34;", '"').replace("&quot;", '"')
+    text = editor_text(added)
     # What the editor now holds passes the form's own Validate.
     checked = form(client, action="validate", scenario_yaml=text, world="cp2015")
     assert "my-scenario is valid" in checked.text, checked.text
