@@ -214,7 +214,7 @@ def test_cli_all_shows_the_spread(world, tmp_path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "welfare across sources" in result.output
+    assert "welfare % across" in result.output and "sources [min, max]" in result.output
     assert "3 elasticity sources" in result.output
 
 

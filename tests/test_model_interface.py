@@ -186,7 +186,13 @@ measures:
 def test_a_registered_model_runs_a_scenario(toy, world) -> None:
     result = truce.run(world, parse_scenario(SCENARIO), model=NAME)
     assert result.model == NAME
-    assert list(result.regions.columns) == ["region", "welfare_pct", "price_index_pct"]
+    # The model's own fields, with the money every model's results carry (a dollar world).
+    assert list(result.regions.columns) == [
+        "region",
+        "welfare_pct",
+        "welfare_usd_bn",
+        "price_index_pct",
+    ]
     assert list(result.measures["index"]) == [0, 1]
     trade = result.trade.set_index(["exporter", "importer"])
     welfare = result.regions.set_index("region")["welfare_pct"]

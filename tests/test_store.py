@@ -327,7 +327,8 @@ def test_unknown_run_id_exits_2(stored: str, store_path: Path, command: list[str
 def test_compare_a_run_with_itself_shows_zero_differences(stored: str, store_path: Path) -> None:
     done = _invoke("compare", stored, stored, "--store", str(store_path))
     assert done.exit_code == 0, done.output
-    assert f"largest difference of {stored} from {stored}: 0.000e+00" in done.stdout
+    first = f"store-small ({stored})"
+    assert f"largest change of {first} #2 from {first}: 0.000%" in done.stdout
     for heading in ("welfare %", "real wage %", "price index %"):
         assert heading in done.stdout
     rows = [line for line in done.stdout.splitlines() if line.startswith("│ USA")]
@@ -345,7 +346,10 @@ def test_compare_runs_scenarios_on_demand_and_keeps_them(
     assert done.exit_code == 0, done.output
     runs = RunStore(store_path).list()
     assert len(runs) == 2
-    assert f"largest difference of {runs[1].id} from {stored}: 0.000e+00" in done.stdout
+    assert (
+        f"largest change of store-small ({runs[1].id}) from store-small ({stored}): 0.000%"
+        in done.stdout
+    )
 
 
 def test_compare_of_something_unknown_exits_2(stored: str, store_path: Path) -> None:
@@ -388,7 +392,7 @@ def test_compare_writes_a_report(stored: str, tmp_path: Path, store_path: Path) 
     for section in ("runs", "differences", "welfare_pct", "real_wage_pct", "price_index_pct"):
         assert f'id="{section}"' in html
     assert "<script src" not in html
-    assert "0.000e+00" in html
+    assert "+0.000" in html  # the exact change of a run against itself
 
 
 def test_compare_report_to_a_folder_exits_2(stored: str, tmp_path: Path, store_path: Path) -> None:

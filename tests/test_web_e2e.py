@@ -83,16 +83,19 @@ def truce_serve(store: Path, log: Path) -> Iterator[str]:
 
 def _docs_render_offline(browser, url: str) -> None:
     """/docs (Swagger UI) and /redoc draw the API's operations with every request that
-    leaves the server refused: their scripts and styles are served by truce itself."""
+    leaves the server refused: their scripts, styles and fonts are served by truce
+    itself.  (ReDoc's footer asks for its maker's logo, an image; refused, the page is
+    the same but for that logo.)"""
     page = browser.new_page()
     refused: list[str] = []
 
     def only_local(route) -> None:
         if route.request.url.startswith(url):
             route.continue_()
-        else:
+            return
+        if route.request.resource_type != "image":
             refused.append(route.request.url)
-            route.abort()
+        route.abort()
 
     page.route("**/*", only_local)
     page.goto(f"{url}/docs")

@@ -41,7 +41,11 @@ def run_labels(runs: Sequence[tuple[str, Result]]) -> list[str]:
         labels.append(
             f"{name} ({when})" if when and dated.count(result.date) == 1 else f"{name} ({run_id})"
         )
-    return labels
+    # The same run twice: number the repeats.
+    return [
+        label if label not in labels[:k] else f"{label} #{labels[:k].count(label) + 1}"
+        for k, label in enumerate(labels)
+    ]
 
 
 def comparison_table(runs: Sequence[tuple[str, Result]]) -> pd.DataFrame:
