@@ -43,6 +43,7 @@ from truce.data.summary import WorldSummary as WorldSummary
 from truce.data.world import World as World
 from truce.data.world import builtin_worlds as builtin_worlds
 from truce.data.world import load_world as load_world
+from truce.policy.spec import Measure as Measure
 from truce.policy.spec import Scenario as Scenario
 from truce.report.result import Result as Result
 from truce.timeline.calendar import Phase as Phase
@@ -54,6 +55,7 @@ __all__ = [
     "ELASTICITY_CHOICES",
     "MODELS",
     "MODEL_NAME",
+    "Measure",
     "Phase",
     "Result",
     "RunConfig",

@@ -226,25 +226,55 @@ def run(
         tariffs = tariff_table(result)
         if tariffs is not None:
             stdout.print(tariffs)
-        constrained = _measure_rows(result)
+        constrained = _measure_rows(result, spec)
         if constrained is not None:
             stdout.print(constrained)
     wrote(json_path, report_path, figures_dir, sectors_csv, xlsx_path)
 
 
-def _measure_rows(result: Result) -> Table | None:
-    """Caps and floors: whether each binds and its equivalent rate (None if none)."""
+def _measure_rows(result: Result, spec: api.Scenario) -> Table | None:
+    """Caps and floors: what each covers (by name), whether it binds and its
+    equivalent rate (None if none is in force)."""
     rows = result.measures
     rows = rows[rows["in_force"] & (rows["binding"] | rows["equivalent_rate"].notna())]
     if rows.empty:
         return None
-    table = Table(title="constraints")
-    for column in ("#", "kind", "binding", "equivalent rate"):
-        table.add_column(column, justify="left" if column == "kind" else "right")
-    for row in rows.itertuples(index=False):
-        rate = "ban" if row.equivalent_rate is None else f"{100 * row.equivalent_rate:.2f}%"
-        table.add_row(str(row.index), row.kind, "yes" if row.binding else "no", rate)
-    return table
+    measures = {m.index: m for m in spec.measures}
+    sectors = result.names.get("sectors", {}) if result.names else {}
+    columns = [
+        Column("#", [str(i) for i in rows["index"]], 0),
+        Column("kind", list(rows["kind"]), 1, "left"),
+        Column(
+            "covers",
+            [_covers(measures[i], sectors) for i in rows["index"]],
+            4,
+            "left",
+            wrap=30,
+        ),
+        Column("binding", ["yes" if b else "no" for b in rows["binding"]], 2),
+        Column(
+            "equivalent\nrate %",
+            ["ban" if r is None else f"{100 * r:.2f}" for r in rows["equivalent_rate"]],
+            3,
+        ),
+    ]
+    return fitted_table("constraints", columns, stdout.width)
+
+
+def _covers(measure: api.Measure, sectors: dict[str, str]) -> str:
+    """``CHN on all: C27.magnets Rare-earth permanent magnets``: the measure's ``by``
+    and ``on`` and what it covers, by name."""
+
+    def listed(selection: object) -> str:
+        return "all" if selection == "*" else ", ".join(map(str, selection))  # type: ignore[call-overload]
+
+    product = measure.product
+    if measure.sectors == "*":
+        what = "all sectors" if product is None else f"every {product} sub-sector"
+    else:
+        codes = [str(c) if product is None else f"{c}.{product}" for c in measure.sectors]
+        what = ", ".join(f"{c} {sectors[c]}" if c in sectors else c for c in codes)
+    return f"{listed(measure.by)} on {listed(measure.on)}: {what}"
 
 
 #: Up to this many phases, ``truce timeline`` prints regions × phases; beyond, one row
@@ -388,9 +418,30 @@ def _phase_rows(result: TimelineResult) -> list[Column]:
         top, bottom = (others[-1], others[0]) if others else ((0.0, ""), (0.0, ""))
         gains.append(f"{top[1]} {pct(top[0])}" if top[0] > 0 else "—")
         losses.append(f"{bottom[1]} {pct(bottom[0])}" if bottom[0] < 0 else "—")
-    return [
+    columns = [
         Column("phase", titles, 0, "left", wrap=26),
         *(Column(f"{r}\n%", by_focus[r], 1) for r in focus),
         Column("largest gain\n%", gains, 2),
         Column("largest loss\n%", losses, 3),
     ]
+    for importer, exporter in (("USA", "CHN"), ("CHN", "USA")):
+        rates = [_average_tariff(p.result, importer, exporter) for p in result.phases]
+        if any(r is not None for r in rates):
+            columns.append(
+                Column(
+                    f"{importer} tariff\non {exporter} %",
+                    ["—" if r is None else f"{r:.1f}" for r in rates],
+                    4,
+                )
+            )
+    return columns
+
+
+def _average_tariff(result: Result, importer: str, exporter: str) -> float | None:
+    """The trade-weighted average tariff of ``importer`` on ``exporter`` after the
+    measures (None when the result lacks the pair)."""
+    table = result.tariffs
+    if table.empty:
+        return None
+    found = table[(table["importer"] == importer) & (table["exporter"] == exporter)]
+    return None if found.empty else float(found["after_pct"].iloc[0])
