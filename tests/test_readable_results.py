@@ -378,3 +378,16 @@ def test_average_tariffs_match_an_independent_computation() -> None:
         expected = 100 * (flow * np.asarray(tau)[goods, n, i]).sum() / flow.sum()
         got = result.tariffs.set_index(["importer", "exporter"]).loc[("USA", "CHN"), column]
         assert got == pytest.approx(expected, rel=1e-12), column
+
+
+def test_the_run_command_fits_80_columns_and_names_what_binds() -> None:
+    """The whole console output of `truce run` at 80 columns (the test runner's width):
+    no line longer, no cut number, constraints named by their sectors' names."""
+    out = CliRunner().invoke(app, ["run", "busan-deal", "--no-store"], env={"COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in out.stdout
+    # A cell may wrap: the code and its name, each whole.
+    assert "C27.magnets" in out.stdout and "Rare-earth permanent magnets" in out.stdout
+    assert "USA on CHN" in out.stdout and "average tariff on goods" in out.stdout
