@@ -246,7 +246,7 @@ def cp2015_world(
     world = World(
         name="cp2015",
         year=1993,
-        tariffs="applied tariffs of 1993 (Caliendo and Parro's data)",
+        tariffs="applied in 1993 (Caliendo and Parro's data)",
         currency="USD million",
         description=description,
         sources=SOURCES,

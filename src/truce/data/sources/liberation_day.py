@@ -123,7 +123,7 @@ def baci2023_world(
         description=description,
         sources=BACI2023_SOURCES,
         model="ilms2025",
-        tariffs="none: the paper's base has no tariffs",
+        tariffs="of zero (the paper's base has none)",
         regions=pd.DataFrame({"region": regions, "name": list(source.names)}),
         sectors=pd.DataFrame({"sector": [SECTOR], "name": ["All goods"], "theta": [eps]}),
         trade=pd.DataFrame(
