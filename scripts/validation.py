@@ -49,12 +49,6 @@ class Experiment:
     """What differs between the two numbers (horizon, channels, coverage)."""
 
 
-def _us_income(world: truce.World) -> float:
-    """US factor income in the world's currency (value added, all sectors)."""
-    va = world.value_added
-    return float(va.loc[va["region"] == "USA", "value"].sum())
-
-
 def us_welfare_pct(result: truce.Result, world: truce.World) -> float:
     return float(result.regions.set_index("region").loc["USA", "welfare_pct"])
 
@@ -82,9 +76,19 @@ def us_average_tariff_on_china_pct(result: truce.Result, world: truce.World) -> 
 
 
 def us_cost_bn_per_month(result: truce.Result, world: truce.World) -> float:
-    """The US real-income change of *removing* the tariffs, turned into the cost of
-    keeping them: US$ bn a month (world currency US$ million)."""
-    return us_welfare_pct(result, world) / 100 * _us_income(world) / 1e3 / 12
+    """The US real-income change of *removing* the tariffs (its equivalent variation,
+    ``welfare_usd_bn``), turned into the cost of keeping them: US$ bn a month."""
+    return float(result.regions.set_index("region").loc["USA", "welfare_usd_bn"]) / 12
+
+
+def us_burden_per_household(result: truce.Result, world: truce.World) -> float:
+    """What keeping the tariffs costs a US household a year: the real income removing
+    them gives back plus the tariff revenue they raise (the tax households pay, which
+    truce rebates), US$ per household (world currency US$ million)."""
+    us = result.regions.set_index("region").loc["USA"]
+    households = us["welfare_usd_bn"] * 1e9 / us["welfare_usd_per_household"]
+    burden_bn = us["welfare_usd_bn"] - us["tariff_revenue_change"] / 1e3
+    return float(burden_bn * 1e9 / households)
 
 
 def us_china_goods_trade_pct(result: truce.Result, world: truce.World) -> float:
@@ -118,6 +122,29 @@ EXPERIMENTS = (
             "2024 increases included, China's retaliation too, the 2018 tariffs on other "
             "partners not), measures real income in a long-run equilibrium and counts the "
             "US terms-of-trade gain, which ARW's complete pass-through estimate rules out"
+        ),
+    ),
+    Experiment(
+        name="Cost of the US tariffs on China to a US household, tax included",
+        published=831.0,
+        unit="US$ a year",
+        citation=(
+            "Amiti, M., S. Redding and D. Weinstein (2019), 'New China Tariffs Increase "
+            "Costs to U.S. Households', Liberty Street Economics, Federal Reserve Bank of "
+            "New York, 23 May 2019, as reported by the Associated Press (24 May 2019; "
+            "secondary): US$ 831 a year for the typical household once the May 2019 "
+            "increase (10% to 25% on US$ 200 bn) is added to the 2018 tariffs, which alone "
+            "cost US$ 419: the tariff paid plus the deadweight loss"
+        ),
+        scenario="trade-war-undone",
+        world="default",
+        measure=us_burden_per_household,
+        differs=(
+            "both count the tariff paid and the efficiency loss; truce's tariffs are those "
+            "of 2018-24 (List 4A at 7.5% after Phase One, the 2024 increases), between the "
+            "two states the NY Fed priced, on 2022 trade in a long-run equilibrium whose "
+            "terms-of-trade gain offsets part of the loss; households from WDI population "
+            "over UN DESA household size (docs/worlds.md)"
         ),
     ),
     Experiment(

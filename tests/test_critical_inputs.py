@@ -248,7 +248,8 @@ def test_the_report_lists_the_sectors_that_lose_most_output() -> None:
     section = html.split('<section id="sectors">')[1].split("</section>")[0]
     us = result.sectors[result.sectors["region"] == "USA"].sort_values("output_pct")
     first_row = section.split("USA: the sectors that lose most output")[1].split("<tr>")[2]
-    assert f'<td class="text">{us["sector"].iloc[0]}</td>' in first_row
+    code = us["sector"].iloc[0]
+    assert f'<td class="text">{code} {result.names["sectors"][code]}</td>' in first_row
     assert "Critical inputs: the users whose cost share rises most" in section
     assert "sigma" in section and "critical-sigma" in section
 

@@ -361,7 +361,9 @@ def test_each_point_equals_its_own_run(folder, world, cluster) -> None:
     html = summary_html(result)
     assert "<script src" not in html
     figures = [json.loads(f) for f in re.findall(r"var figure = (\{.*?\});\n", html, re.S)]
-    assert [f["layout"]["title"]["text"] for f in figures] == ["USA: welfare %", "CHN: welfare %"]
+    # Each chart's title (its metadata; the shown title adds the base under it).
+    assert [f["layout"]["meta"]["Title"] for f in figures] == ["USA: welfare %", "CHN: welfare %"]
+    assert all("changes against world" in f["layout"]["title"]["text"] for f in figures)
     for figure, region in zip(figures, ("USA", "CHN"), strict=True):
         (heatmap,) = figure["data"]
         assert heatmap["type"] == "heatmap"

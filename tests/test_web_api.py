@@ -287,11 +287,16 @@ def test_a_builtin_scenario_by_name(client: httpx.Client, nafta_run: dict) -> No
 
 def test_a_run_against_a_builtin_scenario(client: httpx.Client) -> None:
     # The same as the Python API's run against that scenario (base included).
-    body = {"scenario_yaml": SMALL, "against": "cp2015-nafta"}
+    # cp2015-nafta closes the deficits first: so must the scenario measured against it.
+    zero = SMALL + "options:\n  deficits: zero\n"
+    mismatched = {"scenario_yaml": SMALL, "against": "cp2015-nafta"}
+    refused = client.post("/api/runs", json=mismatched)
+    assert refused.status_code == 400 and "different bases" in str(refused.json()["detail"])
+    body = {"scenario_yaml": zero, "against": "cp2015-nafta"}
     job = wait_for(client, submit(client, "/api/runs", body))
     assert job["status"] == "done", job
     served = client.get(f"/api/runs/{job['run_id']}").json()
-    spec = parse_scenario(SMALL, path=SCENARIO_LABEL)
+    spec = parse_scenario(zero, path=SCENARIO_LABEL)
     expected = api.run("cp2015", spec, against="cp2015-nafta").to_dict()
     assert served["base"]["scenario"] == "cp2015-nafta"
     assert without_seconds(served) == without_seconds(expected)

@@ -190,12 +190,14 @@ def check(
     draws: int = 0,
     elasticities: str | None = None,
     sigma: float | None = None,
+    against: Scenario | str | Path | None = None,
 ) -> None:
     """Every check :func:`run` makes before it solves, and nothing else: the model and
     its options fit the world and the scenario, the products are in the catalogue,
     every code, sector and measure in force on ``date`` (with ``every_phase``: on each
     day :func:`timeline` solves) fits the world, and with ``draws`` the world has
-    standard errors for its elasticities.  Raises
+    standard errors for its elasticities, and ``against`` (the scenario to measure
+    against) shares the run's base and fits the world on the run's day.  Raises
     :class:`~truce.errors.ScenarioError` (or another input error) as :func:`run` would.
     """
     world, scenario = _loaded(world, scenario)
@@ -205,9 +207,10 @@ def check(
     else:
         date = run_date(scenario, date)
     chosen = choose_model(world, scenario, model)
+    other = _against(against, scenario, chosen)
     if draws:
         _spread(world)
-    baseline = world_to_baseline(_split(world, scenario, sigma))
+    baseline = world_to_baseline(_split(world, scenario, sigma, *([other] if other else [])))
     check_fit(chosen, world, baseline)
     days: Sequence[Date | None] = (
         [phase.date for phase in phases(scenario)] if every_phase else [date]
@@ -215,6 +218,10 @@ def check(
     for day in days:
         check_measures(chosen, scenario, day)
         compile_scenario_full(scenario, baseline, date=day)
+        if other is not None:
+            other_day = None if not other.dated else day or run_date(other, None)
+            check_measures(chosen, other, other_day)
+            compile_scenario_full(other, baseline, date=other_day)
 
 
 def _split(world: World, scenario: Scenario, sigma: float | None, *others: Scenario) -> World:

@@ -141,6 +141,7 @@ def prepare(
             every_phase=kind == "timeline",
             draws=draws,
             elasticities=elasticities,
+            against=None if against is None else api.load_scenario(against),
         )
     except InputError as error:
         raise RequestError(
