@@ -71,11 +71,10 @@ def money_columns(
     return out
 
 
-#: Where each money column goes: after this field of the model's.
-_AFTER: dict[str, str] = {
-    "welfare_usd_bn": "welfare_pct",
-    "welfare_usd_per_household": "welfare_usd_bn",
-    "tariff_revenue_change": "tariff_revenue",
+#: The money columns that follow each field of the model's, in order.
+_AFTER: dict[str, tuple[str, ...]] = {
+    "welfare_pct": ("welfare_usd_bn", "welfare_usd_per_household"),
+    "tariff_revenue": ("tariff_revenue_change",),
 }
 
 
@@ -90,12 +89,14 @@ def measured_regions(
     out: dict[str, np.ndarray] = {}
     for field, values in changes.items():
         out[field] = values
-        for extra, after in _AFTER.items():
-            if after == field and extra in money:
-                out[extra] = money[extra]
-                if extra == "welfare_usd_bn" and "welfare_usd_per_household" in money:
-                    out["welfare_usd_per_household"] = money["welfare_usd_per_household"]
+        out.update({extra: money[extra] for extra in _AFTER.get(field, ()) if extra in money})
     return out
+
+
+def _weighted_pct(value: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """100 × value / weight where the weight is positive, else NaN."""
+    positive = weight > 0
+    return np.where(positive, 100.0 * value / np.where(positive, weight, 1.0), np.nan)
 
 
 def average_tariffs(
@@ -107,51 +108,27 @@ def average_tariffs(
     goods: tuple[str, ...],
 ) -> pd.DataFrame:
     """Trade-weighted average tariffs, the measure of PIIE's US-China tariff chart:
-    for every importer, on each foreign exporter and on the world (``exporter`` =
-    ``all``), the mean of the tariff rates on ``goods`` weighted by the base flows
+    for every importer, on all its imports (``exporter`` = ``all``) and on each foreign
+    exporter, the mean of the tariff rates on ``goods`` weighted by the base flows
     ``weights_sni`` (fixed weights, so a change is a change in rates, not in the mix),
     ``before_pct`` and ``after_pct`` in percent.  A pair without goods trade has NaN."""
     keep = np.isin(np.asarray(sectors), np.asarray(goods))
-    w = np.asarray(weights_sni, dtype=np.float64)[keep]
-    n = len(regions)
-    foreign = 1.0 - np.eye(n)
-    w = w * foreign[None, :, :]
-    rows = []
-    for label, tau in (("before_pct", before_sni), ("after_pct", after_sni)):
-        t = np.asarray(tau, dtype=np.float64)[keep]
-        pair_w = w.sum(axis=0)
-        pair = (t * w).sum(axis=0)
-        world_w = pair_w.sum(axis=1)
-        world = pair.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rows.append(
-                (
-                    label,
-                    np.where(pair_w > 0, 100.0 * pair / np.where(pair_w > 0, pair_w, 1.0), np.nan),
-                    np.where(
-                        world_w > 0, 100.0 * world / np.where(world_w > 0, world_w, 1.0), np.nan
-                    ),
-                )
-            )
-    importer, exporter, before, after = [], [], [], []
-    (_, pair_before, world_before), (_, pair_after, world_after) = rows
-    for i, imp in enumerate(regions):
-        importer.append(imp)
-        exporter.append("all")
-        before.append(world_before[i])
-        after.append(world_after[i])
-        for j, exp in enumerate(regions):
-            if i == j:
-                continue
-            importer.append(imp)
-            exporter.append(exp)
-            before.append(pair_before[i, j])
-            after.append(pair_after[i, j])
-    return pd.DataFrame(
-        {
-            "importer": importer,
-            "exporter": exporter,
-            "before_pct": np.asarray(before, dtype=np.float64),
-            "after_pct": np.asarray(after, dtype=np.float64),
-        }
-    )
+    foreign = 1.0 - np.eye(len(regions))
+    weight = np.asarray(weights_sni, dtype=np.float64)[keep] * foreign[None, :, :]
+    pair_weight = weight.sum(axis=0)  # [importer, exporter]
+    averages = {}
+    for column, tau in (("before_pct", before_sni), ("after_pct", after_sni)):
+        taxed = (np.asarray(tau, dtype=np.float64)[keep] * weight).sum(axis=0)
+        on_all = _weighted_pct(taxed.sum(axis=1), pair_weight.sum(axis=1))
+        by_pair = _weighted_pct(taxed, pair_weight)
+        # Row order: each importer on all, then on each partner in the world's order.
+        averages[column] = np.concatenate(
+            [np.concatenate([[on_all[i]], np.delete(by_pair[i], i)]) for i in range(len(regions))]
+        )
+    importer = [r for r in regions for _ in regions]
+    exporter = [
+        e
+        for i in range(len(regions))
+        for e in ("all", *(r for j, r in enumerate(regions) if j != i))
+    ]
+    return pd.DataFrame({"importer": importer, "exporter": exporter, **averages})
