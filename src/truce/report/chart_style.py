@@ -18,29 +18,30 @@ from matplotlib.ticker import FuncFormatter
 from truce.report.result import Result
 from truce.report.timeline import TimelineResult
 
-#: Twenty colours that stay apart (a qualitative palette of paired hues): region k of
-#: a world's region order gets colour k, in every chart.
+#: Twenty colours that stay apart: Kelly's colours of maximum contrast (K. Kelly, 1965,
+#: "Twenty-two colors of maximum contrast"; white and black left out), strong ones
+#: first.  Region k of a world's region order gets colour k in every chart.
 REGION_PALETTE: tuple[str, ...] = (
-    "#1f77b4",
-    "#d62728",
-    "#2ca02c",
-    "#ff7f0e",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#17becf",
-    "#bcbd22",
-    "#7f7f7f",
-    "#aec7e8",
-    "#ff9896",
-    "#98df8a",
-    "#ffbb78",
-    "#c5b0d5",
-    "#c49c94",
-    "#f7b6d2",
-    "#9edae5",
-    "#dbdb8d",
-    "#393b79",
+    "#0067A5",
+    "#BE0032",
+    "#008856",
+    "#F38400",
+    "#875692",
+    "#882D17",
+    "#E68FAC",
+    "#8DB600",
+    "#848482",
+    "#F6A600",
+    "#A1CAF1",
+    "#604E97",
+    "#E25822",
+    "#C2B280",
+    "#F99379",
+    "#B3446C",
+    "#DCD300",
+    "#654522",
+    "#2B3D26",
+    "#F3C300",
 )
 
 
