@@ -11,6 +11,7 @@ save synthetic results (no solve), except the one that runs ``truce run``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -398,3 +399,46 @@ def test_compare_writes_a_report(stored: str, tmp_path: Path, store_path: Path) 
 def test_compare_report_to_a_folder_exits_2(stored: str, tmp_path: Path, store_path: Path) -> None:
     done = _invoke("compare", stored, stored, "--store", str(store_path), "--report", str(tmp_path))
     assert done.exit_code == 2
+
+
+# ------------------------------------------------------------- damage and foreign files
+
+
+def test_a_damaged_layout_is_a_store_error(store_path: Path) -> None:
+    """Reproducer: a corrupted layout entry made `runs show` end in a JSONDecodeError."""
+    run_id = RunStore(store_path).save(synthetic("damaged", rows=4))
+    with duckdb.connect(str(store_path)) as con:
+        con.execute("UPDATE runs SET layout = '{not json' WHERE id = ?", [run_id])
+    with pytest.raises(StoreError, match="damaged"):
+        RunStore(store_path).get(run_id)
+    done = _invoke("runs", "show", run_id, "--store", str(store_path))
+    assert done.exit_code == 2 and "damaged" in " ".join(done.stderr.split())
+
+
+def test_a_dropped_table_is_damage_not_an_empty_result(store_path: Path) -> None:
+    """Reproducer: a dropped trade table came back recreated, and the run with 0 rows."""
+    run_id = RunStore(store_path).save(synthetic("dropped", rows=4))
+    with duckdb.connect(str(store_path)) as con:
+        con.execute("DROP TABLE trade")
+    with pytest.raises(StoreError, match="trade table holds 0 rows, it was saved with 4"):
+        RunStore(store_path).get(run_id)
+
+
+def test_another_database_is_refused_without_loading_an_extension(tmp_path: Path) -> None:
+    """Reproducer: a SQLite file as the store made DuckDB try to download its reader."""
+    import sqlite3
+
+    path = tmp_path / "other.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute("CREATE TABLE t (a)")
+        con.commit()
+    with pytest.raises(StoreError, match="not a truce run store"):
+        RunStore(path).list()
+
+
+def test_saved_times_carry_their_utc_offset(store_path: Path) -> None:
+    """Reproducer: `created_at` lacked an offset, against the API's own date-time."""
+    run_id = RunStore(store_path).save(synthetic("timed", rows=4))
+    created = RunStore(store_path).info(run_id).created_at
+    assert created.utcoffset() is not None and created.utcoffset().total_seconds() == 0
+    assert created.isoformat().endswith("+00:00")

@@ -155,7 +155,7 @@ class RunInfo:
 
     id: str
     created_at: datetime
-    """When the run was saved (UTC, without time zone)."""
+    """When the run was saved (UTC, a time-zone-aware datetime)."""
     scenario: str
     world: str
     world_hash: str | None
@@ -254,14 +254,22 @@ class RunStore:
         pause = 0.02
         while True:
             try:
-                return duckdb.connect(str(self.path))
-            except duckdb.IOException as error:
-                if "lock" not in str(error).lower() or time.monotonic() > deadline:
-                    raise StoreError(f"{self.path}: cannot open the run store: {error}") from error
+                return duckdb.connect(str(self.path), config=_OFFLINE)
             except duckdb.Error as error:
-                raise StoreError(f"{self.path}: cannot open the run store: {error}") from error
+                busy = isinstance(error, duckdb.IOException) and "lock" in str(error).lower()
+                if not busy or time.monotonic() > deadline:
+                    raise self._unopenable(error) from error
             time.sleep(pause)
             pause = min(pause * 2, 0.5)
+
+    def _unopenable(self, error: duckdb.Error) -> StoreError:
+        """Why the store cannot be opened, in words."""
+        if "extension" in str(error).lower():  # another database's file
+            return StoreError(
+                f"{self.path}: not a truce run store (a DuckDB database file): DuckDB would "
+                "need an extension to read it, and truce loads none"
+            )
+        return StoreError(f"{self.path}: cannot open the run store: {error}")
 
     # -- writing ---------------------------------------------------------------------
 
@@ -281,10 +289,13 @@ class RunStore:
         """
         run_id = uuid.uuid4().hex[:ID_LENGTH]
         frames = {name: getattr(result, name) for name in TABLES}
-        layout = {
+        layout: dict[str, Any] = {
             name: [[str(c), str(frame[c].dtype)] for c in frame.columns]
             for name, frame in frames.items()
         }
+        # How many rows each table holds: a table emptied or dropped later is damage,
+        # found when the run is read, not an empty result.
+        layout[_ROWS] = {name: len(frame) for name, frame in frames.items()}
         arrows = {name: _to_arrow(name, frame) for name, frame in frames.items()}
         solver = result.solver
         try:
@@ -408,14 +419,19 @@ class RunStore:
                     [found],
                 ).fetchone()
                 assert row is not None
-                layout = json.loads(row[9])
+                layout, extra = _decoded(row[9], row[10], self.path, found)
                 # A run kept before a table existed has none of it (an empty table).
                 tables = {
                     name: _read_table(con, name, found, layout.get(name, [])) for name in TABLES
                 }
         except duckdb.Error as error:
             raise StoreError(f"{self.path}: cannot read run {run_id}: {error}") from error
-        extra = json.loads(row[10])
+        except (KeyError, TypeError, ValueError) as error:  # a column or dtype not truce's
+            raise StoreError(
+                f"{self.path}: run {run_id} is damaged (its tables do not match its layout: "
+                f"{error}); delete it with `truce runs delete {run_id}`"
+            ) from None
+        _check_rows(tables, layout.get(_ROWS, {}), self.path, found)
         base = extra.pop("base", {})  # a run kept before bases were recorded has none
         names = extra.pop("names", {})
         return Result(
@@ -525,6 +541,54 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, run_id: str, table: pa.Ta
         con.unregister(view)
 
 
+#: DuckDB settings of every connection: a run store never fetches or loads an extension
+#: on its own (truce runs offline; a file that is not a DuckDB database is an error,
+#: not a reason to download a reader for it).
+_OFFLINE: dict[str, Any] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+#: The layout entry that counts each table's rows (runs kept before it have none).
+_ROWS = "_rows"
+
+
+def _decoded(
+    layout: str, extra: str, path: Path, run_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A stored run's layout and extra entries; a StoreError when they are not the JSON
+    objects truce wrote."""
+    try:
+        decoded = json.loads(layout), json.loads(extra)
+    except (TypeError, ValueError) as error:
+        raise StoreError(
+            f"{path}: run {run_id} is damaged (its layout or extra entry is not JSON: "
+            f"{error}); delete it with `truce runs delete {run_id}`"
+        ) from None
+    if not all(isinstance(d, dict) for d in decoded):
+        raise StoreError(f"{path}: run {run_id} is damaged (its layout is not a JSON object)")
+    if not all(
+        isinstance(v, list) and all(isinstance(c, list) and len(c) == 2 for c in v)
+        for k, v in decoded[0].items()
+        if k != _ROWS
+    ):
+        raise StoreError(f"{path}: run {run_id} is damaged (its layout lists no columns)")
+    return decoded
+
+
+def _check_rows(
+    tables: dict[str, pd.DataFrame], rows: dict[str, int], path: Path, run_id: str
+) -> None:
+    """Each table holds the rows the run was saved with (when it says how many)."""
+    for name, expected in rows.items():
+        held = len(tables.get(name, ()))
+        if name in tables and held != expected:
+            raise StoreError(
+                f"{path}: run {run_id} is damaged: its {name} table holds {held} rows, it "
+                f"was saved with {expected}; delete it with `truce runs delete {run_id}`"
+            )
+
+
 def _read_table(
     con: duckdb.DuckDBPyConnection, name: str, run_id: str, layout: list[list[str]]
 ) -> pd.DataFrame:
@@ -569,7 +633,8 @@ def _info(row: tuple[Any, ...]) -> RunInfo:
     values = dict(zip(_RUN_FIELDS, row, strict=True))
     return RunInfo(
         id=values["id"],
-        created_at=values["created_at"],
+        # Stored as UTC without a zone; handed out with it (ISO 8601 with an offset).
+        created_at=values["created_at"].replace(tzinfo=UTC),
         scenario=values["scenario"],
         world=values["world"],
         world_hash=values["world_hash"],

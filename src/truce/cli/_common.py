@@ -12,9 +12,9 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from truce import api
 from truce.api import store as run_store
@@ -62,8 +62,17 @@ scenarios_app = typer.Typer(
 )
 app.add_typer(scenarios_app, name="scenarios")
 
-stdout = Console()
-stderr = Console(stderr=True)
+# One printing path for user text: names, codes and messages are printed as they are,
+# never read as markup or emoji codes (a scenario named "[/b]" or an error on line 100,
+# ":100:", prints as written); styles come only from styled().
+stdout = Console(markup=False, emoji=False, highlight=False)
+stderr = Console(stderr=True, markup=False, emoji=False, highlight=False)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """A line from plain strings and (text, style) pairs, none of it read as markup."""
+    return Text.assemble(*parts)
+
 
 EXIT_MODEL_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -73,7 +82,7 @@ def progress_bar(quiet: bool) -> Progress:
     """A transient progress bar on stderr (description, bar, done/total, time); silent
     with ``--quiet``."""
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -86,7 +95,7 @@ def progress_bar(quiet: bool) -> Progress:
 def fail(error: TruceError) -> typer.Exit:
     code = EXIT_BAD_INPUT if isinstance(error, InputError) else EXIT_MODEL_FAILED
     kind = "bad input" if code == EXIT_BAD_INPUT else "model failed"
-    stderr.print(f"[bold red]error[/] ({kind}): {escape(str(error))}", highlight=False)
+    stderr.print(styled(("error", "bold red"), f" ({kind}): {error!s}"))
     return typer.Exit(code)
 
 
@@ -120,12 +129,10 @@ def keep(
     try:
         run_id = run_store.RunStore(path).save_run(result, world, spec)
     except TruceError as error:
-        stderr.print(
-            f"[yellow]warning[/]: the run was not kept: {escape(str(error))}", highlight=False
-        )
+        stderr.print(styled(("warning", "yellow"), f": the run was not kept: {error!s}"))
         return None
     if not quiet:
-        stderr.print(f"run {run_id} saved in {escape(str(path))}", highlight=False)
+        stderr.print(f"run {run_id} saved in {path!s}", highlight=False)
     return run_id
 
 
@@ -240,9 +247,7 @@ def print_sources(table: pd.DataFrame, indent: str = "") -> None:
     for row in table.itertuples(index=False):
         quality = f" ({row.quality})" if row.quality and row.quality not in row.title else ""
         stdout.print(
-            f"{indent}[bold]{row.key}[/] {escape(row.title)}{escape(quality)} — "
-            f"{escape(row.address)}",
-            highlight=False,
+            styled(indent, (row.key, "bold"), f" {row.title}{quality} — {row.address}"),
             soft_wrap=True,
         )
 

@@ -7,7 +7,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.markup import escape
 from rich.table import Table
 
 from truce.report.result import Result
@@ -62,19 +61,17 @@ def fitted_table(
     if dropped:
         names = ", ".join(c.header.replace("\n", " ") for c in dropped)
         notes.append(f"left out at this width: {names} (see --format csv or --json)")
-    table = Table(
-        title=title, caption="\n".join(escape(n) for n in notes) or None, caption_justify="left"
-    )
+    table = Table(title=title, caption="\n".join(n for n in notes) or None, caption_justify="left")
     for column in kept:
         table.add_column(
-            escape(column.header),
+            column.header,
             justify=column.justify,  # type: ignore[arg-type]
             no_wrap=column.wrap is None,
             max_width=column.wrap,
             min_width=column.width,
         )
     for row in zip(*(c.cells for c in kept), strict=True):
-        table.add_row(*(escape(cell) for cell in row))
+        table.add_row(*(cell for cell in row))
     return table
 
 

@@ -6,7 +6,6 @@ from datetime import date as Date
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truce import api
@@ -18,6 +17,7 @@ from truce.cli._common import (
     progress_bar,
     signed,
     stdout,
+    styled,
 )
 from truce.errors import TruceError
 
@@ -49,7 +49,7 @@ def framework(
             listing.add_column("name")
             listing.add_column("title")
             for key, title in frameworks.builtin_frameworks().items():
-                listing.add_row(key, escape(title))
+                listing.add_row(key, title)
             stdout.print(listing)
             return
         document = frameworks.load_framework(name)
@@ -58,7 +58,7 @@ def framework(
             task = bar.add_task("solving the linked scenarios", total=None)
 
             def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=escape(label))
+                bar.update(task, completed=done, total=total, description=label)
 
             effects = frameworks.framework_effects(document, world=world, progress=progress)
             own = (
@@ -80,9 +80,9 @@ def _print_framework(
 ) -> None:
     """Every item of ``document`` as a block of lines, then the linked scenarios' effects."""
     out = stdout
-    out.print(f"[bold]{escape(document.title)}[/]", highlight=False, soft_wrap=True)
+    out.print(styled((document.title, "bold")), soft_wrap=True)
     if document.description:
-        out.print(escape(document.description), highlight=False)
+        out.print(document.description, highlight=False)
     if document.sources:
         out.print(f"sources: {', '.join(document.sources)}", highlight=False)
     a, b = frameworks.FOCUS
@@ -90,35 +90,33 @@ def _print_framework(
     for number, item in enumerate(document.items, start=1):
         out.print()
         out.print(
-            f"[bold]{number}. {escape(item.title)}[/]  [dim]({escape(item.area)})[/]",
-            highlight=False,
+            styled((f"{number}. {item.title}", "bold"), "  ", (f"({item.area})", "dim")),
             soft_wrap=True,
         )
-        out.print(f"   status   {escape(item.status)}", highlight=False)
+        out.print(f"   status   {item.status}", highlight=False)
         for event in item.dates:
-            out.print(f"   {event.date}  {escape(event.event)}", highlight=False)
+            out.print(f"   {event.date}  {event.event}", highlight=False)
         out.print(
             f"   sources  {', '.join(item.sources) if item.sources else 'none'}", highlight=False
         )
         if item.in_2026 is not None:
             out.print(
-                f"   in 2026  [bold]{item.in_2026.state}[/]: {escape(item.in_2026.note)}",
-                highlight=False,
+                styled("   in 2026  ", (item.in_2026.state, "bold"), f": {item.in_2026.note}"),
                 soft_wrap=True,
             )
         if not item.modelled:
-            out.print(f"   [italic]not modelled: {escape(item.not_modelled or '')}[/]")
+            out.print(styled((f"   not modelled: {item.not_modelled or ''}", "italic")))
             continue
         for k, link in enumerate(item.model):
             if link.scenario not in scenarios:
                 scenarios[link.scenario] = api.load_scenario(link.scenario)
             spec = scenarios[link.scenario]
             when = f" on {link.date}" if link.date is not None else ""
-            note = f": {escape(link.note)}" if link.note else ""
-            out.print(f"   model    [bold]{link.scenario}[/]{when}{note}", highlight=False)
+            note = f": {link.note}" if link.note else ""
+            out.print(styled("   model    ", (link.scenario, "bold"), f"{when}{note}"))
             for index in link.measures:
                 text = frameworks.describe_measure(spec.measures[index])
-                out.print(f"            {escape(text)}", highlight=False)
+                out.print(f"            {text}", highlight=False)
             head = effects[(link.scenario, link.date)]
             out.print(
                 f"   effects  {a} welfare {signed(head.welfare_pct.get(a, 0.0))}%, {b} "
@@ -152,7 +150,7 @@ def _print_sources(document: frameworks.Framework) -> None:
     if len(table) == 0:
         return
     stdout.print()
-    stdout.print("[bold]sources[/]", highlight=False)
+    stdout.print(styled(("sources", "bold")))
     print_sources(table, indent="  ")
     missing = sorted(set(keys) - set(table["key"]))
     if missing:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truce import api
@@ -137,7 +136,7 @@ def talks(
         stdout.print(_rates(result.rates, f"bargained tariffs on {result.war.world}"))
         table = Table(
             title="welfare %: war (threat point) and bargain",
-            caption=escape(_base_note(result.war.world)),
+            caption=_base_note(result.war.world),
             caption_justify="left",
         )
         for column in ("", a, b):
@@ -189,7 +188,7 @@ def _base_note(world: str) -> str:
 def _welfare(welfare, players, gains, world: str) -> Table:
     table = Table(
         title="players' welfare at the Nash tariffs",
-        caption=escape(_base_note(world)),
+        caption=_base_note(world),
         caption_justify="left",
     )
     for column in ("player", "welfare %", "gain from deviating"):

@@ -18,6 +18,11 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Console entry point."""
+    # Text that cannot be encoded (a lone surrogate in a world's name, say) is printed
+    # escaped rather than failing after the results were written.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     enable_compilation_cache()
     try:
         app()

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truce import api
@@ -27,6 +26,7 @@ from truce.cli._common import (
     stderr,
     stdout,
     store_path,
+    styled,
     world_name,
     write_plain,
     wrote,
@@ -117,10 +117,12 @@ def runs_show(
     if output is not OutputFormat.table:
         write_plain(output, result.to_dict(), result.regions)
         return
-    stdout.print(f"[bold]run {info.id}[/]  saved {info.created_at:%Y-%m-%d %H:%M:%S} UTC")
-    stdout.print(f"scenario  {escape(info.scenario)}", highlight=False)
     stdout.print(
-        f"world     {escape(info.world)} (content hash {info.world_hash or 'unknown'})",
+        styled((f"run {info.id}", "bold"), f"  saved {info.created_at:%Y-%m-%d %H:%M:%S} UTC")
+    )
+    stdout.print(f"scenario  {info.scenario}", highlight=False)
+    stdout.print(
+        f"world     {info.world} (content hash {info.world_hash or 'unknown'})",
         highlight=False,
     )
     stdout.print(
@@ -259,9 +261,9 @@ def _print_comparison(stored: list[tuple[str, Result, str | None]]) -> None:
         heads.add_column(column, no_wrap=True)
     for name, (run_id, result, _) in zip(names, stored, strict=True):
         heads.add_row(
-            escape(name),
-            escape(run_id),
-            escape(result.world),
+            name,
+            run_id,
+            result.world,
             str(result.date) if result.date is not None else "",
         )
     stdout.print(heads)
@@ -269,16 +271,17 @@ def _print_comparison(stored: list[tuple[str, Result, str | None]]) -> None:
     bases = {str(r.base.get("text")) for _, r, _ in labelled if r.base}
     if len(bases) > 1:
         stderr.print(
-            "[yellow]note[/]: the runs are measured against different bases; their exact "
-            "changes from the first run mix those bases",
-            highlight=False,
+            styled(
+                ("note", "yellow"),
+                ": the runs are measured against different bases; their exact changes "
+                "from the first run mix those bases",
+            )
         )
     hashes = {h for _, _, h in labelled if h is not None}
     worlds = {r.world for _, r, _ in labelled}
     if len(hashes) > 1 or len(worlds) > 1:
         stderr.print(
-            "[yellow]note[/]: the runs were solved on different worlds or world data",
-            highlight=False,
+            styled(("note", "yellow"), ": the runs were solved on different worlds or world data")
         )
     values = [
         {
@@ -294,14 +297,14 @@ def _print_comparison(stored: list[tuple[str, Result, str | None]]) -> None:
     largest = [0.0] * len(labelled)
     for column, heading in COMPARED:
         table = Table(
-            title=f"{heading} (Δ: exact change from {escape(first_label)}, %)",
+            title=f"{heading} (Δ: exact change from {first_label}, %)",
             caption="each run's column: change from its base",
         )
         table.add_column("region")
         for k, (label, _, _) in enumerate(labelled):
-            table.add_column(escape(label), justify="right")
+            table.add_column(label, justify="right")
             if k > 0:
-                table.add_column(f"Δ {escape(label)}", justify="right")
+                table.add_column(f"Δ {label}", justify="right")
         for region in regions:
             base = values[0][column].get(region)
             cells: list[str] = []

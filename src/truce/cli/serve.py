@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from truce.cli._common import StoreOption, app, fail, stderr, store_path
+from truce.cli._common import StoreOption, app, fail, stderr, store_path, styled
 from truce.errors import InputError, TruceError
 
 #: Hosts that only this machine can reach.
@@ -65,16 +64,18 @@ def serve(
     if state.store_is_temporary:
         stderr.print(
             "the run store is off: runs are kept in a temporary store for this session, "
-            f"{escape(str(state.store_path))}",
+            f"{state.store_path!s}",
             highlight=False,
         )
     else:
-        stderr.print(f"runs are kept in {escape(str(state.store_path))}", highlight=False)
+        stderr.print(f"runs are kept in {state.store_path!s}", highlight=False)
     if host not in LOOPBACK:
         stderr.print(
-            f"[yellow]warning[/]: listening on {escape(host)}: the app has no log-in, so "
-            "anyone who can reach this address can run scenarios and read the stored runs",
-            highlight=False,
+            styled(
+                ("warning", "yellow"),
+                f": listening on {host}: the app has no log-in, so anyone who can reach "
+                "this address can run scenarios and read the stored runs",
+            )
         )
     shown = f"[{host}]" if ":" in host else host
     stderr.print(f"serving on http://{shown}:{port}/ (Ctrl-C stops)", highlight=False)

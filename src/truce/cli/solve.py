@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truce import api
@@ -35,6 +34,7 @@ from truce.cli._common import (
     stderr,
     stdout,
     store_path,
+    styled,
     world_name,
     write_plain,
     wrote,
@@ -187,7 +187,7 @@ def run(
     if quiet:
         return
     for note in result.extra.get("notes", ()):
-        stderr.print(f"[yellow]note:[/] {escape(str(note))}", highlight=False)
+        stderr.print(styled(("note:", "yellow"), f" {note!s}"))
     solver = result.solver
     stderr.print(
         f"converged in {solver.iterations} iterations, residual {solver.residual:.1e}, "
@@ -322,7 +322,7 @@ def timeline(
             task = bar.add_task(f"solving {spec.name} on {world_data.name}", total=None)
 
             def progress(done: int, total: int, phase: api.Phase) -> None:
-                bar.update(task, completed=done, total=total, description=escape(phase.title))
+                bar.update(task, completed=done, total=total, description=phase.title)
 
             result = api.timeline(
                 world_data,

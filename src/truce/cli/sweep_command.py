@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truce.api import DEFAULT_MAX_STEPS
@@ -29,6 +28,7 @@ from truce.cli._common import (
     stderr,
     stdout,
     store_path,
+    styled,
     wrote,
 )
 from truce.errors import InputError, TruceError
@@ -94,13 +94,15 @@ def sweep(
             loaded = sweeps.with_against(loaded, against)
         if kept is None and not quiet:
             stderr.print(
-                "[yellow]warning[/]: no run store (--no-store or TRUCE_STORE=off): the "
-                "points are kept nowhere and an interrupted sweep cannot resume",
-                highlight=False,
+                styled(
+                    ("warning", "yellow"),
+                    ": no run store (--no-store or TRUCE_STORE=off): the points are kept "
+                    "nowhere and an interrupted sweep cannot resume",
+                )
             )
         bar = progress_bar(quiet)
         with bar:
-            task = bar.add_task(f"sweep {escape(loaded.name)}", total=len(loaded.points))
+            task = bar.add_task(f"sweep {loaded.name}", total=len(loaded.points))
 
             def progress(done: int, total: int, point: sweeps.PointResult | None) -> None:
                 nonlocal saved
@@ -112,7 +114,7 @@ def sweep(
                         )
                 else:
                     saved += point.run_id is not None
-                    bar.update(task, description=escape(point.point.label))
+                    bar.update(task, description=point.point.label)
                 bar.update(task, completed=done, total=total)
 
             result = sweeps.run_sweep(
@@ -127,7 +129,7 @@ def sweep(
     except TruceError as error:
         raise fail(error) from None
     except KeyboardInterrupt:
-        where = f"kept in {escape(str(path))}" if path is not None else "kept nowhere"
+        where = f"kept in {path!s}" if path is not None else "kept nowhere"
         stderr.print(
             f"interrupted: {saved} newly solved point{'s' if saved != 1 else ''} {where}; "
             "run the same command again to solve the rest",
@@ -164,8 +166,7 @@ def _report_failures(result: sweeps.SweepResult) -> None:
     """Name every failed point on stderr and exit 2 (bad input) or 1 (the model)."""
     for point in result.failed:
         stderr.print(
-            f"[bold red]error[/]: point {escape(point.point.label)}: {escape(point.error or '')}",
-            highlight=False,
+            styled(("error", "bold red"), f": point {point.point.label}: {point.error or ''}")
         )
     bad_input = any(p.bad_input for p in result.failed)
     done = len(result.points) - len(result.failed)
@@ -182,11 +183,11 @@ def _welfare_rows(result: sweeps.SweepResult) -> Table:
     """One row per point: its swept values, welfare % of the focus regions, its run."""
     regions = list(result.focus_regions())
     columns = list(result.sweep.columns)
-    out = Table(title=f"welfare % by point: {escape(result.sweep.name)} on {result.world}")
+    out = Table(title=f"welfare % by point: {result.sweep.name} on {result.world}")
     for column in columns:
-        out.add_column(escape(column), justify="right")
+        out.add_column(column, justify="right")
     for region in regions:
-        out.add_column(escape(region), justify="right")
+        out.add_column(region, justify="right")
     out.add_column("run", justify="left")
     for point in result.points:
         if point.result is None:
@@ -194,7 +195,7 @@ def _welfare_rows(result: sweeps.SweepResult) -> Table:
         frame = point.result.regions
         welfare = dict(zip(frame["region"], frame["welfare_pct"], strict=True))
         out.add_row(
-            *(escape(sweeps.show_value(point.point.values[c])) for c in columns),
+            *(sweeps.show_value(point.point.values[c]) for c in columns),
             *(signed(float(welfare[r])) for r in regions),
             point.run_id or "",
         )

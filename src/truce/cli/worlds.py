@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truce import api
@@ -19,6 +18,7 @@ from truce.cli._common import (
     scenarios_app,
     stderr,
     stdout,
+    styled,
     world_app,
 )
 from truce.errors import TruceError
@@ -39,7 +39,7 @@ def worlds() -> None:
             name,
             str(w.year),
             f"{len(w.regions)} × {len(w.sectors)}",
-            "\n".join(escape(source) for source in w.sources),
+            "\n".join(source for source in w.sources),
         )
     stdout.print(table)
 
@@ -67,7 +67,7 @@ def scenarios(ctx: typer.Context) -> None:
             scenario.world or "",
             as_of,
             span,
-            escape(" ".join(scenario.description.split()) + base),
+            " ".join(scenario.description.split()) + base,
         )
     stdout.print(table)
 
@@ -169,24 +169,25 @@ def world_show(
         return
     unit = summary.currency
     stdout.print(
-        f"[bold]{escape(summary.name)}[/]  {summary.year}  {escape(unit)}  "
-        f"{summary.n_regions} regions × {summary.n_sectors} sectors"
-        + (f"  model {summary.model}" if summary.model else ""),
-        highlight=False,
+        styled(
+            (summary.name, "bold"),
+            f"  {summary.year}  {unit}  {summary.n_regions} regions × {summary.n_sectors} "
+            "sectors" + (f"  model {summary.model}" if summary.model else ""),
+        )
     )
     stdout.print(
         f"gross output {summary.gross_output:,.0f}; international trade "
-        f"{summary.international:,.0f} ({escape(unit)})",
+        f"{summary.international:,.0f} ({unit})",
         highlight=False,
     )
-    stdout.print("\n[bold]sources[/]", highlight=False)
+    stdout.print(styled("\n", ("sources", "bold")))
     for source in summary.sources:
-        stdout.print(f"  • {escape(source)}", highlight=False, soft_wrap=True)
-    stdout.print("\n[bold]description[/]", highlight=False)
+        stdout.print(f"  • {source}", highlight=False, soft_wrap=True)
+    stdout.print(styled("\n", ("description", "bold")))
     # The description is wrapped by its author; rich must not wrap it again.
-    stdout.print(escape(summary.description), highlight=False, soft_wrap=True)
+    stdout.print(summary.description, highlight=False, soft_wrap=True)
 
-    flows = Table(title=f"largest international flows ({escape(unit)})")
+    flows = Table(title=f"largest international flows ({unit})")
     for column in ("exporter", "importer", "sector", "value", "tariff %"):
         flows.add_column(column, justify="right" if column in ("value", "tariff %") else "left")
     for row in summary.top_flows.itertuples(index=False):
@@ -197,7 +198,7 @@ def world_show(
 
     pairs = Table(title="trade-weighted average tariff on goods, largest pairs")
     for column in ("exporter", "importer", f"goods ({unit})", "tariff %"):
-        pairs.add_column(escape(column), justify="left" if "porter" in column else "right")
+        pairs.add_column(column, justify="left" if "porter" in column else "right")
     for row in summary.pair_tariffs.itertuples(index=False):
         pairs.add_row(row.exporter, row.importer, f"{row.value:,.0f}", f"{100 * row.tariff:.2f}")
     stdout.print(pairs)
@@ -205,10 +206,10 @@ def world_show(
     if summary.theta_source is not None or summary.elasticity_sources:
         others = [s for s in summary.elasticity_sources if s != summary.theta_source]
         stdout.print(
-            f"elasticities: {escape(summary.theta_source or 'unnamed')}"
-            + (f" (others: {escape(', '.join(others))})" if others else "")
+            f"elasticities: {summary.theta_source or 'unnamed'}"
+            + (f" (others: {(', '.join(others))})" if others else "")
             + (
-                f"; standard errors for draws: {escape(summary.se_source)}'s"
+                f"; standard errors for draws: {summary.se_source}'s"
                 if summary.se_source
                 else "; no standard errors"
             ),
@@ -255,14 +256,12 @@ def _print_names(world: api.World) -> None:
     regions.add_column("households\nmillion", justify="right", no_wrap=True)
     for row in world.regions.itertuples(index=False):
         count = households.get(row.region)
-        regions.add_row(
-            escape(row.region), escape(row.name), "—" if count is None else f"{count / 1e6:,.1f}"
-        )
+        regions.add_row(row.region, row.name, "—" if count is None else f"{count / 1e6:,.1f}")
     stdout.print(regions)
     sectors = Table(title="sectors (a scenario may use the code or the name)")
     sectors.add_column("code", no_wrap=True)
     sectors.add_column("name")
     sectors.add_column("trade\nelasticity", justify="right", no_wrap=True)
     for row in world.sectors.itertuples(index=False):
-        sectors.add_row(escape(row.sector), escape(row.name), f"{row.theta:.2f}")
+        sectors.add_row(row.sector, row.name, f"{row.theta:.2f}")
     stdout.print(sectors)

@@ -79,6 +79,28 @@ def _construct_timestamp(constructor: RoundTripConstructor, node: Any) -> Any:
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
+#: A lone surrogate: a string holding one cannot be written as UTF-8 (to a terminal,
+#: a JSON file or a web page).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Unwritable(Exception):
+    """A text value that holds a lone surrogate, at ``line`` (1-based)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _construct_str(constructor: RoundTripConstructor, node: Any) -> Any:
+    value = RoundTripConstructor.construct_yaml_str(constructor, node)
+    if isinstance(value, str) and _SURROGATE.search(value):
+        raise _Unwritable(node.start_mark.line + 1)
+    return value
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:str", _construct_str)
+
 
 def load_yaml(text: str, path: str | None, fail: Fail | None = None) -> Any:
     """Load one YAML document, turning every failure into ``fail(path, line, key,
@@ -101,8 +123,19 @@ def load_yaml(text: str, path: str | None, fail: Fail | None = None) -> Any:
     except ReaderError as exc:
         position = exc.position if isinstance(exc.position, int) else 0
         line = text.count("\n", 0, position) + 1
-        what = f"unacceptable character {exc.character!r}"
+        character = exc.character
+        shown = f"U+{character:04X}" if isinstance(character, int) else repr(character)
+        what = f"unacceptable character {shown}"
         _fail(path, line, None, f"invalid YAML: {what}")
+    except _Unwritable as exc:
+        _fail(
+            path,
+            exc.line,
+            None,
+            "a text value holds a lone surrogate (an escape from \\ud800 to \\udfff), "
+            "which cannot be written as UTF-8: write the character itself (or "
+            "\\U0001F600 for one beyond \\uffff)",
+        )
     except RecursionError:
         _fail(path, None, None, "invalid YAML: nested too deeply")
     except Exception as exc:

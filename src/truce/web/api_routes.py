@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 
-from truce.web.inputs import JobKind, RequestError, parse_text, prepare
+from truce.web.inputs import JobKind, RequestError, check_offered_world, parse_text, prepare
 from truce.web.jobs import Job
 from truce.web.models import (
     JOB_ID_PATTERN,
@@ -178,6 +178,7 @@ def api_router(state: WebState) -> APIRouter:
         s = web_state(request)
         try:
             spec = parse_text(body.scenario_yaml, s.settings)  # type: ignore[attr-defined]
+            check_offered_world(spec, body.scenario_yaml, s.catalogue)  # type: ignore[attr-defined]
         except RequestError as error:
             if error.status != 400:
                 raise

@@ -7,6 +7,7 @@ process starts with the app (its lifespan) and stops with it.
 from __future__ import annotations
 
 import logging
+import math
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -15,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -116,6 +119,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             )
         return await http_exception_handler(request, error)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        # FastAPI's own 422, except that a value JSON cannot hold (NaN, Infinity, which
+        # Python's JSON reader accepts) is echoed as text instead of failing with a 500.
+        return JSONResponse({"detail": _finite(jsonable_encoder(error.errors()))}, status_code=422)
+
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> JSONResponse:
         # Bad input the checks above did not foresee: the command line's exit 2.
@@ -140,6 +149,17 @@ def _allowed_methods(request: Request) -> list[str]:
         for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
         if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
     ]
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every float that JSON cannot hold (NaN, ±Infinity) as its text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _json_errors(document: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ a world a scenario names that is not one the app offers is an error, never a pat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date as Date
 from typing import Literal
@@ -186,14 +187,29 @@ def _world(
         )
     if named not in catalogue.world_names:
         where = builtin if builtin is not None else SCENARIO_LABEL
-        raise RequestError(
-            400,
-            format_location(
-                f"{named!r} is not a built-in world offered here; the app solves built-in "
-                f"worlds only (offered: {offered}): choose one",
-                path=where,
-                line=None,
-                key="world",
-            ),
-        )
+        raise _not_offered(named, offered, where, None)
     return named
+
+
+def _not_offered(named: str, offered: str, where: str, line: int | None) -> RequestError:
+    message = (
+        f"{named!r} is not a built-in world offered here; the app solves built-in worlds "
+        f"only (offered: {offered}): choose one"
+    )
+    return RequestError(
+        400, format_location(message, path=where, line=line, key="world"), line=line, key="world"
+    )
+
+
+_WORLD_KEY = re.compile(r"^world\s*:", re.MULTILINE)
+
+
+def check_offered_world(spec: api.Scenario, text: str, catalogue: Catalogue) -> None:
+    """A scenario text's ``world:`` must be a world the app offers (the web solves
+    built-in worlds only): a :class:`RequestError` at the key's line otherwise, so that
+    Validate never calls valid what Run rejects."""
+    if spec.world is None or spec.world in catalogue.world_names:
+        return
+    found = _WORLD_KEY.search(text)
+    line = None if found is None else text.count("\n", 0, found.start()) + 1
+    raise _not_offered(spec.world, ", ".join(catalogue.world_names), SCENARIO_LABEL, line)

@@ -18,7 +18,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from truce import api
 from truce.web import editor
 from truce.web.api_routes import RETRY_AFTER, find_job, finished_timeline, job_view
-from truce.web.inputs import SCENARIO_LABEL, RequestError, parse_text, prepare
+from truce.web.catalogue import Catalogue
+from truce.web.inputs import SCENARIO_LABEL, RequestError, check_offered_world, parse_text, prepare
 from truce.web.jobs import QueueFull
 from truce.web.models import MAX_SEED
 from truce.web.settings import WebSettings
@@ -159,7 +160,11 @@ def pages_router(state: WebState) -> APIRouter:
                     form["world"] = entry.world
                 return start_page(request, **form)
             if action == "validate":
-                return start_page(request, message=_validate(scenario_yaml, state.settings), **form)
+                return start_page(
+                    request,
+                    message=_validate(scenario_yaml, state.settings, state.catalogue),
+                    **form,
+                )
             if action == "add_tariff":
                 keys = editor.tariff_lines(
                     by=tariff_by,
@@ -248,12 +253,13 @@ def pages_router(state: WebState) -> APIRouter:
     return router
 
 
-def _validate(text: str, settings: WebSettings) -> dict[str, Any]:
+def _validate(text: str, settings: WebSettings, catalogue: Catalogue) -> dict[str, Any]:
     """The Validate button's verdict, in the command line's words."""
     if not text.strip():
         return {"ok": False, "text": "the editor is empty: load or write a scenario"}
     try:
         spec = parse_text(text, settings)
+        check_offered_world(spec, text, catalogue)
     except RequestError as error:
         return {"ok": False, "text": error.detail, "line": error.line}
     count = len(spec.measures)
