@@ -224,6 +224,31 @@ def test_scenarios_and_their_text(client: httpx.Client) -> None:
 # --------------------------------------------------------------------------- validate
 
 
+def test_a_nan_in_a_json_body_is_a_422(client: httpx.Client) -> None:
+    """Reproducer: {"draws": NaN} made the 422 echo a value JSON cannot hold: a 500."""
+    body = b'{"scenario": "cp2015-nafta", "draws": NaN}'
+    response = client.post("/api/runs", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "draws"]
+
+
+def test_validate_refuses_a_world_the_app_does_not_offer(client: httpx.Client) -> None:
+    """Reproducer: Validate said valid for world: ../../../etc, which Run then rejected."""
+    text = "name: x\nworld: ../../../etc\nmeasures: []\n"
+    verdict = client.post("/api/validate", json={"scenario_yaml": text}).json()
+    assert verdict["valid"] is False and (verdict["line"], verdict["key"]) == (2, "world")
+
+
+def test_a_lone_surrogate_is_refused_at_validate_with_its_line(client: httpx.Client) -> None:
+    """Reproducer: a name with a lone surrogate made /api/validate (and later every page
+    listing the job) answer 500."""
+    text = 'name: "bad \\ud800"\nworld: cp2015\nmeasures: []\n'
+    verdict = client.post("/api/validate", json={"scenario_yaml": text}).json()
+    assert verdict["valid"] is False and verdict["line"] == 1
+    assert client.post("/api/runs", json={"scenario_yaml": text}).status_code == 400
+    assert client.get("/").status_code == 200
+
+
 def test_a_valid_scenario(client: httpx.Client) -> None:
     verdict = client.post("/api/validate", json={"scenario_yaml": SMALL}).json()
     assert verdict == {

@@ -230,12 +230,17 @@ def read_world(folder: str | os.PathLike[str]) -> World:
     if not folder.is_dir():
         raise WorldError(f"{folder}: no such world folder")
     toml_path = folder / "world.toml"
+    if not toml_path.exists():
+        raise WorldError(f"{toml_path}: missing (every world folder needs a world.toml)")
+    unreadable = _not_a_file(toml_path, MAX_TOML_BYTES)
+    if unreadable:
+        raise WorldError(f"{toml_path}: {unreadable}")
     try:
         meta = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise WorldError(f"{toml_path}: missing (every world folder needs a world.toml)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise WorldError(f"{toml_path}: not valid TOML: {err}") from None
+    except OSError as err:
+        raise WorldError(f"{toml_path}: cannot be read: {err.strerror}") from None
     problems = Problems()
     _check_meta(meta, str(toml_path), problems)
     problems.raise_if_any()
@@ -281,7 +286,30 @@ def read_world(folder: str | os.PathLike[str]) -> World:
     return world
 
 
+#: The largest world.toml truce reads (it holds a description and a list of sources).
+MAX_TOML_BYTES = 1 << 20
+#: The largest table file truce reads (the 81-economy world's trade table is ~10 MB).
+MAX_TABLE_BYTES = 2 << 30
+
+
+def _not_a_file(path: Path, limit: int) -> str | None:
+    """Why ``path`` is not a regular file of at most ``limit`` bytes (None when it is):
+    a folder, a device such as /dev/zero (read without end) or a file too large."""
+    if path.is_dir():
+        return "is a folder, not a file"
+    if not path.is_file():
+        return "is not a regular file"
+    size = path.stat().st_size
+    if size > limit:
+        return f"is {size:,} bytes; truce reads files of at most {limit:,} bytes here"
+    return None
+
+
 def _read_table(path: Path, name: str, problems: Problems) -> pd.DataFrame | None:
+    unreadable = _not_a_file(path, MAX_TABLE_BYTES)
+    if unreadable:
+        problems.add(str(path), unreadable)
+        return None
     try:
         if path.suffix == ".parquet":
             return pq.read_table(path).to_pandas()

@@ -1,0 +1,105 @@
+"""Inputs a hostile user tried (issue 19's reproducers): names that look like console
+markup, an error on line 100, lone surrogates, world folders whose files are folders or
+devices.  Each must end in a result or in a bad-input error (exit 2) naming the file,
+with nothing written after an error."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from truce import api
+from truce.cli.main import app
+from truce.config import builtin_folder
+from truce.errors import ScenarioError, WorldError
+
+RUNNER = CliRunner()
+
+MARKUP = """\
+name: "[/bad]"
+description: "[bold]not bold[/bold] :100: [/]"
+world: cp2015
+measures:
+  - kind: tariff
+    by: USA
+    on: CHN
+    rate: 0.25
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("form", ["table", "json"])
+def test_a_name_that_looks_like_markup_is_printed_as_written(tmp_path: Path, form: str) -> None:
+    path = write(tmp_path, "markup.yaml", MARKUP)
+    done = RUNNER.invoke(app, ["run", str(path), "--no-store", "--format", form])
+    assert done.exit_code == 0, done.output
+    if form == "json":
+        assert json.loads(done.stdout)["scenario"] == "[/bad]"
+    else:
+        assert "[/bad] on cp2015" in done.stdout
+
+
+def test_an_error_on_line_100_keeps_its_line_number(tmp_path: Path) -> None:
+    """Rich read ':100:' as an emoji code: `f.yaml💯 key rate`."""
+    measure = "  - kind: tariff\n    by: USA\n    on: CHN\n    rate: 0.1\n"
+    head = "# the bad rate is on line 100\nname: x\nworld: cp2015\nmeasures:\n"
+    text = head + measure * 23 + measure.replace("0.1", "-1")
+    path = write(tmp_path, "f.yaml", text)
+    done = RUNNER.invoke(app, ["run", str(path), "--no-store"])
+    assert done.exit_code == 2
+    assert f"{path}:100:keyrate:-1isnegative" in "".join(done.stderr.split())
+
+
+def test_a_lone_surrogate_is_refused_at_its_line_and_nothing_is_written(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.yaml", 'name: ok\ndescription: "bad \\ud800"\nmeasures: []\n')
+    with pytest.raises(ScenarioError) as caught:
+        api.load_scenario(path)
+    assert caught.value.line == 2
+    out = tmp_path / "out.json"
+    done = RUNNER.invoke(app, ["run", str(path), "--world", "cp2015", "--json", str(out)])
+    assert done.exit_code == 2 and not out.exists()
+
+
+def _world_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "w"
+    shutil.copytree(builtin_folder("worlds") / "cp2015", folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("broken", "fragment"),
+    [
+        ("toml-folder", "world.toml: is a folder, not a file"),
+        ("toml-device", "world.toml: is not a regular file"),
+        ("table-folder", "trade.parquet: is a folder, not a file"),
+    ],
+)
+def test_a_world_file_that_is_no_file_is_bad_input(
+    tmp_path: Path, broken: str, fragment: str
+) -> None:
+    folder = _world_folder(tmp_path)
+    if broken == "toml-folder":
+        (folder / "world.toml").unlink()
+        (folder / "world.toml").mkdir()
+    elif broken == "toml-device":
+        if not Path("/dev/zero").exists():
+            pytest.skip("no /dev/zero on this system")
+        (folder / "world.toml").unlink()
+        os.symlink("/dev/zero", folder / "world.toml")
+    else:
+        (folder / "trade.parquet").unlink()
+        (folder / "trade.parquet").mkdir()
+    with pytest.raises(WorldError, match=fragment):
+        api.load_world(folder)
+    done = RUNNER.invoke(app, ["world", "show", str(folder)])
+    assert done.exit_code == 2 and fragment in " ".join(done.stderr.split())
