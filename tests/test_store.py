@@ -12,6 +12,7 @@ save synthetic results (no solve), except the one that runs ``truce run``.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -442,3 +443,20 @@ def test_saved_times_carry_their_utc_offset(store_path: Path) -> None:
     created = RunStore(store_path).info(run_id).created_at
     assert created.utcoffset() is not None and created.utcoffset().total_seconds() == 0
     assert created.isoformat().endswith("+00:00")
+
+
+def test_reading_writes_nothing(store_path: Path) -> None:
+    """Reads open the store read-only (a store on a read-only disk can be listed): a
+    store kept before a table existed is read without the table being created."""
+    run_id = RunStore(store_path).save(synthetic("old", rows=4))
+    with duckdb.connect(str(store_path)) as con:
+        layout = json.loads(con.execute("SELECT layout FROM runs").fetchone()[0])
+        del layout["tariffs"], layout["_rows"]["tariffs"]
+        con.execute("UPDATE runs SET layout = ?", [json.dumps(layout)])
+        con.execute("DROP TABLE tariffs")
+    kept = RunStore(store_path)
+    assert [i.id for i in kept.list()] == [run_id]
+    assert kept.get(run_id).tariffs.empty
+    with duckdb.connect(str(store_path), read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "tariffs" not in tables

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -221,6 +222,22 @@ class RunStore:
                 con.close()
 
     @contextlib.contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The database opened read-only (a store on a read-only disk can be read): the
+        lock is taken when its file can be opened, so that no save is half seen."""
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: the run store is a folder, not a database file")
+        deadline = time.monotonic() + self.lock_timeout
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        writable = os.access(self.path.parent, os.W_OK) or os.access(lock_path, os.W_OK)
+        with self._locked(deadline) if writable else contextlib.nullcontext():
+            con = self._open(deadline, read_only=True)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    @contextlib.contextmanager
     def _locked(self, deadline: float) -> Iterator[None]:
         """Hold the exclusive lock on ``PATH.lock`` (where POSIX locks exist)."""
         if fcntl is None:  # pragma: no cover - Windows
@@ -249,12 +266,12 @@ class RunStore:
         finally:
             handle.close()  # closing the file releases the lock
 
-    def _open(self, deadline: float) -> duckdb.DuckDBPyConnection:
+    def _open(self, deadline: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """Connect, retrying with a bounded backoff while another process holds the file."""
         pause = 0.02
         while True:
             try:
-                return duckdb.connect(str(self.path), config=_OFFLINE)
+                return duckdb.connect(str(self.path), read_only=read_only, config=_OFFLINE)
             except duckdb.Error as error:
                 busy = isinstance(error, duckdb.IOException) and "lock" in str(error).lower()
                 if not busy or time.monotonic() > deadline:
@@ -366,7 +383,7 @@ class RunStore:
         if not self.path.exists():
             return []
         try:
-            with self._connect() as con:
+            with self._reading() as con:
                 rows = con.execute(
                     f"SELECT {', '.join(_RUN_FIELDS)} FROM runs ORDER BY created_at, id"
                 ).fetchall()
@@ -378,7 +395,7 @@ class RunStore:
         if not isinstance(run_id, str) or not self.path.exists():
             return False
         try:
-            with self._connect() as con:
+            with self._reading() as con:
                 _resolve(con, run_id, self.path)
         except StoreError:
             return False
@@ -388,7 +405,7 @@ class RunStore:
         """The ``runs`` row of a run (a full id or a unique prefix of at least 4 digits)."""
         self._require_file(run_id)
         try:
-            with self._connect() as con:
+            with self._reading() as con:
                 found = _resolve(con, run_id, self.path)
                 row = con.execute(
                     f"SELECT {', '.join(_RUN_FIELDS)} FROM runs WHERE id = ?", [found]
@@ -401,7 +418,7 @@ class RunStore:
     def scenario_text(self, run_id: str) -> str | None:
         """The scenario text a run was solved from (``None`` when it was not given)."""
         self._require_file(run_id)
-        with self._connect() as con:
+        with self._reading() as con:
             found = _resolve(con, run_id, self.path)
             row = con.execute("SELECT scenario_text FROM runs WHERE id = ?", [found]).fetchone()
         return None if row is None else row[0]
@@ -411,7 +428,7 @@ class RunStore:
         the saved ones: same columns, order, dtypes and values."""
         self._require_file(run_id)
         try:
-            with self._connect() as con:
+            with self._reading() as con:
                 found = _resolve(con, run_id, self.path)
                 row = con.execute(
                     "SELECT scenario, world, model, date, converged, iterations, residual, "
@@ -420,9 +437,16 @@ class RunStore:
                 ).fetchone()
                 assert row is not None
                 layout, extra = _decoded(row[9], row[10], self.path, found)
-                # A run kept before a table existed has none of it (an empty table).
+                present = {
+                    r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+                }
+                # A run kept before a table existed has none of it (an empty table); a
+                # table gone since is damage (_check_rows).
                 tables = {
-                    name: _read_table(con, name, found, layout.get(name, [])) for name in TABLES
+                    name: _read_table(con, name, found, layout.get(name, []))
+                    if name in present
+                    else pd.DataFrame(columns=[c for c, _ in layout.get(name, [])])
+                    for name in TABLES
                 }
         except duckdb.Error as error:
             raise StoreError(f"{self.path}: cannot read run {run_id}: {error}") from error
@@ -463,7 +487,7 @@ class RunStore:
         if not self.path.exists():
             return {}
         try:
-            with self._connect() as con:
+            with self._reading() as con:
                 rows = con.execute(
                     "SELECT id, json_extract_string(extra, '$.sweep.key') FROM runs "
                     "WHERE json_extract_string(extra, '$.sweep.id') = ? "
