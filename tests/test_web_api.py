@@ -745,3 +745,28 @@ def test_a_client_scenario_extends_built_ins_only(client: httpx.Client) -> None:
         json={"scenario_yaml": "name: mine\nextends: busan-deal\nas_of: 2026-01-01\n"},
     )
     assert good.status_code == 200 and good.json()["valid"] is True, good.text
+
+
+def test_a_half_sent_body_is_answered_408(tmp_path: Path) -> None:
+    """Reproducer: a client sending headers and half a body was never timed out (2,000
+    such connections held 2,000 descriptors)."""
+    settings = WebSettings(
+        store=tmp_path / "runs.duckdb",
+        worlds=("cp2015",),
+        allowed_hosts=("127.0.0.1",),
+        body_timeout=1.0,
+    )
+    with serving(create_app(settings)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+            conn.sendall(
+                b"POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                b'{"scenario_yaml": '
+            )
+            started = time.monotonic()
+            reply = conn.recv(4096)
+            waited = time.monotonic() - started
+    assert reply.startswith(b"HTTP/1.1 408"), reply
+    assert b"did not arrive within 1 s" in reply
+    assert waited < 30

@@ -89,7 +89,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.web = state
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_request_bytes, timeout=settings.body_timeout
+    )
     if settings.allowed_hosts is not None:
         app.add_middleware(
             TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False

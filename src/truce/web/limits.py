@@ -1,7 +1,10 @@
-"""A cap on request bodies: larger ones get 413 before any of the app sees them."""
+"""Caps on request bodies: larger ones get 413 before any of the app sees them, and
+bodies that do not arrive in time get 408 (a client that sends headers and half a body
+does not hold the connection)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -17,13 +20,19 @@ class _TooLarge(Exception):
     pass
 
 
+class _TooSlow(Exception):
+    pass
+
+
 class BodyLimit:
     """ASGI middleware: a request whose body (declared or streamed) exceeds
-    ``max_bytes`` is answered 413 with a JSON ``detail``."""
+    ``max_bytes`` is answered 413, and one whose body has not fully arrived ``timeout``
+    seconds after the app first asks for it 408, each with a JSON ``detail``."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,14 +49,24 @@ class BodyLimit:
                     await self._refuse(send, 413, self._message(declared))
                     return
         received = 0
-        over = False
+        over = slow = complete = False
         started = False
+        deadline: float | None = None
 
         async def limited() -> Message:
-            nonlocal received, over
-            message = await receive()
+            nonlocal received, over, slow, complete, deadline
+            if complete:  # the body is in: what follows is the client leaving
+                return await receive()
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.timeout if deadline is None else deadline
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
+            except TimeoutError:
+                slow = True
+                raise _TooSlow from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
                 if received > self.max_bytes:
                     over = True
                     raise _TooLarge
@@ -55,15 +74,21 @@ class BodyLimit:
 
         async def guarded(message: Message) -> None:
             nonlocal started
-            if over:  # whatever the app makes of the interrupted body, the answer is 413
+            if over or slow:  # whatever the app makes of the cut body, the answer is ours
                 return
             started = True
             await send(message)
 
-        with contextlib.suppress(_TooLarge):
+        with contextlib.suppress(_TooLarge, _TooSlow):
             await self.app(scope, limited, guarded)
-        if over and not started:
+        if started:
+            return
+        if over:
             await self._refuse(send, 413, f"the request body exceeds {self.max_bytes} bytes")
+        elif slow:
+            await self._refuse(
+                send, 408, f"the request body did not arrive within {self.timeout:g} s"
+            )
 
     def _message(self, size: int) -> str:
         return f"the request body is {size} bytes; the limit is {self.max_bytes} bytes"

@@ -34,6 +34,9 @@ class WebSettings:
     name that resolves to this machine."""
     max_request_bytes: int = 256 * KIB
     """Largest request body accepted (413 beyond)."""
+    body_timeout: float = 30.0
+    """Seconds a request's whole body may take to arrive (408 beyond), so that clients
+    sending headers and half a body cannot hold connections open."""
     max_scenario_bytes: int = 64 * KIB
     """Largest scenario text accepted, in UTF-8 bytes (413 beyond)."""
     max_measures: int = 500
@@ -68,7 +71,7 @@ class WebSettings:
                 raise InputError(f"web setting {name} must be a positive integer, not {value!r}")
         if not isinstance(self.max_draws, int) or self.max_draws < 0:
             raise InputError(f"web setting max_draws must be 0 or more, not {self.max_draws!r}")
-        for name in ("solve_timeout", "worker_start_timeout"):
+        for name in ("solve_timeout", "worker_start_timeout", "body_timeout"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not value > 0:
                 raise InputError(f"web setting {name} must be a positive number, not {value!r}")
