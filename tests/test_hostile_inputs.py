@@ -103,3 +103,32 @@ def test_a_world_file_that_is_no_file_is_bad_input(
         api.load_world(folder)
     done = RUNNER.invoke(app, ["world", "show", str(folder)])
     assert done.exit_code == 2 and fragment in " ".join(done.stderr.split())
+
+
+def test_a_result_resting_on_the_closure_says_so() -> None:
+    """Issue 19 item 12: under fixed deficits a huge tariff by a deficit region keeps its
+    imports (the deficit must be spent), so its revenue and welfare rest on the closure;
+    the result says so, and under deficits: zero it has nothing to say."""
+    from test_readable_results import small_world
+
+    world = small_world()
+    text = """
+name: huge
+measures:
+  - kind: tariff
+    by: B
+    on: A
+    sectors: [G]
+    rate: 10
+    allow_large: true
+"""
+    fixed = api.run(world, api.scenario_from_text(text))
+    (note,) = fixed.extra["notes"]
+    assert note.startswith("B's tariff revenue comes to") and "deficits: zero" in note
+    # By hand: B's revenue is its tariff (the base's 0.1 plus the 10 added) times its
+    # counterfactual imports from A, over its base spending of 84 (test_readable_results'
+    # hand computation).
+    flows = fixed.trade.set_index(["exporter", "importer", "sector"])["counterfactual"]
+    assert f"{100 * 10.1 * flows.loc[('A', 'B', 'G')] / 84.0:.0f}%" in note
+    closed = api.run(world, api.scenario_from_text(text + "options:\n  deficits: zero\n"))
+    assert "notes" not in closed.extra

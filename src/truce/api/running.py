@@ -576,9 +576,13 @@ def run_config(
         r, _solve_one(r, config.date, config.max_steps), against_on, config.max_steps
     )
     extra: dict[str, object] = {}
-    note = _nothing_in_force(r.scenario, config.date)
-    if note:
-        extra["notes"] = [note]
+    notes = [
+        n
+        for n in (_nothing_in_force(r.scenario, config.date), _closure_note(r, solved))
+        if n is not None
+    ]
+    if notes:
+        extra["notes"] = notes
     if config.draws:
         solved, extra["draws"] = _with_draws(r, solved, other, config)
     if _source(r.scenario, config.elasticities) == ALL_SOURCES:
@@ -624,6 +628,30 @@ def run_date(scenario: Scenario, date: Date | None) -> Date | None:
         f"(date= in Python), solve each phase with `truce timeline {scenario.name}`, or "
         "name the day the file describes with an as_of: key",
         path=scenario.path,
+    )
+
+
+#: A region's tariff revenue, as a share of its base spending, beyond which a result
+#: under fixed trade deficits is said to rest on that closure.
+CLOSURE_REVENUE_SHARE = 0.05
+
+
+def _closure_note(r: _Run, solved: _Solved) -> str | None:
+    """A note when a result under fixed deficits rests on that closure: some region
+    collects tariff revenue above :data:`CLOSURE_REVENUE_SHARE` of its base spending,
+    which fixed deficits let it spend on foreign goods (a 1,000% US tariff on every
+    partner gives the US +8.5% with deficits fixed, -3.5% with them closed)."""
+    if r.prepared.zero_deficits or "tariff_revenue" not in solved.regions.columns:
+        return None
+    share = solved.regions["tariff_revenue"].to_numpy() / r.money.income_n
+    if not (share > CLOSURE_REVENUE_SHARE).any():
+        return None
+    k = int(np.argmax(share))
+    region = solved.regions["region"].iloc[k]
+    return (
+        f"{region}'s tariff revenue comes to {100 * share[k]:.0f}% of its base spending: "
+        "with trade deficits held fixed (the default closure) a result this large rests "
+        "on that closure; compare it with options: {deficits: zero} (docs/scenarios.md)"
     )
 
 
