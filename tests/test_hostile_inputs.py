@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from truce import api
 from truce.cli.main import app
 from truce.config import builtin_folder
-from truce.errors import ScenarioError, WorldError
+from truce.errors import NonConvergenceError, ScenarioError, WorldError
 
 RUNNER = CliRunner()
 
@@ -132,3 +132,14 @@ measures:
     assert f"{100 * 10.1 * flows.loc[('A', 'B', 'G')] / 84.0:.0f}%" in note
     closed = api.run(world, api.scenario_from_text(text + "options:\n  deficits: zero\n"))
     assert "notes" not in closed.extra
+
+
+def test_a_solve_that_stops_says_what_may_help() -> None:
+    """Issue 19 item 9: a failed solve's message suggests what to try."""
+    from test_readable_results import SMALL_A, small_world
+
+    with pytest.raises(NonConvergenceError) as caught:
+        api.run(small_world(), api.scenario_from_text(SMALL_A), max_steps=1)
+    message = str(caught.value)
+    assert "did not converge" in message and "what may help" in message
+    assert "--max-iterations" in message and "deficits: zero" in message

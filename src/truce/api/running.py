@@ -485,7 +485,18 @@ def _with_constraints_named(
     of a valid scenario fails."""
     constraints = [m for m in in_force(r.scenario, date) if m.kind in _CONSTRAINT_KINDS]
     if not constraints:
-        return error
+        return NonConvergenceError(
+            f"{error}; what may help: more iterations (--max-iterations {4 * DEFAULT_MAX_STEPS}), "
+            + (
+                "closing the trade deficits first (options: {deficits: zero}), which makes "
+                "very large tariffs far easier to solve, "
+                if r.model.closes_deficits and not r.prepared.zero_deficits
+                else ""
+            )
+            + "or the shock in smaller steps (a timeline whose phases raise it gradually)",
+            iterations=error.iterations,
+            residual=error.residual,
+        )
     named = []
     for m in constraints:
         where = m.file_in(r.scenario) or r.scenario.name
