@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -143,3 +144,30 @@ def test_a_solve_that_stops_says_what_may_help() -> None:
     message = str(caught.value)
     assert "did not converge" in message and "what may help" in message
     assert "--max-iterations" in message and "deficits: zero" in message
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "fragment"),
+    [
+        ("sectors", "theta", 1e-300, "is outside [0.01, 1000]"),
+        ("sectors", "theta", 1e300, "is outside [0.01, 1000]"),
+        ("trade", "tariff", 1e300, "is above 100 (10,000%)"),
+    ],
+)
+def test_absurd_world_parameters_are_refused_at_load(
+    table: str, column: str, value: float, fragment: str
+) -> None:
+    """Issue 19 item 5: theta = 1e-300 or 1e300 and a base tariff of 1e300 passed the
+    load checks."""
+    from dataclasses import replace
+
+    from test_readable_results import small_world
+
+    from truce.data.world import check_world
+
+    world = small_world()
+    frame = getattr(world, table).copy()
+    row = 1 if table == "trade" else 0  # a foreign trade row (A to B), or the first sector
+    frame.loc[row, column] = value
+    with pytest.raises(WorldError, match=re.escape(fragment)):
+        check_world(replace(world, **{table: frame}))

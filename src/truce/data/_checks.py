@@ -105,6 +105,13 @@ def _normalise(df: pd.DataFrame | None, schema: TableSchema) -> pd.DataFrame | N
     return pd.DataFrame(data, columns=list(schema.columns))
 
 
+#: The range a trade elasticity must lie in: beyond it, a number is an error, not data.
+MIN_THETA = 0.01
+MAX_THETA = 1000.0
+#: The largest base tariff a world may hold (a fraction: 100 is 10,000%).
+MAX_BASE_TARIFF = 100.0
+
+
 def _check_cells(
     tables: Mapping[str, pd.DataFrame | None], labels: Mapping[str, str], p: Problems
 ) -> None:
@@ -138,8 +145,20 @@ def _check_table_cells(
         flag(np.isinf(x), lambda i, c=c, x=x: f"{c} {x[i]} is not finite")
         if c == "theta":
             flag(x <= 0, lambda i, x=x: f"theta {fmt_number(x[i])} must be > 0")
+            flag(
+                (x > 0) & ((x < MIN_THETA) | (x > MAX_THETA)),
+                lambda i, x=x: f"theta {fmt_number(x[i])} is outside [{MIN_THETA:g}, "
+                f"{MAX_THETA:g}]: no trade elasticity comes near (published ones run from "
+                "about 0.6 to 65)",
+            )
         else:
             flag(x < 0, lambda i, c=c, x=x: f"{c} {fmt_number(x[i])} is negative")
+        if c == "tariff":
+            flag(
+                x > MAX_BASE_TARIFF,
+                lambda i, x=x: f"tariff {fmt_number(x[i])} is above {MAX_BASE_TARIFF:g} "
+                f"({100 * MAX_BASE_TARIFF:,.0f}%): a tariff is a fraction (0.25 for 25%)",
+            )
     if schema.name == "households":
         count = df["households"].to_numpy()
         flag(count == 0, lambda i: "households must be > 0")
