@@ -171,3 +171,33 @@ def test_absurd_world_parameters_are_refused_at_load(
     frame.loc[row, column] = value
     with pytest.raises(WorldError, match=re.escape(fragment)):
         check_world(replace(world, **{table: frame}))
+
+
+DEEP = "name: x\nmeasures: " + "[" * 3000 + "]" * 3000 + "\n"
+HUGE = "name: x\nmeasures:\n  - kind: tariff\n    by: USA\n    rate: 1" + "0" * 100_000 + "\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "fragment"),
+    [
+        ("name: x\nworld: nope-world\nmeasures: []\n", 2, "key world: nope-world: no built-in"),
+        (DEEP, 2, "nested deeper than 64 levels"),
+        (HUGE, 5, "a number of 100,001 digits cannot be read"),
+        ("name: &a x\ndescription: &a y\nmeasures: []\n", 2, "anchor &a used twice"),
+        (b"name: x\nmeasures: []\ndescription: \xff\xfe\n", 3, "not UTF-8 text: byte 0xff"),
+    ],
+)
+def test_bad_input_from_a_file_names_its_line(
+    tmp_path: Path, content: str | bytes, line: int, fragment: str
+) -> None:
+    """Issue 19 item 8: these errors lacked `PATH:LINE:`."""
+    path = tmp_path / "s.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    done = RUNNER.invoke(app, ["run", str(path), "--no-store"])
+    assert done.exit_code == 2, done.output
+    message = " ".join(done.stderr.split())
+    assert f"{path}:{line}:" in message.replace(" ", "") or f"{path}:{line}:" in message
+    assert fragment in message

@@ -31,6 +31,7 @@ from truce.api.scenarios import builtin_scenarios as builtin_scenarios
 from truce.api.scenarios import load_scenario as load_scenario
 from truce.api.scenarios import scenario_from_text as scenario_from_text
 from truce.api.scenarios import scenario_sources as scenario_sources
+from truce.api.scenarios import scenario_world as scenario_world
 from truce.api.scenarios import with_products as with_products
 from truce.api.sources import cited_keys as cited_keys
 from truce.api.sources import resolve_sources as resolve_sources
@@ -76,6 +77,7 @@ __all__ = [
     "run_config",
     "scenario_from_text",
     "scenario_sources",
+    "scenario_world",
     "timeline",
     "with_products",
     "world_summary",

@@ -11,8 +11,8 @@ from truce.api.sources import cited_keys, resolve_sources
 from truce.config import builtin_folder
 from truce.data.catalogue import CATALOGUE, products_for
 from truce.data.products import split_products
-from truce.data.world import World
-from truce.errors import ScenarioError
+from truce.data.world import World, builtin_worlds, load_world
+from truce.errors import InputError, ScenarioError, WorldError
 from truce.policy.parse import parse_scenario, read_scenario, read_text, relative_file
 from truce.policy.spec import Scenario
 
@@ -74,6 +74,26 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             f"scenario (built-in: {known})"
         )
     return read_scenario(Path(str(entry)), resolve=resolve_extends)
+
+
+def scenario_world(scenario: Scenario, world: str | Path | None = None) -> World:
+    """The world a run of ``scenario`` solves on: ``world`` (a built-in name or a folder),
+    else the one the scenario names, whose failure to load is a
+    :class:`~truce.errors.ScenarioError` at the scenario's ``world`` line."""
+    name = world if world is not None else scenario.world
+    if name is None:
+        known = ", ".join(builtin_worlds()) or "none"
+        raise InputError(
+            f"scenario {scenario.name!r} names no world: pass --world NAME_OR_FOLDER "
+            f"(built-in worlds: {known})"
+        )
+    try:
+        return load_world(name)
+    except WorldError as error:
+        if world is not None or scenario.world_at is None:
+            raise
+        path, line = scenario.world_at
+        raise ScenarioError(str(error), path=path, line=line, key="world") from None
 
 
 def scenario_sources(scenario: Scenario) -> pd.DataFrame:

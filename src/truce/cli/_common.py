@@ -220,16 +220,6 @@ def region_table(result: Result) -> Table:
     return fitted_table(title, columns, stdout.width, base_caption(result.base))
 
 
-def world_name(spec: api.Scenario, world: str | None) -> str:
-    name = world or spec.world
-    if name is None:
-        raise InputError(
-            f"scenario {spec.name!r} names no world: pass --world NAME_OR_FOLDER "
-            f"(built-in worlds: {', '.join(api.builtin_worlds()) or 'none'})"
-        )
-    return name
-
-
 def wrote(*paths: Path | None) -> None:
     for path in paths:
         if path is not None:

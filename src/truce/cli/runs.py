@@ -27,7 +27,6 @@ from truce.cli._common import (
     stdout,
     store_path,
     styled,
-    world_name,
     write_plain,
     wrote,
 )
@@ -244,7 +243,7 @@ def _run_or_stored(
     except InputError as error:
         where = f"a run id in {kept.path}" if kept is not None else "a run id (the store is off)"
         raise InputError(f"{name!r} is neither {where} nor a scenario: {error}") from None
-    world_data = api.load_world(world_name(spec, world))
+    world_data = api.scenario_world(spec, world)
     stderr.print(f"solving {spec.name} on {world_data.name} …", highlight=False)
     result = api.run(world_data, spec, max_steps=max_steps)
     run_id = keep(result, world_data, spec, kept.path if kept else None, quiet=False)

@@ -35,7 +35,6 @@ from truce.cli._common import (
     stdout,
     store_path,
     styled,
-    world_name,
     write_plain,
     wrote,
 )
@@ -143,7 +142,7 @@ def run(
     on_date = parse_date(date)
     try:
         spec = api.load_scenario(scenario)
-        world_data = api.load_world(world_name(spec, world))
+        world_data = api.scenario_world(spec, world)
         if not quiet:
             stderr.print(f"solving {spec.name} on {world_data.name} …", highlight=False)
         config = api.RunConfig(
@@ -316,7 +315,7 @@ def timeline(
     """
     try:
         spec = api.load_scenario(scenario)
-        world_data = api.load_world(world_name(spec, world))
+        world_data = api.scenario_world(spec, world)
         bar = progress_bar(quiet)
         with bar:
             task = bar.add_task(f"solving {spec.name} on {world_data.name}", total=None)

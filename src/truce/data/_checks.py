@@ -147,17 +147,21 @@ def _check_table_cells(
             flag(x <= 0, lambda i, x=x: f"theta {fmt_number(x[i])} must be > 0")
             flag(
                 (x > 0) & ((x < MIN_THETA) | (x > MAX_THETA)),
-                lambda i, x=x: f"theta {fmt_number(x[i])} is outside [{MIN_THETA:g}, "
-                f"{MAX_THETA:g}]: no trade elasticity comes near (published ones run from "
-                "about 0.6 to 65)",
+                lambda i, x=x: (
+                    f"theta {fmt_number(x[i])} is outside [{MIN_THETA:g}, "
+                    f"{MAX_THETA:g}]: no trade elasticity comes near (published ones run from "
+                    "about 0.6 to 65)"
+                ),
             )
         else:
             flag(x < 0, lambda i, c=c, x=x: f"{c} {fmt_number(x[i])} is negative")
         if c == "tariff":
             flag(
                 x > MAX_BASE_TARIFF,
-                lambda i, x=x: f"tariff {fmt_number(x[i])} is above {MAX_BASE_TARIFF:g} "
-                f"({100 * MAX_BASE_TARIFF:,.0f}%): a tariff is a fraction (0.25 for 25%)",
+                lambda i, x=x: (
+                    f"tariff {fmt_number(x[i])} is above {MAX_BASE_TARIFF:g} "
+                    f"({100 * MAX_BASE_TARIFF:,.0f}%): a tariff is a fraction (0.25 for 25%)"
+                ),
             )
     if schema.name == "households":
         count = df["households"].to_numpy()

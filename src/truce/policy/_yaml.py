@@ -92,6 +92,54 @@ class _Unwritable(Exception):
         self.line = line
 
 
+class _BadScalar(Exception):
+    """A value the YAML library cannot turn into a number, at ``line`` (1-based)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(line, reason)
+        self.line = line
+        self.reason = reason
+
+
+def _construct_int(constructor: RoundTripConstructor, node: Any) -> Any:
+    try:
+        return RoundTripConstructor.construct_yaml_int(constructor, node)
+    except ValueError:  # more digits than Python converts
+        digits = len(str(node.value))
+        raise _BadScalar(node.start_mark.line + 1, f"a number of {digits:,} digits") from None
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+#: The deepest nesting of lists and mappings a document may have (a scenario needs 4).
+MAX_DEPTH = 64
+
+
+def _too_deep(text: str) -> int | None:
+    """The first line where flow brackets nest deeper than :data:`MAX_DEPTH` (quoted
+    text skipped), found before the YAML library recurses into them; None if none."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        quote = ""
+        for char in line:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char == "#":
+                break
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return number
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+    return None
+
+
+_ANCHOR_LINES = re.compile(r"line (\d+), column")
+
+
 def _construct_str(constructor: RoundTripConstructor, node: Any) -> Any:
     value = RoundTripConstructor.construct_yaml_str(constructor, node)
     if isinstance(value, str) and _SURROGATE.search(value):
@@ -106,6 +154,9 @@ def load_yaml(text: str, path: str | None, fail: Fail | None = None) -> Any:
     """Load one YAML document, turning every failure into ``fail(path, line, key,
     reason)`` (by default a :class:`ScenarioError`)."""
     _fail = _scenario_error if fail is None else fail
+    deep = _too_deep(text)
+    if deep is not None:
+        _fail(path, deep, None, f"invalid YAML: nested deeper than {MAX_DEPTH} levels")
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _Constructor
     try:
@@ -127,6 +178,8 @@ def load_yaml(text: str, path: str | None, fail: Fail | None = None) -> Any:
         shown = f"U+{character:04X}" if isinstance(character, int) else repr(character)
         what = f"unacceptable character {shown}"
         _fail(path, line, None, f"invalid YAML: {what}")
+    except _BadScalar as exc:
+        _fail(path, exc.line, None, f"invalid YAML: {exc.reason} cannot be read")
     except _Unwritable as exc:
         _fail(
             path,
@@ -139,6 +192,12 @@ def load_yaml(text: str, path: str | None, fail: Fail | None = None) -> Any:
     except RecursionError:
         _fail(path, None, None, "invalid YAML: nested too deeply")
     except Exception as exc:
+        if type(exc).__name__ == "ReusedAnchorWarning":
+            lines = [int(n) for n in _ANCHOR_LINES.findall(str(exc))]
+            anchor = re.search(r"duplicate anchor '([^']*)'", str(exc))
+            name = f" &{anchor.group(1)}" if anchor else ""
+            first = f" (first at line {lines[0]})" if len(lines) > 1 else ""
+            _fail(path, lines[-1] if lines else None, None, f"anchor{name} used twice{first}")
         line = mark_line(exc)
         _fail(path, line, None, f"invalid YAML: {type(exc).__name__}: {str(exc)[:200]}")
 

@@ -62,13 +62,36 @@ reference`` names in the file ``from_path``; raises :class:`ScenarioError` (its 
 becomes the message at the ``extends`` line) when there is none."""
 
 
+#: The largest scenario file truce reads (the whole library's largest is ~20 KB).
+MAX_SCENARIO_BYTES = 4 << 20
+
+
 def read_text(path: str) -> str:
-    """The UTF-8 text of the scenario file ``path``; :class:`ScenarioError` if unreadable."""
+    """The UTF-8 text of the scenario file ``path``: :class:`ScenarioError` if it is not
+    a regular file of at most :data:`MAX_SCENARIO_BYTES`, cannot be read, or is not
+    UTF-8 (at the line of the first bad byte)."""
+    if os.path.isdir(path):
+        raise ScenarioError("is a folder, not a scenario file", path=path)
     try:
-        with open(path, encoding="utf-8") as file:
-            return file.read()
-    except (OSError, UnicodeError) as exc:
-        raise ScenarioError(f"cannot read the file: {exc}", path=path) from None
+        with open(path, "rb") as file:
+            if not os.path.isfile(path):
+                raise ScenarioError("is not a regular file", path=path)
+            raw = file.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror}", path=path) from None
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            f"the file is larger than {MAX_SCENARIO_BYTES:,} bytes, the most truce reads "
+            "as a scenario",
+            path=path,
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError(
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded", path=path, line=line
+        ) from None
 
 
 def read_scenario(path: str | os.PathLike[str], *, resolve: Resolve | None = None) -> Scenario:
@@ -117,6 +140,7 @@ def parse_scenario(
     base = _base(doc, path, resolve, _chain)
     description = _text(doc, "description", path, optional=True)
     world = _text(doc, "world", path, optional=True)
+    world_at = (path, _value_line(doc, "world")) if "world" in doc else None
     as_of, as_of_line = _as_of(doc, path)
     options = _options(doc, path)
     measures = _measures(doc, path)
@@ -124,6 +148,7 @@ def parse_scenario(
     if base is not None:
         description = base.description if description is None else description
         world = base.world if world is None else world
+        world_at = base.world_at if world_at is None else world_at
         if as_of is None:
             as_of = base.as_of
         options = _merged_options(base, options)
@@ -149,6 +174,7 @@ def parse_scenario(
             path=path,
             text=text,
             as_of_line=as_of_line,
+            world_at=world_at,
             extends=base.name if base is not None else None,
             phase_names=tuple(names.items()),
         )

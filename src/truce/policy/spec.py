@@ -441,6 +441,8 @@ class Scenario:
     path: str | None = field(default=None, compare=False)
     text: str | None = field(default=None, compare=False, repr=False)
     as_of_line: int | None = field(default=None, compare=False, repr=False)
+    world_at: tuple[str | None, int] | None = field(default=None, compare=False, repr=False)
+    """The file and line of the ``world`` key (a base's, when inherited)."""
     """The line of the ``as_of`` key in the file, when read from one."""
     extends: str | None = field(default=None, compare=False)
     """The name of the scenario this one extends (its measures come first), if any."""
