@@ -201,3 +201,15 @@ def test_bad_input_from_a_file_names_its_line(
     message = " ".join(done.stderr.split())
     assert f"{path}:{line}:" in message.replace(" ", "") or f"{path}:{line}:" in message
     assert fragment in message
+
+
+def test_too_many_measures_is_an_error_at_the_first_beyond() -> None:
+    """Issue 19 item 10: 30,000 measures took 15 s of checks; beyond the limit the file
+    is refused at the first measure too many, before any measure is checked."""
+    from truce.policy.parse import MAX_MEASURES
+
+    one = "  - kind: tariff\n    by: USA\n    rate: 0.1\n"
+    text = "name: x\nmeasures:\n" + one * (MAX_MEASURES + 1)
+    with pytest.raises(ScenarioError, match=f"at most {MAX_MEASURES:,}") as caught:
+        api.scenario_from_text(text, "many.yaml")
+    assert caught.value.line == 3 + 3 * MAX_MEASURES

@@ -62,6 +62,9 @@ reference`` names in the file ``from_path``; raises :class:`ScenarioError` (its 
 becomes the message at the ``extends`` line) when there is none."""
 
 
+#: The most measures one scenario file may list (the library's largest has 116).
+MAX_MEASURES = 5_000
+
 #: The largest scenario file truce reads (the whole library's largest is ~20 KB).
 MAX_SCENARIO_BYTES = 4 << 20
 
@@ -372,6 +375,14 @@ def _measures(doc: Doc, path: str | None) -> tuple[Measure, ...]:
         line = _value_line(doc, "measures")
         what = f"must be a list of measures, not {describe(raw)}"
         _fail(path, line, "measures", what)
+    if len(raw) > MAX_MEASURES:
+        _fail(
+            path,
+            _item_line(raw, MAX_MEASURES, _value_line(doc, "measures")),
+            "measures",
+            f"{len(raw):,} measures: a scenario may have at most {MAX_MEASURES:,} (the "
+            "measure here is the first beyond); group cells with lists of codes instead",
+        )
     measures: list[Measure] = []
     for index, item in enumerate(raw):
         item_line = _item_line(raw, index, _value_line(doc, "measures"))
