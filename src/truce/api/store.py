@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import date as Date
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,7 @@ from truce.config import SETTINGS, Settings
 from truce.data.world import World, content_hash
 from truce.errors import StoreError
 from truce.policy.spec import Scenario
-from truce.report.result import Result, SolverStats
+from truce.report.result import Result, SolverStats, truce_version
 
 try:  # POSIX advisory locks; elsewhere the retries alone serialise writers
     import fcntl
@@ -180,14 +179,6 @@ def default_path(settings: Settings = SETTINGS) -> Path | None:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("truce")) / "runs.duckdb"
-
-
-def truce_version() -> str | None:
-    """The installed truce's version, if it is installed."""
-    try:
-        return metadata.version("truce")
-    except metadata.PackageNotFoundError:
-        return None
 
 
 class RunStore:

@@ -8,14 +8,13 @@ import textwrap
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 import plotly.graph_objects as go
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from truce.report.result import Result
+from truce.report.result import Result, truce_version
 from truce.report.timeline import TimelineResult
 
 #: Twenty colours that stay apart: Kelly's colours of maximum contrast (K. Kelly, 1965,
@@ -50,12 +49,9 @@ def region_colors(regions: list[str]) -> dict[str, str]:
     return {r: REGION_PALETTE[k % len(REGION_PALETTE)] for k, r in enumerate(regions)}
 
 
-def truce_version() -> str:
-    """The installed truce's version, for source lines."""
-    try:
-        return metadata.version("truce")
-    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
-        return "unknown"
+def version_text() -> str:
+    """truce's version for a chart's source line (``unknown`` from a source tree)."""
+    return truce_version() or "unknown"
 
 
 @dataclass(frozen=True)
@@ -81,13 +77,13 @@ class Stamp:
             "Date": self.date or "",
             "Base": self.base,
             "Source": self.source,
-            "Software": f"truce {truce_version()}",
+            "Software": f"truce {version_text()}",
         }
 
 
 def _source_line(model: str, world: str, data: str | None) -> str:
     data_part = f"; data: {data}" if data else ""
-    return f"Source: truce {truce_version()}, {model} model on world {world}{data_part}"
+    return f"Source: truce {version_text()}, {model} model on world {world}{data_part}"
 
 
 def sweep_stamp(name: str, results: Sequence[Result]) -> Stamp:

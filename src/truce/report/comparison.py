@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from truce.report import render
 from truce.report.against import relative_pct
-from truce.report.chart_style import Stamp, region_colors, stamp_plotly, truce_version
+from truce.report.chart_style import Stamp, region_colors, stamp_plotly, version_text
 from truce.report.result import Result
 
 #: What is compared: (region-table column, heading).
@@ -109,7 +109,7 @@ def comparison_plotly(
         scenario=runs,
         date=None,
         base=f"the first run, {first}" if column == "difference" else "each run's own base",
-        source=f"Source: truce {truce_version()}, runs {runs}",
+        source=f"Source: truce {version_text()}, runs {runs}",
     )
     return stamp_plotly(fig, title, stamp, 460)
 
