@@ -226,11 +226,6 @@ def wrote(*paths: Path | None) -> None:
             stderr.print(f"wrote {path}", highlight=False)
 
 
-def signed(value: float) -> str:
-    """``value`` to three decimals with its sign; a rounded zero is ``+0.000``, never ``-0.000``."""
-    return f"{round(value, 3) + 0.0:+.3f}"
-
-
 def print_sources(table: pd.DataFrame, indent: str = "") -> None:
     """Each row of a source table (``truce.api.resolve_sources``) as one line: key,
     title, quality and address."""

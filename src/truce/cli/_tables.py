@@ -61,7 +61,7 @@ def fitted_table(
     if dropped:
         names = ", ".join(c.header.replace("\n", " ") for c in dropped)
         notes.append(f"left out at this width: {names} (see --format csv or --json)")
-    table = Table(title=title, caption="\n".join(n for n in notes) or None, caption_justify="left")
+    table = Table(title=title, caption="\n".join(notes) or None, caption_justify="left")
     for column in kept:
         table.add_column(
             column.header,
@@ -71,7 +71,7 @@ def fitted_table(
             min_width=column.width,
         )
     for row in zip(*(c.cells for c in kept), strict=True):
-        table.add_row(*(cell for cell in row))
+        table.add_row(*row)
     return table
 
 

@@ -15,10 +15,10 @@ from truce.cli._common import (
     fail,
     print_sources,
     progress_bar,
-    signed,
     stdout,
     styled,
 )
+from truce.cli._tables import pct
 from truce.errors import TruceError
 
 
@@ -119,16 +119,16 @@ def _print_framework(
                 out.print(f"            {text}", highlight=False)
             head = effects[(link.scenario, link.date)]
             out.print(
-                f"   effects  {a} welfare {signed(head.welfare_pct.get(a, 0.0))}%, {b} "
-                f"welfare {signed(head.welfare_pct.get(b, 0.0))}%, {a}-{b} goods trade "
+                f"   effects  {a} welfare {pct(head.welfare_pct.get(a, 0.0))}%, {b} "
+                f"welfare {pct(head.welfare_pct.get(b, 0.0))}%, {a}-{b} goods trade "
                 f"{round(head.trade_pct, 1) + 0.0:+.1f}% (whole scenario)",
                 highlight=False,
             )
             part = own.get((item.id, k))
             if part is not None:
                 out.print(
-                    f"   own      {a} welfare {signed(part.welfare_pp.get(a, 0.0))} pp, {b} "
-                    f"welfare {signed(part.welfare_pp.get(b, 0.0))} pp, {a}-{b} goods trade "
+                    f"   own      {a} welfare {pct(part.welfare_pp.get(a, 0.0))} pp, {b} "
+                    f"welfare {pct(part.welfare_pp.get(b, 0.0))} pp, {a}-{b} goods trade "
                     f"{round(part.trade_pct, 1) + 0.0:+.1f}% (these measures)",
                     highlight=False,
                 )
@@ -173,8 +173,8 @@ def _print_effects(effects: dict[tuple[str, Date | None], frameworks.Headline]) 
         label = scenario + (f"\non {on}" if on is not None else "")
         table.add_row(
             label,
-            signed(head.welfare_pct.get(a, 0.0)),
-            signed(head.welfare_pct.get(b, 0.0)),
+            pct(head.welfare_pct.get(a, 0.0)),
+            pct(head.welfare_pct.get(b, 0.0)),
             f"{head.trade_baseline / 1e3:,.0f} → {head.trade_counterfactual / 1e3:,.0f}",
             f"{round(head.trade_pct, 1) + 0.0:+.1f}",
         )

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from truce import api
 from truce.api import wars
-from truce.cli._common import ModelOption, QuietOption, app, fail, signed, stderr, stdout, wrote
+from truce.cli._common import ModelOption, QuietOption, app, fail, stderr, stdout, wrote
+from truce.cli._tables import pct
 from truce.errors import InputError, TruceError
 from truce.report.files import write_text
 
@@ -143,14 +144,14 @@ def talks(
             table.add_column(column, justify="left" if not column else "right")
         war_welfare = result.war.welfare.set_index("region")["welfare_pct"]
         deal = result.welfare.set_index("region")["welfare_pct"]
-        table.add_row("war", signed(war_welfare[a]), signed(war_welfare[b]))
-        table.add_row("bargain", signed(deal[a]), signed(deal[b]))
+        table.add_row("war", pct(war_welfare[a]), pct(war_welfare[b]))
+        table.add_row("bargain", pct(deal[a]), pct(deal[b]))
         stdout.print(table)
         frontier = Table(title=f"efficient frontier (weight on {a})")
         for column in ("weight", a, b):
             frontier.add_column(column, justify="right")
         for row in result.frontier.itertuples(index=False):
-            frontier.add_row(f"{row[0]:.2f}", signed(row[1]), signed(row[2]))
+            frontier.add_row(f"{row[0]:.2f}", pct(row[1]), pct(row[2]))
         stdout.print(frontier)
         stderr.print(f"{result.seconds:.1f} s", highlight=False)
     if not quiet:
@@ -195,5 +196,5 @@ def _welfare(welfare, players, gains, world: str) -> Table:
         table.add_column(column, justify="left" if column == "player" else "right")
     by_region = welfare.set_index("region")["welfare_pct"]
     for p in players:
-        table.add_row(p, signed(by_region[p]), f"{gains[p]:.1e}")
+        table.add_row(p, pct(by_region[p]), f"{gains[p]:.1e}")
     return table

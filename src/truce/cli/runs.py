@@ -22,7 +22,6 @@ from truce.cli._common import (
     keep,
     region_table,
     runs_app,
-    signed,
     stderr,
     stdout,
     store_path,
@@ -30,7 +29,7 @@ from truce.cli._common import (
     write_plain,
     wrote,
 )
-from truce.cli._tables import Column, fitted_table
+from truce.cli._tables import Column, fitted_table, pct
 from truce.errors import InputError, TruceError
 from truce.report import comparison, render
 from truce.report.against import relative_pct
@@ -309,7 +308,7 @@ def _print_comparison(stored: list[tuple[str, Result, str | None]]) -> None:
             cells: list[str] = []
             for k, run_values in enumerate(values):
                 value = run_values[column].get(region)
-                cells.append("—" if value is None else signed(value))
+                cells.append("—" if value is None else pct(value))
                 if k == 0:
                     continue
                 if value is None or base is None:
@@ -317,7 +316,7 @@ def _print_comparison(stored: list[tuple[str, Result, str | None]]) -> None:
                     continue
                 diff = float(relative_pct(float(value), float(base)))
                 largest[k] = max(largest[k], abs(diff))
-                cells.append(signed(diff))
+                cells.append(pct(diff))
             table.add_row(region, *cells)
         stdout.print(table)
     for k, (label, _, _) in enumerate(labelled[1:], start=1):

@@ -24,13 +24,13 @@ from truce.cli._common import (
     app,
     fail,
     progress_bar,
-    signed,
     stderr,
     stdout,
     store_path,
     styled,
     wrote,
 )
+from truce.cli._tables import pct
 from truce.errors import InputError, TruceError
 
 #: The exit status of an interrupted sweep (128 + SIGINT, as shells report it).
@@ -196,7 +196,7 @@ def _welfare_rows(result: sweeps.SweepResult) -> Table:
         welfare = dict(zip(frame["region"], frame["welfare_pct"], strict=True))
         out.add_row(
             *(sweeps.show_value(point.point.values[c]) for c in columns),
-            *(signed(float(welfare[r])) for r in regions),
+            *(pct(float(welfare[r])) for r in regions),
             point.run_id or "",
         )
     return out
