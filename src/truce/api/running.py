@@ -368,7 +368,9 @@ def _scenario_base(r: _Run, against: Scenario, date: Date | None) -> dict[str, A
 
 
 def _solve_one(r: _Run, date: Date | None, max_steps: int, initial: object = None) -> _Solved:
-    """Compile the measures in force on ``date`` and solve them with the run's model."""
+    """Compile the measures in force on ``date`` and solve them with the run's model; the
+    region, trade and tariff tables are left to :func:`_measured`, which knows what
+    they are measured against."""
     check_measures(r.model, r.scenario, date)
     compiled = compile_scenario_full(r.scenario, r.prepared.base, date=date)
     shock = compiled.shock
@@ -390,7 +392,7 @@ def _solve_one(r: _Run, date: Date | None, max_steps: int, initial: object = Non
         keep=keep,
         base=_world_base(r),
     )
-    return _measured(r, one, None)
+    return one
 
 
 def _solve_against(
@@ -400,12 +402,13 @@ def _solve_against(
     max_steps: int,
     solved: dict[Date | None, _Solved] | None = None,
 ) -> tuple[_Solved, _Solved | None]:
-    """``one`` (a solve of the run's scenario on ``date``) measured against the run's
-    ``against`` scenario solved on ``date`` (an undated one: once), with that solve;
-    ``one`` and None when the run has no such scenario.  ``solved`` keeps the solves of
-    the other scenario by day, for a timeline."""
+    """``one`` (a solve of the run's scenario on ``date``, :func:`_solve_one`) measured
+    against the run's ``against`` scenario solved on ``date`` (an undated one: once),
+    with that solve; ``one`` measured against the base, and None, when the run has no
+    such scenario.  ``solved`` keeps the solves of the other scenario by day, for a
+    timeline."""
     if r.against is None:
-        return one, None
+        return _measured(r, one, None), None
     day = None if not r.against.dated else date if date is not None else run_date(r.against, None)
     solved = {} if solved is None else solved
     if day not in solved:
