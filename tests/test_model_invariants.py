@@ -157,11 +157,18 @@ def test_capped_solve_raises_and_reports():
     baseline = synthetic_baseline(5, 3, seed=8)
     shock = _tariff_shock(baseline, np.random.default_rng(8), size=2.0)
     with pytest.raises(NonConvergenceError) as info:
-        solve(baseline, shock, max_steps=1)
+        solve(baseline, shock, max_steps=1, continuation=False)
     assert info.value.iterations == 1
     assert info.value.residual > 1e-11
-    eq = solve(baseline, shock, max_steps=1, throw=False)
+    assert info.value.reached is None
+    eq = solve(baseline, shock, max_steps=1, throw=False, continuation=False)
     assert not bool(eq.converged)
+    # With continuation every solve along the path is capped too: nothing is solved,
+    # and the error says how far the walk got and counts every solve's iterations.
+    with pytest.raises(NonConvergenceError, match="continuation up to 0.0% of the shock") as info:
+        solve(baseline, shock, max_steps=1)
+    assert info.value.reached == 0.0
+    assert info.value.iterations > 1
 
 
 def test_zero_flows_stay_zero():

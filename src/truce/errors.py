@@ -82,7 +82,11 @@ class NonConvergenceError(ModelError):
     Attributes carry the solver's statistics so that callers can report them.
     """
 
-    def __init__(self, message: str, *, iterations: int, residual: float) -> None:
+    def __init__(
+        self, message: str, *, iterations: int, residual: float, reached: float | None = None
+    ) -> None:
         self.iterations = iterations
         self.residual = residual
+        self.reached = reached
+        """The share of the shock solved by continuation (None: none was tried)."""
         super().__init__(message)

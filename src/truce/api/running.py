@@ -28,6 +28,7 @@ from truce.api.draws import (
     band_draws,
     chunk_solver,
 )
+from truce.api.feasibility import check_bans
 from truce.api.models import (
     MODEL_NAME,
     MODELS,
@@ -374,6 +375,14 @@ def _solve_one(r: _Run, date: Date | None, max_steps: int, initial: object = Non
     check_measures(r.model, r.scenario, date)
     compiled = compile_scenario_full(r.scenario, r.prepared.base, date=date)
     shock = compiled.shock
+    check_bans(
+        r.scenario,
+        date,
+        r.prepared.base,
+        shock,
+        zero_deficits=r.prepared.zero_deficits,
+        usd_bn=r.money.usd_bn,
+    )
     try:
         solved = r.model.solve(r.prepared, shock, max_steps=max_steps, initial=initial)
     except NonConvergenceError as error:
@@ -496,9 +505,14 @@ def _with_constraints_named(
                 if r.model.closes_deficits and not r.prepared.zero_deficits
                 else ""
             )
-            + "or the shock in smaller steps (a timeline whose phases raise it gradually)",
+            + (
+                "or a smaller shock (the solver walked this one from the base as far as the share above)"
+                if error.reached is not None
+                else "or the shock in smaller steps (a timeline whose phases raise it gradually)"
+            ),
             iterations=error.iterations,
             residual=error.residual,
+            reached=error.reached,
         )
     named = []
     for m in constraints:
@@ -519,7 +533,9 @@ def _with_constraints_named(
         f"{error} with these quantity constraints in force, which may be impossible to "
         f"meet together: {'; '.join(named)}{hint}"
     )
-    return NonConvergenceError(message, iterations=error.iterations, residual=error.residual)
+    return NonConvergenceError(
+        message, iterations=error.iterations, residual=error.residual, reached=error.reached
+    )
 
 
 def run(
@@ -592,7 +608,11 @@ def run_config(
     extra: dict[str, object] = {}
     notes = [
         n
-        for n in (_nothing_in_force(r.scenario, config.date), _closure_note(r, solved))
+        for n in (
+            _nothing_in_force(r.scenario, config.date),
+            _spent_out_note(r, solved),
+            _closure_note(r, solved),
+        )
         if n is not None
     ]
     if notes:
@@ -666,6 +686,25 @@ def _closure_note(r: _Run, solved: _Solved) -> str | None:
         f"{region}'s tariff revenue comes to {100 * share[k]:.0f}% of its base spending: "
         "with trade deficits held fixed (the default closure) a result this large rests "
         "on that closure; compare it with options: {deficits: zero} (docs/scenarios.md)"
+    )
+
+
+def _spent_out_note(r: _Run, solved: _Solved) -> str | None:
+    """A warning when some region's real spending falls by all of it or more (welfare
+    at or below -100%): only a fixed deficit, a surplus paid out of an income that no
+    longer covers it, can do that, so the number describes no economy."""
+    if r.prepared.zero_deficits or "welfare_pct" not in solved.regions.columns:
+        return None
+    welfare = solved.regions["welfare_pct"].to_numpy()
+    if not (welfare <= -100.0).any():
+        return None
+    k = int(np.argmin(welfare))
+    region = solved.regions["region"].iloc[k]
+    return (
+        f"{region}'s welfare change is {welfare[k]:.1f}%: its spending is gone, because the "
+        "fixed-deficit closure makes it pay its base trade surplus out of an income that "
+        "no longer covers it; this result describes no economy, so solve it with "
+        "options: {deficits: zero}"
     )
 
 

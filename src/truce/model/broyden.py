@@ -7,12 +7,16 @@ with the good Broyden (Sherman–Morrison) formula, kept as low-rank factors.  S
 capped in length, and
 halved when a freshly computed Jacobian still fails.  The residual may carry auxiliary
 values (warm starts of inner fixed points) from one evaluation to the next.
+
+How the inverse Jacobian is taken and applied is a :class:`Linearization`: by default a
+dense inverse of the exact Jacobian; a model with many unknowns may give a structured
+approximation instead (the Broyden updates correct what it leaves out).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +27,33 @@ MIN_DAMPING = 1e-6
 
 Residual = Callable[[Array, Any], tuple[Array, Any]]
 """``residual(z, aux) -> (f, aux)``: the conditions at ``z``, warm-started from ``aux``."""
+
+
+class Linearization(NamedTuple):
+    """How the loop takes an inverse Jacobian and applies it (and its transpose)."""
+
+    make: Callable[[Residual, Array, Any], tuple[Any, Array, Any]]
+    """``make(residual, z, aux) -> (H, f, aux)``: an inverse Jacobian at ``z`` (any
+    pytree of arrays), with the residual there and its auxiliary values."""
+    apply: Callable[[Any, Array], Array]
+    """``apply(H, x)``: H x."""
+    apply_t: Callable[[Any, Array], Array]
+    """``apply_t(H, x)``: Hᵀ x."""
+
+
+def _dense_inverse(residual: Residual, z: Array, aux: Any) -> tuple[Array, Array, Any]:
+    def with_aux(x):
+        f, new_aux = residual(x, aux)
+        return f, (f, new_aux)
+
+    jac, (f, new_aux) = jax.jacfwd(with_aux, has_aux=True)(z)
+    return jnp.linalg.inv(jac), f, new_aux
+
+
+#: The exact Jacobian, inverted densely.
+DENSE = Linearization(
+    _dense_inverse, lambda H, x: cast(Array, H @ x), lambda H, x: cast(Array, x @ H)
+)
 
 
 class BroydenResult(NamedTuple):
@@ -42,6 +73,7 @@ def newton_broyden(
     max_steps: int,
     max_step: float,
     inverse_jacobian: Array | None = None,
+    linearization: Linearization = DENSE,
 ) -> BroydenResult:
     """Iterate until ``max|f| <= tol``, ``max_steps`` steps, or a stall (see module doc).
 
@@ -53,7 +85,10 @@ def newton_broyden(
     inverse is kept in compact form, ``H = H0 + Σ_k u_k v_kᵀ`` (the updates since ``H0``
     are rows of ``U`` and ``V``), so a step reads ``H0`` twice (``H f`` and ``Hᵀ dz``),
     never rewrites it, and the inner loop carries only vectors and the update rows.
+    A given ``inverse_jacobian`` is dense: it is used only with :data:`DENSE`.
     """
+    if inverse_jacobian is not None and linearization is not DENSE:
+        raise ValueError("a given inverse Jacobian is dense: use the DENSE linearization")
     m = z0.shape[0]
     slots = max(int(max_steps), 1)
 
@@ -64,10 +99,10 @@ def newton_broyden(
         """Broyden steps from ``c`` with the base inverse ``H0`` (a loop invariant)."""
 
         def apply(U, V, x):
-            return H0 @ x + U.T @ (V @ x)
+            return linearization.apply(H0, x) + U.T @ (V @ x)
 
         def apply_t(U, V, x):
-            return x @ H0 + V.T @ (U @ x)
+            return linearization.apply_t(H0, x) + V.T @ (U @ x)
 
         def going(s):
             return (
@@ -122,19 +157,11 @@ def newton_broyden(
             U=jnp.zeros((slots, m)),
             V=jnp.zeros((slots, m)),
             count=jnp.asarray(0),
-            g=H0 @ c["f"],
+            g=linearization.apply(H0, c["f"]),
             stale=jnp.asarray(False),
         )
         out = jax.lax.while_loop(going, step, inner)
         return {key: out[key] for key in c}
-
-    def jacobian_inverse(c):
-        def with_aux(z):
-            f, aux = residual(z, c["aux"])
-            return f, (f, aux)
-
-        jac, (f, aux) = jax.jacfwd(with_aux, has_aux=True)(c["z"])
-        return jnp.linalg.inv(jac), f, aux
 
     def from_inverse(H0, f, aux, refreshed, c):
         """An epoch of Broyden steps from the inverse Jacobian ``H0``."""
@@ -160,7 +187,7 @@ def newton_broyden(
                 z=jnp.where(back, z0, c["z"]),
                 aux=jax.tree.map(lambda a, b: jnp.where(back, a, b), aux0, c["aux"]),
             )
-        H0, f, aux = jacobian_inverse(c)
+        H0, f, aux = linearization.make(residual, c["z"], c["aux"])
         return from_inverse(H0, f, aux, jnp.asarray(True), c)
 
     def more(c):

@@ -48,7 +48,9 @@ from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from truce.errors import NonConvergenceError
 from truce.model.baseline import Baseline, Shock
-from truce.model.broyden import newton_broyden
+from truce.model.blocked_jacobian import blocked_linearization
+from truce.model.broyden import DENSE, newton_broyden
+from truce.model.continuation import solve_by_continuation
 from truce.model.equations import (
     Flows,
     cap_quantity_k,
@@ -74,6 +76,9 @@ from truce.model.technology import Technology, technology
 DEFAULT_TOL = 1e-12
 #: Default cap on outer iterations.
 DEFAULT_MAX_STEPS = 200
+#: Caps from which the loop's Jacobian is estimated by blocks
+#: (:mod:`truce.model.blocked_jacobian`) rather than taken whole.
+BLOCKED_CAPS = 256
 #: Largest change in any log wage taken in one outer step.
 MAX_LOG_STEP = 0.5
 
@@ -199,6 +204,16 @@ def _conditions(baseline, shock, numeraire_n, z, p: _Point) -> Array:
     return jnp.concatenate(parts)
 
 
+def _scaled(baseline, conditions: Array) -> Array:
+    """The conditions as the Newton loop sees them: each labour market's excess
+    relative to the region's own factor income rather than the world's, so that small
+    economies weigh as much as large ones in the loop's test of progress (the root is
+    the same; the test is stricter)."""
+    n = baseline.va_n.shape[0]
+    share_n = baseline.va_n / baseline.va_n.sum()
+    return conditions.at[:n].divide(jnp.maximum(share_n, 1e-12))
+
+
 def _max_abs(x):
     return jnp.max(jnp.abs(x))
 
@@ -214,9 +229,12 @@ def _outer_primal(inputs: tuple) -> tuple[Array, tuple]:
 
     def residual(z, inner):
         point = _evaluate(baseline, shock, z, *inner)
-        return _conditions(baseline, shock, numeraire_n, z, point), (point.log_P, point.X)
+        conditions = _conditions(baseline, shock, numeraire_n, z, point)
+        return _scaled(baseline, conditions), (point.log_P, point.X)
 
     z0, log_P0, X0, inverse_jacobian = start
+    n = baseline.va_n.shape[0]
+    blocked = inverse_jacobian is None and shock.n_caps >= BLOCKED_CAPS
     s = newton_broyden(
         residual,
         z0,
@@ -225,6 +243,11 @@ def _outer_primal(inputs: tuple) -> tuple[Array, tuple]:
         max_steps=max_steps,
         max_step=MAX_LOG_STEP,
         inverse_jacobian=inverse_jacobian,
+        linearization=(
+            blocked_linearization(shock.cap_cells, n, baseline.X_sn.shape[0], n)
+            if blocked
+            else DENSE
+        ),
     )
     return s.z, (s.aux, s.steps, s.jacobians)
 
@@ -377,7 +400,7 @@ def inverse_jacobian_at(
 
     def conditions(z: Array) -> Array:
         point = _evaluate(baseline, shock, z, jnp.log(eq.P_hat_sn), eq.X_sn)
-        return _conditions(baseline, shock, weights, z, point)
+        return _scaled(baseline, _conditions(baseline, shock, weights, z, point))
 
     return jnp.linalg.inv(jax.jacfwd(conditions)(eq.log_unknowns))
 
@@ -416,6 +439,7 @@ def solve(
     numeraire_n: Float[ArrayLike, " n"] | None = None,
     initial: Equilibrium | None = None,
     throw: bool = True,
+    continuation: bool = True,
 ) -> Equilibrium:
     """Solve the counterfactual equilibrium of ``baseline`` under ``shock``.
 
@@ -427,16 +451,44 @@ def solve(
     ``max_steps``, stalls, or leaves any equilibrium condition violated by more than ten
     times ``tol`` raises :class:`~truce.errors.NonConvergenceError` instead (use
     ``throw=False``, or :func:`solve_differentiable`, under JAX transformations).
+
+    When the direct solve fails and ``continuation`` is on, the shock is walked from
+    the base in adaptive steps (:mod:`truce.model.continuation`); the returned
+    statistics then count every solve along the way, and a failure reports the share
+    of the shock that was solved.
     """
-    eq = solve_differentiable(
-        baseline, shock, tol=tol, max_steps=max_steps, numeraire_n=numeraire_n, initial=initial
-    )
+
+    def solve_at(this: Shock, start: Equilibrium | None) -> Equilibrium:
+        return solve_differentiable(
+            baseline, this, tol=tol, max_steps=max_steps, numeraire_n=numeraire_n, initial=start
+        )
+
+    eq = solve_at(shock, initial)
+    path = None
+    if continuation and not bool(eq.converged):
+        direct = eq
+        eq, path = solve_by_continuation(solve_at, baseline, shock)
+        eq = eqx.tree_at(
+            lambda e: (e.iterations, e.jacobians),
+            eq,
+            (
+                jnp.asarray(path.iterations + int(direct.iterations)),
+                jnp.asarray(path.jacobians + int(direct.jacobians)),
+            ),
+        )
     if throw and not bool(eq.converged):
+        walked = (
+            ""
+            if path is None
+            else f"; solved by continuation up to {100.0 * path.reached:.1f}% of the shock "
+            f"(shortest step {100.0 * path.shortest:.2g}%, {path.solves} solves)"
+        )
         raise NonConvergenceError(
             f"the equilibrium solver did not converge: {int(eq.iterations)} iterations "
-            f"(cap {max_steps}), largest residual {float(eq.residual):.3g} "
-            f"(tolerance {10.0 * tol:.1g})",
+            f"(cap {max_steps} per solve), largest residual {float(eq.residual):.3g} "
+            f"(tolerance {10.0 * tol:.1g}){walked}",
             iterations=int(eq.iterations),
             residual=float(eq.residual),
+            reached=None if path is None else path.reached,
         )
     return eq
