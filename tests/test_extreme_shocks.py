@@ -198,3 +198,12 @@ def test_a_failed_continuation_says_how_far_it_got_and_what_may_help(tmp_path):
     assert info.value.reached is not None and 0.0 <= info.value.reached < 1.0
     assert "solved by continuation up to" in message
     assert "what may help" in message and "deficits: zero" in message
+
+
+def test_the_check_refuses_the_impossible_ban_as_the_run_does(tmp_path):
+    path = _write(
+        tmp_path, "ban-china", "measures:\n  - kind: export_cap\n    by: CHN\n    share: 0\n"
+    )
+    with pytest.raises(ScenarioError, match="every export of CHN is banned") as info:
+        truce.api.check("default", path)
+    assert info.value.line == 6

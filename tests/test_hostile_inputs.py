@@ -213,3 +213,28 @@ def test_too_many_measures_is_an_error_at_the_first_beyond() -> None:
     with pytest.raises(ScenarioError, match=f"at most {MAX_MEASURES:,}") as caught:
         api.scenario_from_text(text, "many.yaml")
     assert caught.value.line == 3 + 3 * MAX_MEASURES
+
+
+def test_files_beyond_the_limits_are_refused_before_they_are_loaded(monkeypatch) -> None:
+    """Issue 19 item 10: the slow loader (the one that keeps lines) never sees a file
+    beyond a limit; libyaml's parser counts first and stops at the first value beyond."""
+    from ruamel.yaml import YAML
+
+    from truce.policy._yaml import MAX_VALUES
+    from truce.policy.parse import MAX_MEASURES
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the document was loaded")
+
+    monkeypatch.setattr(YAML, "load", refuse)
+    one = "  - {kind: tariff, by: USA, rate: 0.1}\n"
+    text = "name: x\nmeasures:\n" + one * (3 * MAX_MEASURES)
+    with pytest.raises(ScenarioError, match=f"more than {MAX_MEASURES:,} measures") as caught:
+        api.scenario_from_text(text, "many.yaml")
+    assert (caught.value.line, caught.value.key) == (3 + MAX_MEASURES, "measures")
+    # Values in all: one list of codes long enough to pass the measures' limit.
+    codes = ", ".join(["USA"] * MAX_VALUES)
+    text = f"name: x\nmeasures:\n  - kind: tariff\n    by: [{codes}]\n    rate: 0.1\n"
+    with pytest.raises(ScenarioError, match=f"more than {MAX_VALUES:,} values") as caught:
+        api.scenario_from_text(text, "wide.yaml")
+    assert caught.value.line == 4

@@ -520,3 +520,18 @@ def test_the_default_local_cluster_runs_worker_processes(folder, world, tmp_path
     (point,) = json.loads(out.read_text(encoding="utf-8"))["points"]
     expected = api.run(world, load_sweep(spec).points[0].scenario)
     regions_equal(pd.DataFrame(point["regions"]), expected.regions)
+
+
+def test_local_workers_leave_ctrl_c_to_the_sweep() -> None:
+    """Issue 19 item 11: Ctrl-C reaches every process of the terminal's group, and each
+    worker printed a traceback before the sweep's message.  Workers start with SIGINT
+    ignored (read back from a worker), and this process's handler is put back."""
+    import signal
+
+    from truce.api.sweep_runner import _dask_client
+
+    before = signal.getsignal(signal.SIGINT)
+    with _dask_client(1, None, None, 1) as (dask, _):
+        in_worker = dask.submit(signal.getsignal, signal.SIGINT, pure=False).result()
+    assert in_worker == signal.SIG_IGN
+    assert signal.getsignal(signal.SIGINT) == before

@@ -199,7 +199,8 @@ def check(
     day :func:`timeline` solves) fits the world, and with ``draws`` the world has
     standard errors for its elasticities, and ``against`` (the scenario to measure
     against) shares the run's base and fits the world on the run's day.  Raises
-    :class:`~truce.errors.ScenarioError` (or another input error) as :func:`run` would.
+    :class:`~truce.errors.ScenarioError` (or another input error) as :func:`run` would,
+    a ban that leaves a region no way to keep its fixed deficit included.
     """
     world, scenario = _loaded(world, scenario)
     world = _with_elasticities(world, scenario, elasticities)
@@ -218,7 +219,15 @@ def check(
     )
     for day in days:
         check_measures(chosen, scenario, day)
-        compile_scenario_full(scenario, baseline, date=day)
+        compiled = compile_scenario_full(scenario, baseline, date=day)
+        check_bans(
+            scenario,
+            day,
+            baseline,
+            compiled.shock,
+            zero_deficits=scenario.options.deficits == "zero",
+            usd_bn=usd_bn_per_unit(world.currency),
+        )
         if other is not None:
             other_day = None if not other.dated else day or run_date(other, None)
             check_measures(chosen, other, other_day)
@@ -506,7 +515,8 @@ def _with_constraints_named(
                 else ""
             )
             + (
-                "or a smaller shock (the solver walked this one from the base as far as the share above)"
+                "or a smaller shock (the solver walked this one from the base as far as "
+                "the share above)"
                 if error.reached is not None
                 else "or the shock in smaller steps (a timeline whose phases raise it gradually)"
             ),

@@ -26,6 +26,8 @@ import datetime
 import logging
 import math
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -279,6 +281,25 @@ def _jax_cache_settings() -> dict[str, Any]:
 
 
 @contextlib.contextmanager
+def _interrupts_ignored_by_children() -> Iterator[None]:
+    """Ignore SIGINT while worker processes start, so that they inherit the ignoring.
+
+    Ctrl-C in a terminal reaches every process of the foreground group: the workers
+    would each print a traceback of their own before the sweep's message.  Ignored at
+    their start, Python installs no handler in them, and only this process hears the
+    interruption; it then closes the cluster, which stops them.  Outside the main
+    thread (where no signal handler can be set) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def _dask_client(
     workers: int | None, scheduler: str | None, client: Any, needed: int
 ) -> Iterator[tuple[Any, str]]:
@@ -299,16 +320,17 @@ def _dask_client(
             yield connected, f"the cluster at {scheduler}"
         return
     count = max(1, min(workers or os.cpu_count() or 1, needed))
-    cluster = LocalCluster(
-        n_workers=count,
-        threads_per_worker=1,
-        processes=True,
-        host=LOOPBACK,
-        # The scheduler serves HTTP whatever this says; a free port on the loopback
-        # keeps it off the network and off the usual 8787.
-        dashboard_address=f"{LOOPBACK}:0",
-        silence_logs=logging.ERROR,
-    )
+    with _interrupts_ignored_by_children():
+        cluster = LocalCluster(
+            n_workers=count,
+            threads_per_worker=1,
+            processes=True,
+            host=LOOPBACK,
+            # The scheduler serves HTTP whatever this says; a free port on the loopback
+            # keeps it off the network and off the usual 8787.
+            dashboard_address=f"{LOOPBACK}:0",
+            silence_logs=logging.ERROR,
+        )
     with cluster, Client(cluster) as local:
         yield local, f"{count} local worker{'s' if count != 1 else ''}"
 

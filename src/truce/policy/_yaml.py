@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeAlias
 
+import yaml as yaml_c
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLFutureWarning, YAMLWarning
@@ -139,6 +140,65 @@ def _too_deep(text: str) -> int | None:
 
 _ANCHOR_LINES = re.compile(r"line (\d+), column")
 
+#: Most values (scalars, lists and mappings together) a document may hold.  They are
+#: counted before the document is loaded, by libyaml's C parser, because the loader that
+#: keeps lines takes about 50 µs a value: a file at the limit loads in a few seconds.
+MAX_VALUES = 100_000
+
+
+def _over_limits(
+    text: str, most: Mapping[str, tuple[int, str]]
+) -> tuple[int, str | None, str] | None:
+    """Stream ``text``'s parse events and find the first value beyond a limit:
+    :data:`MAX_VALUES` in all, or ``most[key] = (limit, reason)`` items in the list
+    under top-level ``key``.  Returns (line, key, reason), or None.  Best effort: a
+    document libyaml cannot parse is left to the loader, which says why."""
+    if not yaml_c.__with_libyaml__:
+        return None
+    stack: list[str] = []  # "map" / "seq" per open container
+    expecting_key = False  # in the top mapping, the next scalar is a key
+    top_key: str | None = None
+    watched: tuple[int, str, str] | None = None  # (limit, reason, key) of the open list
+    items = values = 0
+    try:
+        for event in yaml_c.parse(text, Loader=yaml_c.CSafeLoader):
+            starts = isinstance(
+                event, (yaml_c.ScalarEvent, yaml_c.AliasEvent, yaml_c.CollectionStartEvent)
+            )
+            if not starts:
+                if isinstance(event, yaml_c.CollectionEndEvent):
+                    stack.pop()
+                    if len(stack) == 1:
+                        watched = None
+                        expecting_key = True
+                continue
+            line = event.start_mark.line + 1
+            values += 1
+            if values > MAX_VALUES:
+                return line, None, f"the file holds more than {MAX_VALUES:,} values"
+            depth = len(stack)
+            if depth == 1 and stack[0] == "map":
+                if expecting_key:
+                    top_key = event.value if isinstance(event, yaml_c.ScalarEvent) else None
+                    expecting_key = False
+                else:
+                    expecting_key = True
+                    if isinstance(event, yaml_c.SequenceStartEvent) and top_key in most:
+                        limit, reason = most[top_key]
+                        watched = (limit, reason, top_key)
+                        items = 0
+            elif depth == 2 and watched is not None and stack[1] == "seq":
+                items += 1
+                if items > watched[0]:
+                    return line, watched[2], watched[1]
+            if isinstance(event, yaml_c.CollectionStartEvent):
+                stack.append("map" if isinstance(event, yaml_c.MappingStartEvent) else "seq")
+                if len(stack) == 1:
+                    expecting_key = True
+    except yaml_c.YAMLError:
+        return None
+    return None
+
 
 def _construct_str(constructor: RoundTripConstructor, node: Any) -> Any:
     value = RoundTripConstructor.construct_yaml_str(constructor, node)
@@ -150,13 +210,26 @@ def _construct_str(constructor: RoundTripConstructor, node: Any) -> Any:
 _Constructor.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
-def load_yaml(text: str, path: str | None, fail: Fail | None = None) -> Any:
+def load_yaml(
+    text: str,
+    path: str | None,
+    fail: Fail | None = None,
+    *,
+    most: Mapping[str, tuple[int, str]] | None = None,
+) -> Any:
     """Load one YAML document, turning every failure into ``fail(path, line, key,
-    reason)`` (by default a :class:`ScenarioError`)."""
+    reason)`` (by default a :class:`ScenarioError`).
+
+    Before loading, the document's values are counted (:data:`MAX_VALUES`), and so are
+    the items of each top-level list named in ``most`` (``{key: (limit, reason)}``): a
+    file beyond a limit fails at the first value beyond it, without being loaded."""
     _fail = _scenario_error if fail is None else fail
     deep = _too_deep(text)
     if deep is not None:
         _fail(path, deep, None, f"invalid YAML: nested deeper than {MAX_DEPTH} levels")
+    over = _over_limits(text, most or {})
+    if over is not None:
+        _fail(path, *over)
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _Constructor
     try:

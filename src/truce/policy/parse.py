@@ -64,6 +64,10 @@ becomes the message at the ``extends`` line) when there is none."""
 
 #: The most measures one scenario file may list (the library's largest has 116).
 MAX_MEASURES = 5_000
+_TOO_MANY = (
+    f"more than {MAX_MEASURES:,} measures: a scenario may have at most {MAX_MEASURES:,} "
+    "(the measure here is the first beyond); group cells with lists of codes instead"
+)
 
 #: The largest scenario file truce reads (the whole library's largest is ~20 KB).
 MAX_SCENARIO_BYTES = 4 << 20
@@ -131,7 +135,7 @@ def parse_scenario(
     naming the file and line of the problem (a base's problems name the base's file).
     """
     doc = check_top_mapping(
-        _load_yaml(text, path),
+        _load_yaml(text, path, most={"measures": (MAX_MEASURES, _TOO_MANY)}),
         text,
         path,
         keys=TOP_KEYS,
