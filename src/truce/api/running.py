@@ -665,13 +665,17 @@ def run_date(scenario: Scenario, date: Date | None) -> Date | None:
         return date
     if scenario.as_of is not None:
         return scenario.as_of
+    first = next(m for m in scenario.measures if m.start is not None or m.end is not None)
+    key = "start" if first.start is not None else "end"
     raise ScenarioError(
         f"scenario {scenario.name} is dated (its measures start or end on dates "
         f"{_date_span(scenario)}), so a run without a date would put every measure in "
         "force at once, a state that never existed: give the day with --date YYYY-MM-DD "
         f"(date= in Python), solve each phase with `truce timeline {scenario.name}`, or "
         "name the day the file describes with an as_of: key",
-        path=scenario.path,
+        path=first.file_in(scenario),
+        line=first.line_of(key),
+        key=key,
     )
 
 

@@ -83,9 +83,12 @@ def scenario_world(scenario: Scenario, world: str | Path | None = None) -> World
     name = world if world is not None else scenario.world
     if name is None:
         known = ", ".join(builtin_worlds()) or "none"
-        raise InputError(
-            f"scenario {scenario.name!r} names no world: pass --world NAME_OR_FOLDER "
-            f"(built-in worlds: {known})"
+        raise ScenarioError(
+            f"scenario {scenario.name!r} names no world: add a world: key or pass "
+            f"--world NAME_OR_FOLDER (built-in worlds: {known})",
+            path=scenario.path,
+            line=1 if scenario.path is not None else None,
+            key="world",
         )
     try:
         return load_world(name)
