@@ -238,3 +238,20 @@ def test_files_beyond_the_limits_are_refused_before_they_are_loaded(monkeypatch)
     with pytest.raises(ScenarioError, match=f"more than {MAX_VALUES:,} values") as caught:
         api.scenario_from_text(text, "wide.yaml")
     assert caught.value.line == 4
+
+
+def test_a_model_option_that_does_not_fit_the_world_is_an_error_at_its_line(
+    tmp_path: Path,
+) -> None:
+    """Issue 19 item 8: ``options.model`` naming a model the world cannot take was
+    reported against the world folder, without the scenario's line."""
+    path = tmp_path / "m.yaml"
+    path.write_text("name: m\nworld: default\noptions:\n  model: ilms2025\n", encoding="utf-8")
+    for call in (api.run, api.check):
+        with pytest.raises(ScenarioError, match="needs a one-sector world") as caught:
+            call("default", path)
+        assert (caught.value.path, caught.value.line, caught.value.key) == (
+            str(path),
+            4,
+            "model",
+        )

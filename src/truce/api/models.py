@@ -76,12 +76,29 @@ def rebate_of(model: TradeModel, scenario: Scenario) -> str:
     return scenario.options.rebate or model.rebates[0]
 
 
-def check_fit(model: TradeModel, world: World, baseline: Baseline) -> None:
-    """A :class:`WorldError` naming the world when ``model`` cannot run on it."""
+def check_fit(
+    model: TradeModel,
+    world: World,
+    baseline: Baseline,
+    scenario: Scenario | None = None,
+    asked: str | None = None,
+) -> None:
+    """An error when ``model`` cannot run on ``world``: a :class:`ScenarioError` at the
+    option's line when ``scenario``'s ``options.model`` chose it (no model ``asked``
+    for by the run), else a :class:`WorldError` naming the world."""
     reason = model.unfit(baseline)
-    if reason is not None:
-        where = str(world.path) if world.path is not None else world.name
-        raise WorldError(f"{where}: {reason}")
+    if reason is None:
+        return
+    where = str(world.path) if world.path is not None else world.name
+    options = scenario.options if scenario is not None else None
+    if options is not None and asked is None and options.model is not None:
+        raise ScenarioError(
+            f"world {world.name}: {reason}",
+            path=options.path_of("model", scenario.path if scenario else None),
+            line=options.line_of("model"),
+            key="model",
+        )
+    raise WorldError(f"{where}: {reason}")
 
 
 def check_measures(model: TradeModel, scenario: Scenario, date: Date | None) -> None:

@@ -213,7 +213,7 @@ def check(
     if draws:
         _spread(world)
     baseline = world_to_baseline(_split(world, scenario, sigma, *([other] if other else [])))
-    check_fit(chosen, world, baseline)
+    check_fit(chosen, world, baseline, scenario, model)
     days: Sequence[Date | None] = (
         [phase.date for phase in phases(scenario)] if every_phase else [date]
     )
@@ -291,6 +291,7 @@ def _prepare(world: World | str | Path, scenario: Scenario | str | Path, config:
     against = _against(config.against, scenario, model)
     world = _split(world, scenario, config.sigma, *([] if against is None else [against]))
     baseline = world_to_baseline(world)
+    check_fit(model, world, baseline, scenario, config.model)
     started = time.perf_counter()
     calibrated, fresh = calibration(model, world, baseline, rebate_of(model, scenario))
     prepared = model.prepare(

@@ -12,7 +12,7 @@ from truce.config import builtin_folder
 from truce.data.catalogue import CATALOGUE, products_for
 from truce.data.products import split_products
 from truce.data.world import World, builtin_worlds, load_world
-from truce.errors import InputError, ScenarioError, WorldError
+from truce.errors import ScenarioError, WorldError
 from truce.policy.parse import parse_scenario, read_scenario, read_text, relative_file
 from truce.policy.spec import Scenario
 
