@@ -105,6 +105,7 @@ API_ORDER: tuple[str, ...] = (
     "truce.api.scenarios",
     "truce.api.models",
     "truce.api.draws",
+    "truce.api.feasibility",
     "truce.api.running",
     "truce.api.wars",
     "truce.api.frameworks",
