@@ -76,7 +76,7 @@ def check_or_error(path: Path) -> object:
 
 #: Columns docs/results.md says may be ``null`` (a value that does not exist, such as a
 #: region without a household count); every other number must be finite.
-NULLABLE = {"welfare_usd_per_household", "equivalent_rate", "cells"}
+NULLABLE = {"welfare_usd_per_household", "equivalent_rate", "cells", "before_pct", "after_pct"}
 
 
 def finite(result: api.Result) -> bool:

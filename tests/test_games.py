@@ -305,3 +305,23 @@ def test_one_player_war_is_its_optimal_tariff(tmp_path) -> None:
     direct = best_response(g.economy, g.plan, np.zeros((1, 1)), 0)
     assert float(result.rates["rate"].iat[0]) == pytest.approx(float(direct.rates[0]), abs=1e-6)
     assert result.rates["rate"].iat[0] > 0.05
+
+
+@pytest.mark.parametrize("model", ["ilms2025", "caliendo-parro"])
+def test_first_order_nash_equals_best_responses_in_turn(tmp_path, model) -> None:
+    """Two independent routes to the Nash tariffs of three countries: every player's
+    first-order conditions solved together by semismooth Newton, and best responses
+    in turn (each a bounded quasi-Newton search).  They agree to 1e-6 in rates, and no
+    player gains by deviating from the first-order answer."""
+    from truce.games.first_order import first_order_nash
+
+    g = wars.game(small_world(tmp_path, model), ["A", "B", "C"])
+    start = g.plan.rates_of(g.economy.base_tariffs)
+    found = first_order_nash(g.economy, g.plan, start, tol=1e-9)
+    turns = nash(g.economy, g.plan, method="best-responses", tol=1e-9, verify=False)
+    np.testing.assert_allclose(found.rates, turns.rates, atol=1e-6)
+    assert found.gap <= 1e-9 and (found.rates > 0.01).all()
+    checked = nash(g.economy, g.plan, method="first-order", tol=1e-9)
+    np.testing.assert_allclose(checked.rates, found.rates, atol=1e-9)
+    assert np.all(checked.deviation_gains <= 1e-8)
+    assert np.isnan(turns.deviation_gains).all()  # verify=False searched nothing

@@ -22,6 +22,7 @@ from scipy.optimize import minimize
 
 from truce.errors import NonConvergenceError
 from truce.games.economy import Economy
+from truce.games.first_order import first_order_nash
 from truce.games.plan import MAX_TARIFF, TariffPlan
 
 #: A search stops when the projected gradient is below this (welfare % per unit tariff).
@@ -251,18 +252,38 @@ def nash(
     rate_tol: float = RATE_TOL,
     max_rounds: int = MAX_ROUNDS,
     progress: Callable[[int, float], None] | None = None,
+    method: str = "best-responses",
+    verify: bool = True,
 ) -> NashOutcome:
-    """Nash tariffs by best responses in turn (Gauss–Seidel) from ``start`` (default:
-    the base rates), until no rate moves by more than ``rate_tol`` in a round; then each
-    player's best deviation is searched afresh, from its Nash rates and from free trade,
-    and its gain reported.
+    """Nash tariffs from ``start`` (default: the base rates).
 
-    ``progress(round, largest move)`` is called after each round.  Raises
-    :class:`NonConvergenceError` when ``max_rounds`` pass first.
+    ``method="best-responses"`` (the default) runs best responses in turn (Gauss–Seidel)
+    until no rate moves by more than ``rate_tol`` in a round; ``"first-order"`` solves
+    every player's first-order conditions together by semismooth Newton
+    (:mod:`truce.games.first_order`: fast on small games, too slow yet where players
+    have dozens of rates, each step taking the exact Jacobian of every player's
+    gradient) and falls back to best responses when its steps stall.  With ``verify``
+    each player's best deviation is then searched afresh, from its Nash rates and from
+    free trade, and its gain reported (``deviation_gains``; NaN without ``verify``).
+
+    ``progress(step, size)`` is called after each Newton step (size: the projected
+    gradient) or round (size: the largest move).  Raises :class:`NonConvergenceError`
+    when neither method finds the equilibrium.
     """
+    if method not in ("first-order", "best-responses"):
+        raise ValueError(f"method is first-order or best-responses, not {method!r}")
     objective = _objective(economy, plan)
     counted = objective.evaluations
     rates = plan.rates_of(economy.base_tariffs) if start is None else np.array(start, dtype=float)
+    if method == "first-order":
+        try:
+            found = first_order_nash(economy, plan, rates, tol=tol, progress=progress)
+        except NonConvergenceError:
+            pass  # best responses in turn, below, from the same start
+        else:
+            return _verified(
+                objective, found.rates, found.steps, found.evaluations, counted, tol, verify
+            )
     # Early rounds move rates a lot, so their best responses need not be exact: each
     # round's tolerance follows the last round's largest move, down to ``tol``; the
     # war ends only after a round at ``tol`` that moves nothing.
@@ -286,16 +307,32 @@ def nash(
             iterations=max_rounds,
             residual=moved,
         )
+    return _verified(objective, rates, round_, 0, counted, tol, verify)
+
+
+def _verified(
+    objective: _Objective,
+    rates: np.ndarray,
+    rounds: int,
+    extra_evaluations: int,
+    counted: int,
+    tol: float,
+    verify: bool,
+) -> NashOutcome:
+    """The outcome at Nash ``rates``, with each player's best deviation searched afresh
+    when ``verify`` (its gain; NaN otherwise)."""
+    plan = objective.plan
     _, _, welfare = objective(rates, rates, ALL, np.zeros(len(plan.regions)))
-    gains = np.full(len(plan.players), -np.inf)
-    for p in range(len(plan.players)):
+    gains = np.full(len(plan.players), -np.inf if verify else np.nan)
+    for p in range(len(plan.players) if verify else 0):
         k = plan.regions.index(plan.players[p])
         # A deviation is searched from the Nash rates and, to look beyond the nearest
         # optimum, from free trade.
         for origin in (rates[p], np.zeros_like(rates[p])):
             deviation = _best_response(objective, rates, p, tol, start=origin)
             gains[p] = max(gains[p], deviation.welfare[k] - welfare[k])
-    return NashOutcome(rates, welfare, round_, objective.evaluations - counted, gains)
+    evaluations = objective.evaluations - counted + extra_evaluations
+    return NashOutcome(rates, welfare, rounds, evaluations, gains)
 
 
 def frontier(
