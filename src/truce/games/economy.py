@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from truce.errors import NonConvergenceError
 from truce.model.interface import Calibration, TradeModel, WelfareOfTariffs
 
 
@@ -22,6 +23,16 @@ class Economy:
     """``evaluate(tau_sni) -> (welfare_pct [n], converged, residual)``; differentiable in
     ``tau_sni`` (through the implicit derivative of the model's solve) and
     jit-compatible."""
+
+
+def unsolved_at(model: str, rates: np.ndarray, residual: float) -> NonConvergenceError:
+    """The error for an equilibrium of ``model`` that did not converge at ``rates``."""
+    return NonConvergenceError(
+        f"the {model} equilibrium did not converge at tariffs "
+        f"{np.round(np.asarray(rates), 6).tolist()} (residual {float(residual):.3g})",
+        iterations=0,
+        residual=float(residual),
+    )
 
 
 def model_economy(model: TradeModel, calibration: Calibration) -> Economy:

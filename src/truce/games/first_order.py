@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from truce.errors import NonConvergenceError
-from truce.games.economy import Economy
+from truce.games.economy import Economy, unsolved_at
 from truce.games.plan import MAX_TARIFF, TariffPlan
 
 #: Newton steps before giving up.
@@ -82,12 +82,7 @@ class _System:
     def __call__(self, rates: np.ndarray):
         grad, hess, (welfare, converged, residual) = self._system(jnp.asarray(rates))
         if not bool(converged):
-            raise NonConvergenceError(
-                f"the {self.model} equilibrium did not converge at tariffs "
-                f"{np.round(rates, 6).tolist()} (residual {float(residual):.3g})",
-                iterations=0,
-                residual=float(residual),
-            )
+            raise unsolved_at(self.model, rates, float(residual))
         return np.asarray(grad), np.asarray(hess), np.asarray(welfare)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from truce.errors import NonConvergenceError
-from truce.games.economy import Economy
+from truce.games.economy import Economy, unsolved_at
 from truce.games.first_order import first_order_nash
 from truce.games.plan import MAX_TARIFF, TariffPlan
 
@@ -117,12 +117,7 @@ class _Objective:
             ) from None
         (value, (welfare, converged, residual)), grad = out
         if not bool(converged):
-            raise NonConvergenceError(
-                f"the {self.economy.model} equilibrium did not converge at tariffs "
-                f"{np.round(np.asarray(free), 6).tolist()} (residual {float(residual):.3g})",
-                iterations=0,
-                residual=float(residual),
-            )
+            raise unsolved_at(self.economy.model, free, float(residual))
         return float(value), np.asarray(grad, dtype=np.float64), np.asarray(welfare)
 
 
