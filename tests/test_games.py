@@ -32,6 +32,7 @@ from truce import api
 from truce.api import wars
 from truce.cli.main import app
 from truce.data.world import World, write_world
+from truce.errors import InputError
 from truce.games import TariffPlan, bargain, best_response, model_economy, nash
 from truce.model import ilms
 from truce.model.baseline import baseline_from_flows
@@ -325,3 +326,35 @@ def test_first_order_nash_equals_best_responses_in_turn(tmp_path, model) -> None
     np.testing.assert_allclose(checked.rates, found.rates, atol=1e-9)
     assert np.all(checked.deviation_gains <= 1e-8)
     assert np.isnan(turns.deviation_gains).all()  # verify=False searched nothing
+
+
+def test_a_ceiling_below_the_optimal_tariff_binds(tmp_path) -> None:
+    """--max-tariff: A's optimal tariff is above 5% (the test above); with 2% as the
+    ceiling its best rate is the ceiling itself, and the CLI writes the same."""
+    folder = small_world(tmp_path, "ilms2025")
+    result = wars.war(folder, ["A"], uniform=True, max_tariff=0.02)
+    assert float(result.rates["rate"].iat[0]) == pytest.approx(0.02, abs=1e-12)
+    assert all(gain <= 1e-8 for gain in result.deviation_gains.values())
+    done = CliRunner().invoke(
+        app,
+        ["war", "--players", "A", "--world", str(folder), "--uniform", "--max-tariff", "0.02",
+         "--json"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    document = json.loads(done.stdout[done.stdout.index("{") :])
+    assert document["tariffs"][0]["rate"] == pytest.approx(0.02, abs=1e-12)
+    bad = CliRunner().invoke(
+        app, ["war", "--players", "A", "--world", str(folder), "--max-tariff", "0"]
+    )
+    assert bad.exit_code == 2 and "highest tariff" in bad.stderr
+
+
+def test_the_players_set_tariffs_only_in_the_sectors_named() -> None:
+    g = wars.game("default", ["USA", "CHN"], sectors=["c26", "Basic iron and steel"])
+    assert g.plan.choice_sectors == ("C24A", "C26") and g.plan.size() == 2
+    # Every tariff outside the two sectors stays at its base level.
+    index = g.plan.parameter_index()
+    chosen = {g.plan.sectors[s] for s in np.argwhere(index >= 0)[:, 1]}
+    assert chosen == {"C24A", "C26"}
+    with pytest.raises(InputError, match="no sector 'C2x'"):
+        wars.game("default", ["USA", "CHN"], sectors=["C2x"])

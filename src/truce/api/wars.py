@@ -25,8 +25,10 @@ from truce.errors import InputError
 from truce.games import Economy, NashOutcome, TariffPlan, bargain, model_economy
 from truce.games import frontier as efficient_frontier
 from truce.games import nash as nash_tariffs
+from truce.games.plan import MAX_TARIFF
 from truce.model.registry import get_model, model_names
 from truce.policy.groups import is_service
+from truce.policy.names import did_you_mean, resolve
 
 DEFAULT_PLAYERS: tuple[str, ...] = ("USA", "CHN")
 
@@ -49,17 +51,26 @@ def game(
     uniform: bool = False,
     by_partner: bool = False,
     everyone: bool = False,
+    sectors: Sequence[str] | None = None,
+    max_tariff: float = MAX_TARIFF,
 ) -> Game:
-    """Set up a tariff game: ``players`` tax each other in every goods sector, with one
-    rate per sector, one per target and sector (``by_partner``) or one ``uniform``
-    rate.  With ``everyone`` every region plays and taxes every other; a single player
-    taxes every other region, and its "war" is its optimal tariffs against a world that
-    does not answer.  Raises :class:`InputError` for unknown players or models."""
+    """Set up a tariff game: ``players`` tax each other in every goods sector (or in
+    ``sectors``, codes or names), with one rate per sector, one per target and sector
+    (``by_partner``) or one ``uniform`` rate, each between 0 and ``max_tariff``.  With
+    ``everyone`` every region plays and taxes every other; a single player taxes every
+    other region, and its "war" is its optimal tariffs against a world that does not
+    answer.  Raises :class:`InputError` for unknown players, sectors or models, or a
+    highest tariff outside (0, 10]."""
     if not isinstance(world, World):
         world = load_world(world)
-    key = (content_hash(world), model, tuple(players), uniform, by_partner, everyone)
+    chosen = None if sectors is None else tuple(sectors)
+    key = (content_hash(world), model, tuple(players), uniform, by_partner, everyone, chosen)
+    key += (float(max_tariff),)
     made, _ = _GAMES.get_or_make(
-        key, lambda: _game(world, players, model, uniform, by_partner, everyone)
+        key,
+        lambda: _game(
+            world, players, model, uniform, by_partner, everyone, chosen, float(max_tariff)
+        ),
     )
     return made
 
@@ -76,7 +87,13 @@ def _game(
     uniform: bool,
     by_partner: bool,
     everyone: bool,
+    sectors: tuple[str, ...] | None,
+    max_tariff: float,
 ) -> Game:
+    if not 0.0 < max_tariff <= 10.0:
+        raise InputError(
+            f"the highest tariff must be above 0 and at most 10 (1,000%), not {max_tariff:g}"
+        )
     name = model_name or world.model or MODEL_NAME
     try:
         model = get_model(name)
@@ -106,6 +123,8 @@ def _game(
         for s, t in zip(baseline.sectors, traded, strict=True)
         if t and (one_sector or not is_service(s, t))
     )
+    if sectors is not None:
+        goods = _choice_sectors(world, baseline.sectors, traded, sectors)
     if not goods:
         raise InputError(f"the world {world.name} has no goods sector for tariffs to be set on")
     if uniform and by_partner:
@@ -118,8 +137,30 @@ def _game(
         uniform=uniform,
         by_partner=by_partner,
         everyone=everyone,
+        max_tariff=max_tariff,
     )
     return Game(world, model.name, economy, plan)
+
+
+def _choice_sectors(
+    world: World, codes: Sequence[str], traded: np.ndarray, asked: Sequence[str]
+) -> tuple[str, ...]:
+    """The sector codes ``asked`` names (codes or names, any case), in the world's
+    order; an InputError for one the world lacks or that nobody trades."""
+    names = [str(n) for n in world.sectors.set_index("sector").loc[list(codes), "name"]]
+    picked = set()
+    for text in asked:
+        code = resolve(text, codes, names)
+        if code is None:
+            raise InputError(
+                f"no sector {text!r} in the world {world.name}{did_you_mean(text, codes, names)}"
+            )
+        if not traded[list(codes).index(code)]:
+            raise InputError(f"sector {code} is not traded between regions: no tariff to set")
+        picked.add(code)
+    if not picked:
+        raise InputError("name at least one sector for the players to set tariffs in")
+    return tuple(c for c in codes if c in picked)
 
 
 @dataclass(frozen=True)
@@ -198,12 +239,24 @@ def war(
     everyone: bool = False,
     start: float | None = None,
     progress: Callable[[int, float], None] | None = None,
+    sectors: Sequence[str] | None = None,
+    max_tariff: float = MAX_TARIFF,
 ) -> WarResult:
     """The Nash tariffs of ``players`` (others passive, or ``everyone`` playing), from
-    the base tariffs or from a uniform ``start`` rate.  Raises
+    the base tariffs or from a uniform ``start`` rate, set in ``sectors`` (default:
+    every traded goods sector) up to ``max_tariff``.  Raises
     :class:`~truce.errors.NonConvergenceError` when no equilibrium is found."""
     began = time.perf_counter()
-    g = game(world, players, model=model, uniform=uniform, by_partner=by_partner, everyone=everyone)
+    g = game(
+        world,
+        players,
+        model=model,
+        uniform=uniform,
+        by_partner=by_partner,
+        everyone=everyone,
+        sectors=sectors,
+        max_tariff=max_tariff,
+    )
     initial = None
     if start is not None:
         initial = np.full((len(g.plan.players), g.plan.size()), float(start))
@@ -278,11 +331,14 @@ def talks(
     model: str | None = None,
     uniform: bool = False,
     points: int = 5,
+    sectors: Sequence[str] | None = None,
+    max_tariff: float = MAX_TARIFF,
 ) -> TalksResult:
     """The war between two players (the threat point), ``points`` points of the
-    efficient frontier between them, and their Nash bargain."""
+    efficient frontier between them, and their Nash bargain (tariffs in ``sectors``, up
+    to ``max_tariff``, as in :func:`war`)."""
     began = time.perf_counter()
-    g = game(world, players, model=model, uniform=uniform)
+    g = game(world, players, model=model, uniform=uniform, sectors=sectors, max_tariff=max_tariff)
     if len(g.plan.players) != 2:
         raise InputError("trade talks are between exactly two players")
     outcome = nash_tariffs(g.economy, g.plan)

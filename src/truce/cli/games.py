@@ -34,6 +34,21 @@ OutOption = Annotated[
     Path | None,
     typer.Option("--out", help="Write the tariffs found as a scenario file (YAML) here."),
 ]
+SectorsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sectors",
+        help="Sectors whose tariffs the players set, codes or names, comma-separated "
+        "(default: every traded goods sector).",
+    ),
+]
+MaxTariffOption = Annotated[
+    float,
+    typer.Option(
+        "--max-tariff",
+        help="The highest tariff a player may set, as a rate (2.0 = 200%, the default).",
+    ),
+]
 #: The players when ``--players`` is not given.
 DEFAULT_PLAYERS = ",".join(wars.DEFAULT_PLAYERS)
 JsonFlag = Annotated[
@@ -46,6 +61,12 @@ def _players(text: str) -> list[str]:
     if not players:
         raise InputError("--players names no region (give codes such as USA,CHN)")
     return players
+
+
+def _sectors(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [s.strip() for s in text.split(",") if s.strip()]
 
 
 def _write_scenario(path: Path | None, text: str) -> None:
@@ -70,6 +91,8 @@ def war(
         float | None,
         typer.Option("--start", help="Start every player's rates here instead of the base."),
     ] = None,
+    sectors: SectorsOption = None,
+    max_tariff: MaxTariffOption = wars.MAX_TARIFF,
     out: OutOption = None,
     as_json: JsonFlag = False,
     quiet: QuietOption = False,
@@ -90,7 +113,8 @@ def war(
             stderr.print(f"searching the Nash tariffs on {world} …", highlight=False)
         result = wars.war(
             world, chosen, model=model, uniform=uniform, by_partner=by_partner,
-            everyone=everyone, start=start, progress=progress,
+            everyone=everyone, start=start, progress=progress, sectors=_sectors(sectors),
+            max_tariff=max_tariff,
         )  # fmt: skip
         _write_scenario(out, result.scenario)
     except TruceError as error:
@@ -117,6 +141,8 @@ def talks(
     points: Annotated[
         int, typer.Option("--points", min=1, help="Points of the efficient frontier to draw.")
     ] = 5,
+    sectors: SectorsOption = None,
+    max_tariff: MaxTariffOption = wars.MAX_TARIFF,
     out: OutOption = None,
     as_json: JsonFlag = False,
     quiet: QuietOption = False,
@@ -126,7 +152,15 @@ def talks(
     try:
         if not quiet:
             stderr.print(f"solving the war and the talks on {world} …", highlight=False)
-        result = wars.talks(world, _players(players), model=model, uniform=uniform, points=points)
+        result = wars.talks(
+            world,
+            _players(players),
+            model=model,
+            uniform=uniform,
+            points=points,
+            sectors=_sectors(sectors),
+            max_tariff=max_tariff,
+        )
         _write_scenario(out, result.scenario)
     except TruceError as error:
         raise fail(error) from None

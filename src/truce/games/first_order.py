@@ -2,9 +2,9 @@
 
 At a Nash equilibrium each player's rates maximise its own welfare given the others':
 the gradient g_p = ∂W_p/∂r_p vanishes at an interior rate, and points out of the box
-[0, MAX_TARIFF] at a bound.  Both cases are one equation per rate, the natural residual
+[0, max_tariff] at a bound.  Both cases are one equation per rate, the natural residual
 
-    F(r) = r − clip(r + g(r), 0, MAX_TARIFF) = 0,
+    F(r) = r − clip(r + g(r), 0, max_tariff) = 0,
 
 whose size is exactly the projected gradient the best-response searches stop on.  F is
 piecewise smooth, and semismooth Newton solves it: the Jacobian of every player's own
@@ -30,7 +30,7 @@ import numpy as np
 
 from truce.errors import NonConvergenceError
 from truce.games.economy import Economy, unsolved_at
-from truce.games.plan import MAX_TARIFF, TariffPlan
+from truce.games.plan import TariffPlan
 
 #: Newton steps before giving up.
 MAX_NEWTON_STEPS = 40
@@ -103,8 +103,8 @@ def _system_of(economy: Economy, plan: TariffPlan) -> _System:
     return _System(economy, plan)
 
 
-def _residual(rates: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    return rates - np.clip(rates + grad, 0.0, MAX_TARIFF)
+def _residual(rates: np.ndarray, grad: np.ndarray, top: float) -> np.ndarray:
+    return rates - np.clip(rates + grad, 0.0, top)
 
 
 def first_order_nash(
@@ -121,16 +121,17 @@ def first_order_nash(
     system = _system_of(economy, plan)
     shape = start.shape
     size = start.size
-    rates = np.clip(np.asarray(start, dtype=np.float64), 0.0, MAX_TARIFF)
+    top = plan.max_tariff
+    rates = np.clip(np.asarray(start, dtype=np.float64), 0.0, top)
     grad, hess, welfare = system(rates)
     evaluations = 1
-    F = _residual(rates, grad).ravel()
+    F = _residual(rates, grad, top).ravel()
     for step in range(1, MAX_NEWTON_STEPS + 1):
         gap = float(np.max(np.abs(F))) if size else 0.0
         if gap <= tol:
             return FirstOrderOutcome(rates, welfare, step - 1, evaluations, gap)
         moved = (rates + grad).ravel()
-        free = ((moved > 0.0) & (moved < MAX_TARIFF)).astype(np.float64)
+        free = ((moved > 0.0) & (moved < top)).astype(np.float64)
         jac = np.eye(size) - free[:, None] * (np.eye(size) + hess.reshape(size, size))
         try:
             direction = -np.linalg.solve(jac, F)
@@ -145,7 +146,7 @@ def first_order_nash(
             trial = rates + length * direction.reshape(shape)
             t_grad, t_hess, t_welfare = system(trial)
             evaluations += 1
-            t_F = _residual(trial, t_grad).ravel()
+            t_F = _residual(trial, t_grad, top).ravel()
             if np.linalg.norm(t_F) < np.linalg.norm(F):
                 break
             length *= 0.5

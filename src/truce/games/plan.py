@@ -33,6 +33,8 @@ class TariffPlan:
     choice_sectors: tuple[str, ...]
     uniform: bool = False
     by_partner: bool = False
+    max_tariff: float = MAX_TARIFF
+    """The highest rate a player may choose (1.0 = 100%)."""
 
     @classmethod
     def war(
@@ -45,6 +47,7 @@ class TariffPlan:
         uniform: bool = False,
         by_partner: bool = False,
         everyone: bool = False,
+        max_tariff: float = MAX_TARIFF,
     ) -> TariffPlan:
         """Each player taxes the other players (or, with ``everyone`` or a single player,
         every other region)."""
@@ -56,10 +59,19 @@ class TariffPlan:
             raise ValueError("players must be distinct and at least one")
         if uniform and by_partner:
             raise ValueError("a plan is uniform or by partner, not both")
+        if not 0.0 < max_tariff <= 10.0:
+            raise ValueError(f"the highest tariff must be above 0 and at most 10, not {max_tariff}")
         pool = regions if everyone or len(players) == 1 else players
         targets = tuple(tuple(r for r in pool if r != p) for p in players)
         return cls(
-            regions, tuple(sectors), players, targets, tuple(choice_sectors), uniform, by_partner
+            regions,
+            tuple(sectors),
+            players,
+            targets,
+            tuple(choice_sectors),
+            uniform,
+            by_partner,
+            max_tariff,
         )
 
     def size(self) -> int:

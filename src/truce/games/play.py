@@ -1,8 +1,9 @@
 """Optimal tariffs, Nash tariff wars and bargained trade talks (Ossa 2014, with gradients).
 
 Every search maximises welfare (the model's ``welfare_pct``) over tariffs within
-``[0, MAX_TARIFF]`` with a bounded quasi-Newton method (SciPy's L-BFGS-B) fed with exact
-gradients: the derivative of the equilibrium with respect to the tariffs is the implicit
+``[0, max_tariff]`` (the plan's; :data:`~truce.games.plan.MAX_TARIFF` unless set) with
+a bounded quasi-Newton method (SciPy's L-BFGS-B) fed with exact gradients: the derivative
+of the equilibrium with respect to the tariffs is the implicit
 one of the model's solve.  A search is converged when its projected gradient (the
 gradient with the components that push against a bound removed) is below ``tol`` in
 welfare points per unit of tariff; anything else raises
@@ -23,7 +24,7 @@ from scipy.optimize import minimize
 from truce.errors import NonConvergenceError
 from truce.games.economy import Economy, unsolved_at
 from truce.games.first_order import first_order_nash
-from truce.games.plan import MAX_TARIFF, TariffPlan
+from truce.games.plan import TariffPlan
 
 #: A search stops when the projected gradient is below this (welfare % per unit tariff).
 GRADIENT_TOL = 1e-5
@@ -148,7 +149,7 @@ def _maximise(
         seen["welfare"] = welfare
         return -value, -grad.ravel() * STEP_SCALE
 
-    lower, upper = 0.0, MAX_TARIFF
+    lower, upper = 0.0, objective.plan.max_tariff
     x = np.clip(np.ravel(start), lower, upper)
     # A line search can end early on the welfare's rounding; a fresh start from where it
     # stopped (new curvature memory) then finishes the search.
@@ -185,7 +186,7 @@ def _maximise(
 def _polish(objective, x, grad, shape, call, tol):
     """Projected Barzilai–Borwein ascent on the gradient alone, from ``x`` (gradient
     ``grad``), until the projected gradient is below ``tol`` or :data:`POLISH_STEPS`."""
-    lower, upper = 0.0, MAX_TARIFF
+    lower, upper = 0.0, objective.plan.max_tariff
     x, grad = np.ravel(x), np.ravel(grad)
     alpha = STEP_SCALE / max(float(np.max(np.abs(grad))), 1.0)
     welfare = None
