@@ -358,3 +358,20 @@ def test_the_players_set_tariffs_only_in_the_sectors_named() -> None:
     assert chosen == {"C24A", "C26"}
     with pytest.raises(InputError, match="no sector 'C2x'"):
         wars.game("default", ["USA", "CHN"], sectors=["C2x"])
+
+
+def test_a_war_from_the_balanced_base_is_the_run_of_its_scenario(tmp_path) -> None:
+    """--deficits zero: the three countries' trade is unbalanced; the war is played from
+    the base with the deficits closed, and its scenario (which says deficits: zero),
+    run as any scenario, gives the same welfare: both measured against that base."""
+    folder = small_world(tmp_path, "caliendo-parro")
+    result = wars.war(folder, ["A", "B"], deficits="zero")
+    assert "  deficits: zero" in result.scenario
+    scenario = parse_scenario(result.scenario.replace('world: "three"', f"world: {folder}"))
+    ran = api.run(folder, scenario).regions.set_index("region")["welfare_pct"]
+    found = result.welfare.set_index("region")["welfare_pct"]
+    np.testing.assert_allclose(ran.to_numpy(), found.loc[ran.index].to_numpy(), atol=1e-8)
+    fixed = wars.war(folder, ["A", "B"])
+    assert not np.allclose(fixed.rates["rate"], result.rates["rate"], atol=1e-4)
+    with pytest.raises(InputError, match="keeps its transfers"):
+        wars.game(small_world(tmp_path / "i", "ilms2025"), ["A", "B"], deficits="zero")

@@ -27,6 +27,7 @@ from truce.games import frontier as efficient_frontier
 from truce.games import nash as nash_tariffs
 from truce.games.plan import MAX_TARIFF
 from truce.model.registry import get_model, model_names
+from truce.model.solve import DEFAULT_MAX_STEPS
 from truce.policy.groups import is_service
 from truce.policy.names import did_you_mean, resolve
 
@@ -41,6 +42,8 @@ class Game:
     model: str
     economy: Economy
     plan: TariffPlan
+    zero_deficits: bool = False
+    """Played from the base with every deficit closed (welfare measured against it)."""
 
 
 def game(
@@ -53,23 +56,39 @@ def game(
     everyone: bool = False,
     sectors: Sequence[str] | None = None,
     max_tariff: float = MAX_TARIFF,
+    deficits: str = "fixed",
 ) -> Game:
     """Set up a tariff game: ``players`` tax each other in every goods sector (or in
     ``sectors``, codes or names), with one rate per sector, one per target and sector
     (``by_partner``) or one ``uniform`` rate, each between 0 and ``max_tariff``.  With
     ``everyone`` every region plays and taxes every other; a single player taxes every
     other region, and its "war" is its optimal tariffs against a world that does not
-    answer.  Raises :class:`InputError` for unknown players, sectors or models, or a
-    highest tariff outside (0, 10]."""
+    answer.  With ``deficits="zero"`` the game is played from the base with every trade
+    deficit closed, and welfare is measured against that base (as a run's
+    ``deficits: zero``).  Raises :class:`InputError` for unknown players, sectors or
+    models, a highest tariff outside (0, 10], or zero deficits in a model that keeps
+    its transfers."""
+    if deficits not in ("fixed", "zero"):
+        raise InputError(f"deficits are fixed or zero, not {deficits!r}")
     if not isinstance(world, World):
         world = load_world(world)
     chosen = None if sectors is None else tuple(sectors)
-    key = (content_hash(world), model, tuple(players), uniform, by_partner, everyone, chosen)
-    key += (float(max_tariff),)
+    # The world's own model choice is not in its content hash, but picks the game's model.
+    key = (content_hash(world), model or world.model, tuple(players), uniform, by_partner)
+    key += (everyone, chosen)
+    key += (float(max_tariff), deficits)
     made, _ = _GAMES.get_or_make(
         key,
         lambda: _game(
-            world, players, model, uniform, by_partner, everyone, chosen, float(max_tariff)
+            world,
+            players,
+            model,
+            uniform,
+            by_partner,
+            everyone,
+            chosen,
+            float(max_tariff),
+            deficits == "zero",
         ),
     )
     return made
@@ -89,6 +108,7 @@ def _game(
     everyone: bool,
     sectors: tuple[str, ...] | None,
     max_tariff: float,
+    zero_deficits: bool,
 ) -> Game:
     if not 0.0 < max_tariff <= 10.0:
         raise InputError(
@@ -113,6 +133,14 @@ def _game(
         raise InputError("the players must be distinct region codes, at least one")
     baseline = world_to_baseline(world)
     calibrated, _ = calibration(model, world, baseline, model.rebates[0])
+    if zero_deficits:
+        if not model.closes_deficits:
+            raise InputError(
+                f"the {model.name} model keeps its transfers (deficits fixed); "
+                "zero deficits are a caliendo-parro option"
+            )
+        balanced = model.prepare(calibrated, zero_deficits=True, max_steps=DEFAULT_MAX_STEPS)
+        calibrated = model.calibrate(balanced.base, rebate=model.rebates[0])
     economy = model_economy(model, calibrated)
     foreign = ~np.eye(len(regions), dtype=bool)
     traded = (np.asarray(baseline.flow_sni) * foreign).sum(axis=(1, 2)) > 0
@@ -139,7 +167,7 @@ def _game(
         everyone=everyone,
         max_tariff=max_tariff,
     )
-    return Game(world, model.name, economy, plan)
+    return Game(world, model.name, economy, plan, zero_deficits)
 
 
 def _choice_sectors(
@@ -241,10 +269,12 @@ def war(
     progress: Callable[[int, float], None] | None = None,
     sectors: Sequence[str] | None = None,
     max_tariff: float = MAX_TARIFF,
+    deficits: str = "fixed",
 ) -> WarResult:
     """The Nash tariffs of ``players`` (others passive, or ``everyone`` playing), from
     the base tariffs or from a uniform ``start`` rate, set in ``sectors`` (default:
-    every traded goods sector) up to ``max_tariff``.  Raises
+    every traded goods sector) up to ``max_tariff``, with ``deficits`` fixed or closed
+    first (see :func:`game`).  Raises
     :class:`~truce.errors.NonConvergenceError` when no equilibrium is found."""
     began = time.perf_counter()
     g = game(
@@ -256,6 +286,7 @@ def war(
         everyone=everyone,
         sectors=sectors,
         max_tariff=max_tariff,
+        deficits=deficits,
     )
     initial = None
     if start is not None:
@@ -333,12 +364,21 @@ def talks(
     points: int = 5,
     sectors: Sequence[str] | None = None,
     max_tariff: float = MAX_TARIFF,
+    deficits: str = "fixed",
 ) -> TalksResult:
     """The war between two players (the threat point), ``points`` points of the
     efficient frontier between them, and their Nash bargain (tariffs in ``sectors``, up
-    to ``max_tariff``, as in :func:`war`)."""
+    to ``max_tariff``, ``deficits`` fixed or closed first, as in :func:`war`)."""
     began = time.perf_counter()
-    g = game(world, players, model=model, uniform=uniform, sectors=sectors, max_tariff=max_tariff)
+    g = game(
+        world,
+        players,
+        model=model,
+        uniform=uniform,
+        sectors=sectors,
+        max_tariff=max_tariff,
+        deficits=deficits,
+    )
     if len(g.plan.players) != 2:
         raise InputError("trade talks are between exactly two players")
     outcome = nash_tariffs(g.economy, g.plan)
@@ -379,6 +419,7 @@ def scenario_text(g: Game, rates: np.ndarray, *, name: str, description: str) ->
         f"world: {json.dumps(g.world.name)}",
         "options:",
         f"  model: {g.model}",
+        *(["  deficits: zero"] if g.zero_deficits else []),
         "measures:",
     ]
 

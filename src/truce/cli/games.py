@@ -49,6 +49,14 @@ MaxTariffOption = Annotated[
         help="The highest tariff a player may set, as a rate (2.0 = 200%, the default).",
     ),
 ]
+DeficitsOption = Annotated[
+    str,
+    typer.Option(
+        "--deficits",
+        help="fixed (the default) or zero: play from the base with every trade deficit "
+        "closed, and measure welfare against it.",
+    ),
+]
 #: The players when ``--players`` is not given.
 DEFAULT_PLAYERS = ",".join(wars.DEFAULT_PLAYERS)
 JsonFlag = Annotated[
@@ -93,6 +101,7 @@ def war(
     ] = None,
     sectors: SectorsOption = None,
     max_tariff: MaxTariffOption = wars.MAX_TARIFF,
+    deficits: DeficitsOption = "fixed",
     out: OutOption = None,
     as_json: JsonFlag = False,
     quiet: QuietOption = False,
@@ -114,7 +123,7 @@ def war(
         result = wars.war(
             world, chosen, model=model, uniform=uniform, by_partner=by_partner,
             everyone=everyone, start=start, progress=progress, sectors=_sectors(sectors),
-            max_tariff=max_tariff,
+            max_tariff=max_tariff, deficits=deficits,
         )  # fmt: skip
         _write_scenario(out, result.scenario)
     except TruceError as error:
@@ -143,6 +152,7 @@ def talks(
     ] = 5,
     sectors: SectorsOption = None,
     max_tariff: MaxTariffOption = wars.MAX_TARIFF,
+    deficits: DeficitsOption = "fixed",
     out: OutOption = None,
     as_json: JsonFlag = False,
     quiet: QuietOption = False,
@@ -160,6 +170,7 @@ def talks(
             points=points,
             sectors=_sectors(sectors),
             max_tariff=max_tariff,
+            deficits=deficits,
         )
         _write_scenario(out, result.scenario)
     except TruceError as error:
