@@ -208,12 +208,15 @@ class WarResult:
     seconds: float
     scenario: str = field(repr=False)
     """The Nash tariffs as a scenario file."""
+    zero_deficits: bool = False
+    """Played from the base with every deficit closed, and measured against it."""
 
     def to_dict(self) -> dict:
         """The JSON document of ``--json``."""
         return {
             "world": self.world,
             "model": self.model,
+            "deficits": "zero" if self.zero_deficits else "fixed",
             "players": list(self.players),
             "tariffs": self.rates.to_dict(orient="records"),
             "welfare": {p: float(w) for p, w in self._player_welfare().items()},
@@ -312,6 +315,7 @@ def _war_result(g: Game, outcome: NashOutcome, seconds: float) -> WarResult:
         rounds=outcome.rounds,
         evaluations=outcome.evaluations,
         seconds=seconds,
+        zero_deficits=g.zero_deficits,
         scenario=scenario_text(
             g,
             outcome.rates,

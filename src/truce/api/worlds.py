@@ -29,6 +29,7 @@ from truce.data.sources.liberation_day import (
     paper_scenarios,
     read_liberation_day,
 )
+from truce.data.sources.wiod2014 import wiod2014_world
 from truce.data.summary import WorldSummary, summarize_world
 from truce.data.world import World, load_world, read_world, write_world
 from truce.errors import InputError, WorldError
@@ -148,11 +149,18 @@ def liberation_day_scenarios(src: Path) -> dict[str, str]:
     )
 
 
+def build_wiod2014(src: Path) -> World:
+    """The ``wiod2014`` world: the tariffwar package's WIOD 2014 data (44 economies ×
+    16 sectors, no input-output links) from the folder ``wiod2014_tariffwar``."""
+    return wiod2014_world(src)
+
+
 #: Importers of published data sets, by the name the command line uses.
 BUILDERS: dict[str, Callable[[Path], World]] = {
     "cp2015": build_cp2015,
     "icio2022": build_icio2022,
     "baci2023": build_baci2023,
+    "wiod2014": build_wiod2014,
 }
 
 

@@ -132,7 +132,15 @@ def war(
         sys.stdout.write(json.dumps(result.to_dict(), indent=1, allow_nan=False) + "\n")
     elif not quiet:
         stdout.print(_rates(result.rates, f"Nash tariffs on {result.world} ({result.model})"))
-        stdout.print(_welfare(result.welfare, result.players, result.deviation_gains, result.world))
+        stdout.print(
+            _welfare(
+                result.welfare,
+                result.players,
+                result.deviation_gains,
+                result.world,
+                result.zero_deficits,
+            )
+        )
         stderr.print(
             f"{result.rounds} rounds, {result.evaluations} equilibria, {result.seconds:.1f} s",
             highlight=False,
@@ -182,7 +190,7 @@ def talks(
         stdout.print(_rates(result.rates, f"bargained tariffs on {result.war.world}"))
         table = Table(
             title="welfare %: war (threat point) and bargain",
-            caption=_base_note(result.war.world),
+            caption=_base_note(result.war.world, result.war.zero_deficits),
             caption_justify="left",
         )
         for column in ("", a, b):
@@ -218,23 +226,26 @@ def _rates(rates, title: str) -> Table:
     return table
 
 
-def _base_note(world: str) -> str:
-    """What a game's welfare changes are measured against: the world's base tariffs."""
+def _base_note(world: str, zero_deficits: bool = False) -> str:
+    """What a game's welfare changes are measured against: the world's base tariffs
+    (with its deficits closed first under ``--deficits zero``)."""
     try:
         tariffs = api.load_world(world).tariffs
     except TruceError:
         tariffs = None
     what = f"tariffs {tariffs}" if tariffs else "its base tariffs"
+    if zero_deficits:
+        what += " and every trade deficit closed"
     return (
         f"changes against world {world} with {what}; where the game's rates lie below "
         "the base rates (base %), a war can raise welfare against this base"
     )
 
 
-def _welfare(welfare, players, gains, world: str) -> Table:
+def _welfare(welfare, players, gains, world: str, zero_deficits: bool) -> Table:
     table = Table(
         title="players' welfare at the Nash tariffs",
-        caption=_base_note(world),
+        caption=_base_note(world, zero_deficits),
         caption_justify="left",
     )
     for column in ("player", "welfare %", "gain from deviating"):
