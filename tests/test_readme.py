@@ -33,6 +33,15 @@ def test_the_python_example_runs(tmp_path, monkeypatch):
     assert namespace["result"].scenario == "cp2015-nafta"
 
 
+def test_the_games_example_runs():
+    (code,) = [b for b in _blocks("python") if "wars.war(" in b]
+    namespace: dict = {}
+    exec(compile(code, str(README), "exec"), namespace)  # the README is ours
+    war, outcome = namespace["war"], namespace["outcome"]
+    assert set(war.rates["sector"]) == {"C26", "C24A"} and (war.rates["rate"] <= 1.0).all()
+    assert outcome.rates.shape == (2, 1) and outcome.welfare.shape == (14,)
+
+
 @pytest.mark.parametrize("line", [b for b in _blocks("bash") if "pytest" in b])
 def test_ci_runs_the_readme_test_command(line):
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
