@@ -19,20 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from truce.data.sources.icio2022 import ELASTICITY_SOURCES
 from truce.data.world import World
 from truce.errors import WorldError
 
-#: The package's elasticity columns (``eps_<SRC>``) by truce's source names.
-SOURCES = {
-    "is": "IS",
-    "u4": "U4",
-    "cp": "CP",
-    "bsy": "BSY",
-    "gyy": "GYY",
-    "shapiro": "Shap",
-    "fontagne": "FGO",
-    "ll": "LL",
-}
 #: Sector codes: the 15 goods sectors in the package's order, then services.
 SECTOR_CODES = (*(f"W{k:02d}" for k in range(1, 16)), "SVC")
 
@@ -42,9 +32,15 @@ WIOD2014_SOURCES = (
     "package (github.com/ahmadlp/tariffwar, mat/WIOD2014.mat)",
     "Teti, F. (2024), Global Tariff Database: applied tariffs, 2014, as mapped to the 16 "
     "sectors by the tariffwar package (simple averages)",
-    "Trade elasticities of eight published sources as mapped to the 16 sectors by the "
-    "tariffwar package; 'is': Lashkaripour, A. (2021), 'The cost of a global tariff war: "
-    "a sufficient statistics approach', Journal of International Economics 131: 103419",
+    "Lashkaripour, A. (2021), 'The cost of a global tariff war: a sufficient statistics "
+    "approach', Journal of International Economics 131: 103419 (trade elasticities 'is', "
+    "as mapped to the 16 sectors by the tariffwar package)",
+    *(
+        f"{paper} (trade elasticities '{name}', as mapped to the 16 sectors by the tariffwar "
+        "package)"
+        for name, (_, paper) in ELASTICITY_SOURCES.items()
+        if name != "is"
+    ),
 )
 
 
@@ -84,8 +80,8 @@ def wiod2014_world(folder: Path) -> World:
     )
     table = pd.DataFrame(
         [
-            {"source": name, "sector": code, "theta": float(row[f"eps_{column}"])}
-            for name, column in SOURCES.items()
+            {"source": name, "sector": code, "theta": float(row[column])}
+            for name, (column, _) in ELASTICITY_SOURCES.items()
             for code, (_, row) in zip(SECTOR_CODES, elasticities.iterrows(), strict=True)
         ]
     )
