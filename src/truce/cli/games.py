@@ -64,17 +64,20 @@ JsonFlag = Annotated[
 ]
 
 
+def _listed(text: str) -> list[str]:
+    """The comma-separated items of an option's value, blanks dropped."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 def _players(text: str) -> list[str]:
-    players = [p.strip() for p in text.split(",") if p.strip()]
+    players = _listed(text)
     if not players:
         raise InputError("--players names no region (give codes such as USA,CHN)")
     return players
 
 
 def _sectors(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    return [s.strip() for s in text.split(",") if s.strip()]
+    return None if text is None else _listed(text)
 
 
 def _write_scenario(path: Path | None, text: str) -> None:
