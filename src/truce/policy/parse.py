@@ -379,14 +379,9 @@ def _measures(doc: Doc, path: str | None) -> tuple[Measure, ...]:
         line = _value_line(doc, "measures")
         what = f"must be a list of measures, not {describe(raw)}"
         _fail(path, line, "measures", what)
-    if len(raw) > MAX_MEASURES:
-        _fail(
-            path,
-            _item_line(raw, MAX_MEASURES, _value_line(doc, "measures")),
-            "measures",
-            f"{len(raw):,} measures: a scenario may have at most {MAX_MEASURES:,} (the "
-            "measure here is the first beyond); group cells with lists of codes instead",
-        )
+    if len(raw) > MAX_MEASURES:  # where libyaml could not count them before loading
+        line = _item_line(raw, MAX_MEASURES, _value_line(doc, "measures"))
+        _fail(path, line, "measures", _TOO_MANY)
     measures: list[Measure] = []
     for index, item in enumerate(raw):
         item_line = _item_line(raw, index, _value_line(doc, "measures"))
