@@ -74,9 +74,12 @@ def game(
         world = load_world(world)
     chosen = None if sectors is None else tuple(sectors)
     # The world's own model choice is not in its content hash, but picks the game's model.
-    key = (content_hash(world), model or world.model, tuple(players), uniform, by_partner)
-    key += (everyone, chosen)
-    key += (float(max_tariff), deficits)
+    key = (
+        content_hash(world),
+        model or world.model,
+        tuple(players),
+        (uniform, by_partner, everyone, chosen, float(max_tariff), deficits),
+    )
     made, _ = _GAMES.get_or_make(
         key,
         lambda: _game(
