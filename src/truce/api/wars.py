@@ -20,9 +20,10 @@ import pandas as pd
 from truce.api._cache import LruCache
 from truce.api.models import MODEL_NAME, calibration
 from truce.data.calibrate import world_to_baseline
+from truce.data.elasticities import with_source
 from truce.data.world import World, content_hash, load_world
 from truce.errors import InputError
-from truce.games import Economy, NashOutcome, TariffPlan, bargain, model_economy
+from truce.games import METHODS, Economy, NashOutcome, TariffPlan, bargain, model_economy
 from truce.games import frontier as efficient_frontier
 from truce.games import nash as nash_tariffs
 from truce.games.plan import MAX_TARIFF
@@ -44,6 +45,10 @@ class Game:
     plan: TariffPlan
     zero_deficits: bool = False
     """Played from the base with every deficit closed (welfare measured against it)."""
+    elasticities: str | None = None
+    """The source of the trade elasticities, where not the world's own."""
+    traded: tuple[str, ...] = ()
+    """The sectors traded between regions (services included)."""
 
 
 def game(
@@ -57,6 +62,7 @@ def game(
     sectors: Sequence[str] | None = None,
     max_tariff: float = MAX_TARIFF,
     deficits: str = "fixed",
+    elasticities: str | None = None,
 ) -> Game:
     """Set up a tariff game: ``players`` tax each other in every goods sector (or in
     ``sectors``, codes or names), with one rate per sector, one per target and sector
@@ -65,24 +71,28 @@ def game(
     other region, and its "war" is its optimal tariffs against a world that does not
     answer.  With ``deficits="zero"`` the game is played from the base with every trade
     deficit closed, and welfare is measured against that base (as a run's
-    ``deficits: zero``).  Raises :class:`InputError` for unknown players, sectors or
-    models, a highest tariff outside (0, 10], or zero deficits in a model that keeps
-    its transfers."""
+    ``deficits: zero``).  ``elasticities`` names a source of the world's elasticities
+    table to play with (default: the world's own).  Raises :class:`InputError` for
+    unknown players, sectors, models or sources, a highest tariff outside (0, 10], or
+    zero deficits in a model that keeps its transfers."""
     if deficits not in ("fixed", "zero"):
         raise InputError(f"deficits are fixed or zero, not {deficits!r}")
     if not isinstance(world, World):
         world = load_world(world)
+    if elasticities is not None:
+        world = with_source(world, elasticities)
     chosen = None if sectors is None else tuple(sectors)
     # The world's own model choice is not in its content hash, but picks the game's model.
     key = (
         content_hash(world),
         model or world.model,
         tuple(players),
-        (uniform, by_partner, everyone, chosen, float(max_tariff), deficits),
+        (uniform, by_partner, everyone, chosen, float(max_tariff), deficits, elasticities),
     )
     made, _ = _GAMES.get_or_make(
         key,
         lambda: _game(
+            elasticities,
             world,
             players,
             model,
@@ -103,6 +113,7 @@ _GAMES: LruCache[Game] = LruCache(GAME_CACHE)
 
 
 def _game(
+    elasticities: str | None,
     world: World,
     players: Sequence[str],
     model_name: str | None,
@@ -170,16 +181,20 @@ def _game(
         everyone=everyone,
         max_tariff=max_tariff,
     )
-    return Game(world, model.name, economy, plan, zero_deficits)
+    every = tuple(c for c, t in zip(baseline.sectors, traded, strict=True) if t)
+    return Game(world, model.name, economy, plan, zero_deficits, elasticities, every)
 
 
 def _choice_sectors(
     world: World, codes: Sequence[str], traded: np.ndarray, asked: Sequence[str]
 ) -> tuple[str, ...]:
-    """The sector codes ``asked`` names (codes or names, any case), in the world's
-    order; an InputError for one the world lacks or that nobody trades."""
+    """The sector codes ``asked`` names (codes or names, any case; ``all`` for every
+    traded sector, services included), in the world's order; an InputError for one the
+    world lacks or that nobody trades."""
     names = [str(n) for n in world.sectors.set_index("sector").loc[list(codes), "name"]]
     picked = set()
+    if any(text.strip().lower() == "all" for text in asked):
+        return tuple(c for c, t in zip(codes, traded, strict=True) if t)
     for text in asked:
         code = resolve(text, codes, names)
         if code is None:
@@ -213,18 +228,28 @@ class WarResult:
     """The Nash tariffs as a scenario file."""
     zero_deficits: bool = False
     """Played from the base with every deficit closed, and measured against it."""
+    method: str = "first-order"
+    """How the tariffs were found (:data:`truce.games.METHODS`)."""
+
+    @property
+    def verified(self) -> bool:
+        """Whether each player's best deviation was searched (its gain is known)."""
+        return not any(np.isnan(x) for x in self.deviation_gains.values())
 
     def to_dict(self) -> dict:
-        """The JSON document of ``--json``."""
+        """The JSON document of ``--json`` (deviation gains null when not checked)."""
         return {
             "world": self.world,
             "model": self.model,
+            "method": self.method,
             "deficits": "zero" if self.zero_deficits else "fixed",
             "players": list(self.players),
             "tariffs": self.rates.to_dict(orient="records"),
             "welfare": {p: float(w) for p, w in self._player_welfare().items()},
             "regions": self.welfare.to_dict(orient="records"),
-            "deviation_gains": self.deviation_gains,
+            "deviation_gains": {
+                p: (None if np.isnan(x) else x) for p, x in self.deviation_gains.items()
+            },
             "solver": {
                 "rounds": self.rounds,
                 "evaluations": self.evaluations,
@@ -276,11 +301,19 @@ def war(
     sectors: Sequence[str] | None = None,
     max_tariff: float = MAX_TARIFF,
     deficits: str = "fixed",
+    method: str = "first-order",
+    verify: bool = True,
+    elasticities: str | None = None,
 ) -> WarResult:
     """The Nash tariffs of ``players`` (others passive, or ``everyone`` playing), from
     the base tariffs or from a uniform ``start`` rate, set in ``sectors`` (default:
     every traded goods sector) up to ``max_tariff``, with ``deficits`` fixed or closed
-    first (see :func:`game`).  Raises
+    first and the trade elasticities of ``elasticities`` (see :func:`game`), found by
+    ``method`` (:func:`truce.games.nash`:
+    ``first-order``, ``best-responses`` or ``sufficient-statistics``, the formula of
+    Lashkaripour 2021 for uniform tariffs on every other region) and, with ``verify``,
+    checked by searching each player's best deviation.  Raises :class:`InputError` for
+    a method the game does not admit and
     :class:`~truce.errors.NonConvergenceError` when no equilibrium is found."""
     began = time.perf_counter()
     g = game(
@@ -293,12 +326,35 @@ def war(
         sectors=sectors,
         max_tariff=max_tariff,
         deficits=deficits,
+        elasticities=elasticities,
     )
     initial = None
     if start is not None:
         initial = np.full((len(g.plan.players), g.plan.size()), float(start))
-    outcome = nash_tariffs(g.economy, g.plan, start=initial, progress=progress)
+    outcome = _nash(g, initial, progress, method, verify)
     return _war_result(g, outcome, time.perf_counter() - began)
+
+
+def _nash(
+    g: Game,
+    start: np.ndarray | None,
+    progress: Callable[[int, float], None] | None,
+    method: str,
+    verify: bool,
+) -> NashOutcome:
+    if method not in METHODS:
+        raise InputError(f"the method is one of {', '.join(METHODS)}, not {method!r}")
+    if method == "sufficient-statistics" and set(g.plan.choice_sectors) != set(g.traded):
+        raise InputError(
+            "the sufficient-statistics formula is a tariff on every import, services "
+            "included: play with every traded sector (sectors all)"
+        )
+    try:
+        return nash_tariffs(
+            g.economy, g.plan, start=start, progress=progress, method=method, verify=verify
+        )
+    except ValueError as error:  # a game the formula does not describe
+        raise InputError(str(error)) from None
 
 
 def _war_result(g: Game, outcome: NashOutcome, seconds: float) -> WarResult:
@@ -319,6 +375,7 @@ def _war_result(g: Game, outcome: NashOutcome, seconds: float) -> WarResult:
         evaluations=outcome.evaluations,
         seconds=seconds,
         zero_deficits=g.zero_deficits,
+        method=outcome.method,
         scenario=scenario_text(
             g,
             outcome.rates,
@@ -372,10 +429,13 @@ def talks(
     sectors: Sequence[str] | None = None,
     max_tariff: float = MAX_TARIFF,
     deficits: str = "fixed",
+    verify: bool = True,
+    elasticities: str | None = None,
 ) -> TalksResult:
     """The war between two players (the threat point), ``points`` points of the
     efficient frontier between them, and their Nash bargain (tariffs in ``sectors``, up
-    to ``max_tariff``, ``deficits`` fixed or closed first, as in :func:`war`)."""
+    to ``max_tariff``, ``deficits`` fixed or closed first, the elasticities of
+    ``elasticities``, the war ``verify``-ed, as in :func:`war`)."""
     began = time.perf_counter()
     g = game(
         world,
@@ -385,10 +445,11 @@ def talks(
         sectors=sectors,
         max_tariff=max_tariff,
         deficits=deficits,
+        elasticities=elasticities,
     )
     if len(g.plan.players) != 2:
         raise InputError("trade talks are between exactly two players")
-    outcome = nash_tariffs(g.economy, g.plan)
+    outcome = _nash(g, None, None, "first-order", verify)
     war_result = _war_result(g, outcome, time.perf_counter() - began)
     rates, welfare = bargain(g.economy, g.plan, outcome.welfare)
     shares = np.linspace(0.0, 1.0, points) if points > 1 else np.array([0.5])
@@ -427,6 +488,7 @@ def scenario_text(g: Game, rates: np.ndarray, *, name: str, description: str) ->
         "options:",
         f"  model: {g.model}",
         *(["  deficits: zero"] if g.zero_deficits else []),
+        *([f"  elasticities: {g.elasticities}"] if g.elasticities else []),
         "measures:",
     ]
 

@@ -38,8 +38,8 @@ SectorsOption = Annotated[
     str | None,
     typer.Option(
         "--sectors",
-        help="Sectors whose tariffs the players set, codes or names, comma-separated "
-        "(default: every traded goods sector).",
+        help="Sectors whose tariffs the players set, codes or names, comma-separated, or "
+        "all (every traded sector, services included; default: every traded goods sector).",
     ),
 ]
 MaxTariffOption = Annotated[
@@ -57,6 +57,24 @@ DeficitsOption = Annotated[
         "closed, and measure welfare against it.",
     ),
 ]
+VerifyOption = Annotated[
+    bool,
+    typer.Option(
+        "--verify/--no-verify",
+        help="Search each player's best deviation from the answer and report its gain "
+        "(the default; about as long again as the search itself in large games).",
+    ),
+]
+GameElasticitiesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--elasticities",
+        help="Trade elasticities from this source of the world's elasticities table "
+        "(truce world show lists them); default: the world's own.",
+    ),
+]
+#: ``--first-order`` values and the :func:`truce.games.nash` methods they name.
+FIRST_ORDER = {"exact": "first-order", "sufficient-statistics": "sufficient-statistics"}
 #: The players when ``--players`` is not given.
 DEFAULT_PLAYERS = ",".join(wars.DEFAULT_PLAYERS)
 JsonFlag = Annotated[
@@ -105,6 +123,17 @@ def war(
     sectors: SectorsOption = None,
     max_tariff: MaxTariffOption = wars.MAX_TARIFF,
     deficits: DeficitsOption = "fixed",
+    first_order: Annotated[
+        str,
+        typer.Option(
+            "--first-order",
+            help="exact (the default): every player's exact first-order conditions; "
+            "sufficient-statistics: the optimal-tariff formula of Lashkaripour (2021, "
+            "eq. 14) instead, with --uniform --all (see docs/games.md).",
+        ),
+    ] = "exact",
+    verify: VerifyOption = True,
+    elasticities: GameElasticitiesOption = None,
     out: OutOption = None,
     as_json: JsonFlag = False,
     quiet: QuietOption = False,
@@ -116,17 +145,20 @@ def war(
     """
     try:
         chosen = _players(players) if not everyone else []
+        if first_order not in FIRST_ORDER:
+            raise InputError(f"--first-order is {' or '.join(FIRST_ORDER)}, not {first_order!r}")
 
-        def progress(round_: int, moved: float) -> None:
+        def progress(step: int, gap: float) -> None:
             if not quiet:
-                stderr.print(f"round {round_}: largest move {moved:.2e}", highlight=False)
+                stderr.print(f"step {step}: largest gap {gap:.2e}", highlight=False)
 
         if not quiet:
             stderr.print(f"searching the Nash tariffs on {world} …", highlight=False)
         result = wars.war(
             world, chosen, model=model, uniform=uniform, by_partner=by_partner,
             everyone=everyone, start=start, progress=progress, sectors=_sectors(sectors),
-            max_tariff=max_tariff, deficits=deficits,
+            max_tariff=max_tariff, deficits=deficits, method=FIRST_ORDER[first_order],
+            verify=verify, elasticities=elasticities,
         )  # fmt: skip
         _write_scenario(out, result.scenario)
     except TruceError as error:
@@ -145,7 +177,8 @@ def war(
             )
         )
         stderr.print(
-            f"{result.rounds} rounds, {result.evaluations} equilibria, {result.seconds:.1f} s",
+            f"{result.method}: {result.rounds} steps, {result.evaluations} equilibria, "
+            f"{result.seconds:.1f} s",
             highlight=False,
         )
     if not quiet:
@@ -164,6 +197,8 @@ def talks(
     sectors: SectorsOption = None,
     max_tariff: MaxTariffOption = wars.MAX_TARIFF,
     deficits: DeficitsOption = "fixed",
+    verify: VerifyOption = True,
+    elasticities: GameElasticitiesOption = None,
     out: OutOption = None,
     as_json: JsonFlag = False,
     quiet: QuietOption = False,
@@ -182,6 +217,8 @@ def talks(
             sectors=_sectors(sectors),
             max_tariff=max_tariff,
             deficits=deficits,
+            verify=verify,
+            elasticities=elasticities,
         )
         _write_scenario(out, result.scenario)
     except TruceError as error:
@@ -255,5 +292,6 @@ def _welfare(welfare, players, gains, world: str, zero_deficits: bool) -> Table:
         table.add_column(column, justify="left" if column == "player" else "right")
     by_region = welfare.set_index("region")["welfare_pct"]
     for p in players:
-        table.add_row(p, pct(by_region[p]), f"{gains[p]:.1e}")
+        gain = "not checked" if gains[p] != gains[p] else f"{gains[p]:.1e}"
+        table.add_row(p, pct(by_region[p]), gain)
     return table

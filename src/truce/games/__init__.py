@@ -9,6 +9,7 @@ player sets and how they are parametrised; :func:`best_response`, :func:`nash` a
 from truce.games.economy import Economy as Economy
 from truce.games.economy import model_economy as model_economy
 from truce.games.plan import TariffPlan as TariffPlan
+from truce.games.play import METHODS as METHODS
 from truce.games.play import NashOutcome as NashOutcome
 from truce.games.play import Response as Response
 from truce.games.play import bargain as bargain
@@ -17,6 +18,7 @@ from truce.games.play import frontier as frontier
 from truce.games.play import nash as nash
 
 __all__ = [
+    "METHODS",
     "Economy",
     "NashOutcome",
     "Response",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from truce.errors import NonConvergenceError
-from truce.model.interface import Calibration, TradeModel, WelfareOfTariffs
+from truce.model.interface import Calibration, TradeModel, TradeOfTariffs, WelfareOfTariffs
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,6 +23,11 @@ class Economy:
     """``evaluate(tau_sni) -> (welfare_pct [n], converged, residual)``; differentiable in
     ``tau_sni`` (through the implicit derivative of the model's solve) and
     jit-compatible."""
+    trade: TradeOfTariffs | None = None
+    """``trade(tau_sni) -> (flow_sni, share_sni, converged, residual)`` where the model
+    has bilateral spending shares (for the sufficient-statistics formula)."""
+    theta_s: np.ndarray | None = None
+    """Each sector's trade elasticity."""
 
 
 def unsolved_at(model: str, rates: np.ndarray, residual: float) -> NonConvergenceError:
@@ -45,4 +50,6 @@ def model_economy(model: TradeModel, calibration: Calibration) -> Economy:
         tuple(baseline.sectors),
         np.asarray(baseline.tau_sni, dtype=np.float64),
         model.welfare_of_tariffs(calibration),
+        model.trade_of_tariffs(calibration),
+        np.asarray(baseline.theta_s, dtype=np.float64),
     )

@@ -7,15 +7,22 @@ the gradient g_p = ∂W_p/∂r_p vanishes at an interior rate, and points out of
     F(r) = r − clip(r + g(r), 0, max_tariff) = 0,
 
 whose size is exactly the projected gradient the best-response searches stop on.  F is
-piecewise smooth, and semismooth Newton solves it: the Jacobian of every player's own
-gradient (second derivatives of welfare, exact, by forward-mode differentiation through
-the implicit derivative of the equilibrium solve) restricted to the free rates, a step
-that solves the linear system, and a backtracking line search on |F|.  One compiled
-function yields F and its Jacobian together, for every player at once.
+piecewise smooth, and a semismooth quasi-Newton method solves it (docs/games.md#first-order):
+
+* g comes from one compiled function for every player at once: the equilibrium is
+  solved once and each player's own gradient follows from the implicit derivative of
+  that solve (forward directions when each player has one rate, one reverse pass per
+  player otherwise), so the equilibrium Jacobian's factorisation serves every player;
+* the Jacobian of g (each player's second derivatives in its own and the others'
+  rates) is exact at the start, by reverse-over-forward differentiation through the
+  implicit derivative, and then follows Broyden's update from the steps taken; it is
+  taken exactly again only when a step fails to reduce |F|;
+* a step solves the Newton system restricted to the rates off their bounds, and is
+  halved until |F| falls.
 
 A root of F is a stationary point of every player's problem; whether it is each
-player's best response is checked afterwards, as for the other method (the caller
-searches each player's best deviation afresh).
+player's best response is checked afterwards (the caller searches each player's best
+deviation afresh, unless told not to).
 """
 
 from __future__ import annotations
@@ -32,12 +39,17 @@ from truce.errors import NonConvergenceError
 from truce.games.economy import Economy, unsolved_at
 from truce.games.plan import TariffPlan
 
-#: Newton steps before giving up.
-MAX_NEWTON_STEPS = 40
+#: Quasi-Newton steps before giving up.
+MAX_NEWTON_STEPS = 60
 #: Largest change of any rate in one step (a rate of 1 is 100%).
 MAX_RATE_STEP = 0.5
 #: Halvings of a step that fails to reduce |F| before giving up.
 MAX_HALVINGS = 20
+#: A step is accepted when |F| falls below its largest over this many last steps.
+NONMONOTONE = 8
+#: The least downward curvature of a player's welfare a Newton step assumes (welfare %
+#: per unit of tariff, squared).
+MIN_CURVATURE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -51,56 +63,98 @@ class FirstOrderOutcome:
     steps: int
     """Newton steps taken."""
     evaluations: int
-    """Evaluations of the residual and its Jacobian."""
+    """Evaluations of every player's gradient (each one equilibrium solve)."""
+    hessians: int
+    """Exact Jacobians of the gradients taken."""
     gap: float
     """Largest natural residual at ``rates`` (the projected gradient)."""
 
 
 class _System:
-    """The natural residual F of a game's first-order conditions and its Jacobian."""
+    """Every player's own gradient, and its exact Jacobian, as compiled functions."""
 
     def __init__(self, economy: Economy, plan: TariffPlan) -> None:
         base = jnp.asarray(economy.base_tariffs)
+        players = len(plan.players)
+        size = plan.size()
         rows = jnp.asarray([plan.regions.index(p) for p in plan.players])
-        players = jnp.arange(len(plan.players))
+        owner = jnp.asarray(np.repeat(np.arange(players), size))
         self.model = economy.model
 
         def welfare(rates):
             values, converged, residual = economy.evaluate(plan.tariffs(base, rates))
-            return values, (values, converged, residual)
+            return values[rows], (values, converged, residual)
 
-        def own_gradients(rates):
-            jac, aux = jax.jacfwd(welfare, has_aux=True)(rates)  # [region, player, k]
-            return jac[rows, players], aux
+        # One reverse pass per player beats one forward direction per rate as soon as
+        # players have more than one rate each.
+        differentiate = jax.jacrev if size > 1 else jax.jacfwd
 
-        def system(rates):
-            (grad, aux), hess = _value_and_jacfwd(own_gradients, rates)
-            return grad, hess, aux
+        def gradients(rates):
+            jac, aux = differentiate(welfare, has_aux=True)(rates)  # [player, player, k]
+            return jac[jnp.arange(players), jnp.arange(players)], aux
 
-        self._system = jax.jit(system)
+        def hessian(rates):
+            def row(j):
+                direction = jnp.zeros(players * size).at[j].set(1.0).reshape(rates.shape)
 
-    def __call__(self, rates: np.ndarray):
-        grad, hess, (welfare, converged, residual) = self._system(jnp.asarray(rates))
+                def own_slope(r):
+                    return jax.jvp(lambda x: welfare(x)[0], (r,), (direction,))[1][owner[j]]
+
+                return jax.grad(own_slope)(rates).ravel()
+
+            return jax.lax.map(row, jnp.arange(players * size))
+
+        def curvature(rates):
+            def own_second(j):
+                direction = jnp.zeros(players * size).at[j].set(1.0).reshape(rates.shape)
+
+                def own_slope(r):
+                    return jax.jvp(lambda x: welfare(x)[0], (r,), (direction,))[1][owner[j]]
+
+                return jax.jvp(own_slope, (rates,), (direction,))[1]
+
+            return jax.vmap(own_second)(jnp.arange(players * size))
+
+        self._gradients = jax.jit(gradients)
+        self._hessian = jax.jit(hessian)
+        self._curvature = jax.jit(curvature)
+
+    def gradients(self, rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each player's gradient in its own rates ``[player, parameter]``, and every
+        region's welfare, at ``rates``."""
+        grad, (welfare, converged, residual) = self._gradients(jnp.asarray(rates))
         if not bool(converged):
             raise unsolved_at(self.model, rates, float(residual))
-        return np.asarray(grad), np.asarray(hess), np.asarray(welfare)
+        return np.asarray(grad), np.asarray(welfare)
 
+    def hessian(self, rates: np.ndarray) -> np.ndarray:
+        """The Jacobian of :meth:`gradients`' first output in the rates, flattened."""
+        return np.asarray(self._hessian(jnp.asarray(rates)))
 
-def _value_and_jacfwd(fn: Callable, x):
-    """``fn(x)`` (with its auxiliary value) and the Jacobian of its first output."""
-
-    def pushed(v):
-        return jax.jvp(lambda y: fn(y)[0], (x,), (v,))[1]
-
-    value = fn(x)
-    basis = jnp.eye(x.size, dtype=x.dtype).reshape((x.size, *x.shape))
-    columns = jax.vmap(pushed)(basis)  # [input, *output shape]
-    return value, jnp.moveaxis(columns, 0, -1).reshape((*value[0].shape, *x.shape))
+    def curvature(self, rates: np.ndarray) -> np.ndarray:
+        """The diagonal of :meth:`hessian` alone (each rate's second derivative of its
+        player's welfare), flattened: a few times cheaper."""
+        return np.asarray(self._curvature(jnp.asarray(rates)))
 
 
 @lru_cache(maxsize=8)
 def _system_of(economy: Economy, plan: TariffPlan) -> _System:
     return _System(economy, plan)
+
+
+def _concave(B: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """``B`` with each player's own block (the second derivatives of its welfare in its
+    own rates) shifted, where needed, to curve down by at least :data:`MIN_CURVATURE`:
+    a Newton step then climbs each player's welfare instead of heading for a minimum
+    or a saddle."""
+    out = B.copy()
+    for p in np.unique(owner):
+        own = np.flatnonzero(owner == p)
+        block = out[np.ix_(own, own)]
+        top = float(np.linalg.eigvalsh(0.5 * (block + block.T))[-1])
+        if top > -MIN_CURVATURE:
+            out[own, own] -= top + MIN_CURVATURE
+    return out
 
 
 def _residual(rates: np.ndarray, grad: np.ndarray, top: float) -> np.ndarray:
@@ -116,40 +170,85 @@ def first_order_nash(
     progress: Callable[[int, float], None] | None = None,
 ) -> FirstOrderOutcome:
     """Rates where every player's projected gradient is below ``tol``, by semismooth
-    Newton from ``start`` (``[player, parameter]``).  ``progress(step, gap)`` follows
-    each step.  Raises :class:`NonConvergenceError` when the steps stall or run out."""
+    quasi-Newton from ``start`` (``[player, parameter]``).  ``progress(step, gap)``
+    follows each step.  Raises :class:`NonConvergenceError` when the steps stall or run
+    out."""
     system = _system_of(economy, plan)
-    shape = start.shape
-    size = start.size
     top = plan.max_tariff
-    rates = np.clip(np.asarray(start, dtype=np.float64), 0.0, top)
-    grad, hess, welfare = system(rates)
-    evaluations = 1
-    F = _residual(rates, grad, top).ravel()
-    for step in range(1, MAX_NEWTON_STEPS + 1):
-        gap = float(np.max(np.abs(F))) if size else 0.0
+    used = plan.used().ravel()  # rates that set no tariff stay at 0, outside the system
+    shape = (len(plan.players), plan.size())
+    rates = np.zeros(shape)
+    rates.ravel()[used] = np.clip(np.asarray(start, dtype=np.float64).ravel()[used], 0.0, top)
+
+    evaluations = hessians = 0
+
+    def evaluate(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        nonlocal evaluations
+        evaluations += 1
+        full = np.zeros(shape)
+        full.ravel()[used] = x
+        grad, welfare = system.gradients(full)
+        g = grad.ravel()[used]
+        return g, _residual(x, g, top), welfare
+
+    def exact(x: np.ndarray, whole: bool) -> np.ndarray:
+        nonlocal hessians
+        hessians += 1
+        full = np.zeros(shape)
+        full.ravel()[used] = x
+        if whole:
+            return system.hessian(full)[np.ix_(used, used)]
+        return np.diag(system.curvature(full)[used])
+
+    x = rates.ravel()[used]
+    owner = np.repeat(np.arange(shape[0]), shape[1])[used]
+    g, F, welfare = evaluate(x)
+    # The Jacobian of g starts as its diagonal (each rate's own curvature: players'
+    # rates interact weakly through wages and prices) and learns the rest from the
+    # steps; it is taken whole and exactly when a step fails.
+    B, fresh = None, False
+    identity = np.eye(x.size)
+    norms = [float(np.linalg.norm(F))]
+    for step in range(MAX_NEWTON_STEPS + 1):
+        gap = float(np.max(np.abs(F))) if x.size else 0.0
+        if step and progress is not None:
+            progress(step, gap)
         if gap <= tol:
-            return FirstOrderOutcome(rates, welfare, step - 1, evaluations, gap)
-        moved = (rates + grad).ravel()
-        free = ((moved > 0.0) & (moved < top)).astype(np.float64)
-        jac = np.eye(size) - free[:, None] * (np.eye(size) + hess.reshape(size, size))
-        try:
-            direction = -np.linalg.solve(jac, F)
-        except np.linalg.LinAlgError:
-            direction = -F
-        largest = float(np.max(np.abs(direction)))
-        direction *= min(1.0, MAX_RATE_STEP / max(largest, 1e-300))
-        length = 1.0
-        for _ in range(MAX_HALVINGS):
+            break
+        if step == MAX_NEWTON_STEPS:
+            raise NonConvergenceError(
+                f"the first-order conditions are not met after {MAX_NEWTON_STEPS} "
+                f"Newton steps (projected gradient {gap:.3g}, tolerance {tol:.1g})",
+                iterations=MAX_NEWTON_STEPS,
+                residual=gap,
+            )
+        if B is None:
+            B, fresh = exact(x, whole=False), False
+        # A step may raise |F| for a while (climbing through a region where a player's
+        # welfare is convex in its rates), but not above its largest of the last few.
+        bar = max(norms[-NONMONOTONE:])
+        while True:
+            free = ((x + g > 0.0) & (x + g < top)).astype(np.float64)
+            jac = identity - free[:, None] * (identity + _concave(B, owner))
+            try:
+                direction = -np.linalg.solve(jac, F)
+            except np.linalg.LinAlgError:
+                direction = -F
+            direction *= min(1.0, MAX_RATE_STEP / max(float(np.max(np.abs(direction))), 1e-300))
             # Not clipped: an iterate may stray past a bound (F pulls it back), and
             # clipping would cancel the step of a rate that must cross one.
-            trial = rates + length * direction.reshape(shape)
-            t_grad, t_hess, t_welfare = system(trial)
-            evaluations += 1
-            t_F = _residual(trial, t_grad, top).ravel()
-            if np.linalg.norm(t_F) < np.linalg.norm(F):
+            trial = x + direction
+            t_g, t_F, t_welfare = evaluate(trial)
+            if np.linalg.norm(t_F) < bar or fresh:
+                break
+            B, fresh = exact(x, whole=True), True  # the estimate misled: take it exactly
+        length = 1.0
+        for _ in range(MAX_HALVINGS):
+            if np.linalg.norm(t_F) < bar:
                 break
             length *= 0.5
+            trial = x + length * direction
+            t_g, t_F, t_welfare = evaluate(trial)
         else:
             raise NonConvergenceError(
                 f"the first-order conditions stalled at a projected gradient of {gap:.3g} "
@@ -157,15 +256,11 @@ def first_order_nash(
                 iterations=step,
                 residual=gap,
             )
-        rates, grad, hess, welfare, F = trial, t_grad, t_hess, t_welfare, t_F
-        if progress is not None:
-            progress(step, float(np.max(np.abs(F))))
-    gap = float(np.max(np.abs(F)))
-    if gap <= tol:
-        return FirstOrderOutcome(rates, welfare, MAX_NEWTON_STEPS, evaluations, gap)
-    raise NonConvergenceError(
-        f"the first-order conditions are not met after {MAX_NEWTON_STEPS} Newton steps "
-        f"(projected gradient {gap:.3g}, tolerance {tol:.1g})",
-        iterations=MAX_NEWTON_STEPS,
-        residual=gap,
-    )
+        s, y = trial - x, t_g - g
+        B = B + np.outer(y - B @ s, s) / float(s @ s)  # Broyden's update
+        fresh = False
+        x, g, F, welfare = trial, t_g, t_F, t_welfare
+        norms.append(float(np.linalg.norm(F)))
+    rates = np.zeros(shape)
+    rates.ravel()[used] = x
+    return FirstOrderOutcome(rates, welfare, step, evaluations, hessians, gap)

@@ -110,6 +110,14 @@ class TariffPlan:
                     out[p, self.sectors.index(sector), n, i] = k
         return out
 
+    def used(self) -> np.ndarray:
+        """``[player, parameter]``: whether the parameter sets any tariff (a player with
+        fewer targets than another leaves the rest of its parameters unused)."""
+        index = self.parameter_index()
+        return np.stack(
+            [np.isin(np.arange(self.size()), index[p]) for p in range(len(self.players))]
+        )
+
     def tariffs(
         self, base_sni: Float[Array, "s n i"], rates: Float[Array, "p k"]
     ) -> Float[Array, "s n i"]:

@@ -25,6 +25,7 @@ from truce.errors import NonConvergenceError
 from truce.games.economy import Economy, unsolved_at
 from truce.games.first_order import first_order_nash
 from truce.games.plan import TariffPlan
+from truce.games.sufficient_statistics import check_formula_applies, formula_tariffs
 
 #: A search stops when the projected gradient is below this (welfare % per unit tariff).
 GRADIENT_TOL = 1e-5
@@ -45,6 +46,11 @@ POLISH_STEPS = 30
 SHARE_TOL = 1e-7
 #: ``which`` for a search over every player's rates at once.
 ALL = -1
+#: How :func:`nash` finds the tariffs.
+METHODS = ("first-order", "best-responses", "sufficient-statistics")
+#: The sufficient-statistics formula is solved to this (rates), as a start to this.
+FORMULA_TOL = 1e-10
+FORMULA_START_TOL = 1e-4
 
 
 @dataclass(frozen=True)
@@ -67,12 +73,17 @@ class NashOutcome:
     welfare: np.ndarray
     """Every region's welfare change, %, at the Nash tariffs."""
     rounds: int
+    """Newton steps (first-order methods) or rounds of best responses."""
     evaluations: int
     deviation_gains: np.ndarray
     """What each player gains (welfare points) by its best deviation from the Nash
     tariffs, the others' held, searched from its Nash rates and from free trade: at most
     zero up to the search's tolerance (negative when the search from free trade ends at
-    a worse optimum)."""
+    a worse optimum); positive for the sufficient-statistics formula, which is not each
+    player's optimum; NaN when not checked."""
+    method: str = "best-responses"
+    """How the tariffs were found (one of :data:`METHODS`; ``first-order`` falls back
+    to ``best-responses``, and says so here)."""
 
 
 class _Objective:
@@ -248,37 +259,50 @@ def nash(
     rate_tol: float = RATE_TOL,
     max_rounds: int = MAX_ROUNDS,
     progress: Callable[[int, float], None] | None = None,
-    method: str = "best-responses",
+    method: str = "first-order",
     verify: bool = True,
 ) -> NashOutcome:
     """Nash tariffs from ``start`` (default: the base rates).
 
-    ``method="best-responses"`` (the default) runs best responses in turn (Gauss–Seidel)
-    until no rate moves by more than ``rate_tol`` in a round; ``"first-order"`` solves
-    every player's first-order conditions together by semismooth Newton
-    (:mod:`truce.games.first_order`: fast on small games, too slow yet where players
-    have dozens of rates, each step taking the exact Jacobian of every player's
-    gradient) and falls back to best responses when its steps stall.  With ``verify``
-    each player's best deviation is then searched afresh, from its Nash rates and from
-    free trade, and its gain reported (``deviation_gains``; NaN without ``verify``).
+    ``method="first-order"`` (the default) solves every player's first-order
+    conditions together by semismooth quasi-Newton (:mod:`truce.games.first_order`);
+    in a game of uniform tariffs on every other region it starts from the
+    sufficient-statistics solution, a few points below the optimum.  Where its steps
+    stall it falls back to ``"best-responses"``: each player's best response in turn
+    (Gauss–Seidel) until no rate moves by more than ``rate_tol`` in a round.
+    ``"sufficient-statistics"`` solves the formula of Lashkaripour (2021, eq. 14;
+    :mod:`truce.games.sufficient_statistics`) instead of the players' exact problems.
 
-    ``progress(step, size)`` is called after each Newton step (size: the projected
-    gradient) or round (size: the largest move).  Raises :class:`NonConvergenceError`
-    when neither method finds the equilibrium.
+    With ``verify`` each player's best deviation is then searched afresh, from its
+    rates and from free trade, and its gain reported (``deviation_gains``; NaN without
+    ``verify``).  ``progress(step, size)`` is called after each Newton step (size: the
+    largest gap) or round (size: the largest move).  Raises :class:`ValueError` for an
+    unknown method or a game the formula does not describe, and
+    :class:`NonConvergenceError` when no method finds the equilibrium.
     """
-    if method not in ("first-order", "best-responses"):
-        raise ValueError(f"method is first-order or best-responses, not {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"method is one of {', '.join(METHODS)}, not {method!r}")
     objective = _objective(economy, plan)
     counted = objective.evaluations
     rates = plan.rates_of(economy.base_tariffs) if start is None else np.array(start, dtype=float)
+    if method == "sufficient-statistics":
+        found = formula_tariffs(economy, plan, rates, tol=FORMULA_TOL, progress=progress)
+        return _verified(
+            objective, found.rates, found.steps, found.evaluations, counted, tol, verify, method
+        )
     if method == "first-order":
         try:
-            found = first_order_nash(economy, plan, rates, tol=tol, progress=progress)
+            origin, extra = rates, 0
+            if start is None and _formula_applies(economy, plan):
+                formula = formula_tariffs(economy, plan, rates, tol=FORMULA_START_TOL)
+                origin, extra = formula.rates, formula.evaluations
+            found = first_order_nash(economy, plan, origin, tol=tol, progress=progress)
         except NonConvergenceError:
-            pass  # best responses in turn, below, from the same start
+            method = "best-responses"  # in turn, below, from the same start
         else:
+            extra += found.evaluations
             return _verified(
-                objective, found.rates, found.steps, found.evaluations, counted, tol, verify
+                objective, found.rates, found.steps, extra, counted, tol, verify, method
             )
     # Early rounds move rates a lot, so their best responses need not be exact: each
     # round's tolerance follows the last round's largest move, down to ``tol``; the
@@ -303,7 +327,15 @@ def nash(
             iterations=max_rounds,
             residual=moved,
         )
-    return _verified(objective, rates, round_, 0, counted, tol, verify)
+    return _verified(objective, rates, round_, 0, counted, tol, verify, method)
+
+
+def _formula_applies(economy: Economy, plan: TariffPlan) -> bool:
+    try:
+        check_formula_applies(economy, plan)
+    except ValueError:
+        return False
+    return True
 
 
 def _verified(
@@ -314,9 +346,10 @@ def _verified(
     counted: int,
     tol: float,
     verify: bool,
+    method: str,
 ) -> NashOutcome:
-    """The outcome at Nash ``rates``, with each player's best deviation searched afresh
-    when ``verify`` (its gain; NaN otherwise)."""
+    """The outcome at Nash ``rates`` found by ``method``, with each player's best
+    deviation searched afresh when ``verify`` (its gain; NaN otherwise)."""
     plan = objective.plan
     _, _, welfare = objective(rates, rates, ALL, np.zeros(len(plan.regions)))
     gains = np.full(len(plan.players), -np.inf if verify else np.nan)
@@ -328,7 +361,7 @@ def _verified(
             deviation = _best_response(objective, rates, p, tol, start=origin)
             gains[p] = max(gains[p], deviation.welfare[k] - welfare[k])
     evaluations = objective.evaluations - counted + extra_evaluations
-    return NashOutcome(rates, welfare, rounds, evaluations, gains)
+    return NashOutcome(rates, welfare, rounds, evaluations, gains, method)
 
 
 def frontier(

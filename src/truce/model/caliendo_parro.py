@@ -18,6 +18,7 @@ from truce.model.interface import (
     Prepared,
     Solved,
     TradeModel,
+    TradeOfTariffs,
     WelfareOfTariffs,
 )
 from truce.model.solve import Equilibrium, inverse_jacobian_at, solve, solve_differentiable
@@ -265,3 +266,14 @@ class CaliendoParro(TradeModel):
             return welfare, eq.converged, eq.residual
 
         return evaluate
+
+    def trade_of_tariffs(self, calibration: Calibration) -> TradeOfTariffs:
+        baseline = calibration.baseline
+        shock = no_shock(baseline)
+
+        def trade(tau_sni: Array) -> tuple[Array, Array, Array, Array]:
+            played = eqx.tree_at(lambda sh: sh.tau_sni, shock, tau_sni)
+            eq = solve_differentiable(baseline, played)
+            return eq.flow_sni, eq.pi_sni, eq.converged, eq.residual
+
+        return trade

@@ -35,6 +35,10 @@ from truce.model.baseline import Baseline, Shock
 #: ``evaluate(tau_sni) -> (welfare_pct [n], converged, residual)``: differentiable in the
 #: tariffs ``[sector, importer, exporter]`` and traceable under ``jax.jit``.
 WelfareOfTariffs = Callable[[Array], tuple[Array, Array, Array]]
+#: ``trade(tau_sni) -> (flow_sni, share_sni, converged, residual)``: the purchases at
+#: world prices (net of tariffs) and each exporter's share of the importer's spending,
+#: ``[sector, importer, exporter]``, at the equilibrium under the tariffs ``tau_sni``.
+TradeOfTariffs = Callable[[Array], tuple[Array, Array, Array, Array]]
 
 
 class Calibration(eqx.Module):
@@ -183,3 +187,9 @@ class TradeModel(abc.ABC):
     def welfare_of_tariffs(self, calibration: Calibration) -> WelfareOfTariffs:
         """Each region's welfare change (percent) as a differentiable function of the
         tariffs, every other policy at the calibration's baseline."""
+
+    def trade_of_tariffs(self, calibration: Calibration) -> TradeOfTariffs | None:
+        """Bilateral flows and spending shares as a differentiable function of the
+        tariffs (as :meth:`welfare_of_tariffs`), for formulas written in them; None for a
+        model whose equilibrium has no such shares."""
+        return None
