@@ -1,17 +1,21 @@
-"""Speed of tariff wars: Nash tariffs by best responses with exact welfare gradients.
+"""Speed of tariff wars and talks: Nash tariffs from first-order conditions.
 
-``truce.api.wars.war`` finds Nash tariffs by Gauss–Seidel best responses, each one a bounded
-L-BFGS-B search (SciPy) fed with the exact gradient of the player's welfare (implicit
-differentiation through the model's equilibrium solve).  Measured, in one process:
+``truce.api.wars.war`` finds Nash tariffs by solving every player's first-order
+conditions together (``truce.games.first_order``: semismooth quasi-Newton with exact
+first and second derivatives through the implicit derivative of the equilibrium
+solve).  Measured, in one process:
 
 1. USA–CHN Nash tariffs by sector on the built-in world ``default`` (14 regions × 28
    sectors, caliendo-parro; 27 goods sectors, so 27 rates per player): a first call
-   (cold: compilation included) and a second one (warm: same process).  Each ``war``
-   call builds its own jitted objective and compiles it once per player and once for
-   the final all-player evaluation, so a warm call still compiles; the compile time
-   JAX reports (``jax.monitoring``) is printed beside each wall time.
+   (cold: compilation included) and a second one (warm), both without the final check
+   of each player's deviation (``verify=False``); then, warm, the peer measured in the
+   same run: the same game by best responses in turn (``method="best-responses"``, each
+   a bounded L-BFGS-B search with exact gradients, the method truce used before); then
+   the first-order call with the check, and ``wars.talks`` (war, 5 frontier points,
+   bargain), warm.  The compile time JAX reports (``jax.monitoring``) is printed beside
+   each wall time.
 2. USA–CHN uniform Nash tariffs on ``baci2023`` (194 countries, one sector, ilms2025):
-   the same numbers.
+   cold and warm.
 3. The gradient's worth, against a peer measured in the same run: one best response
    of the USA on ``default`` by sector from the base rates, (a) truce's
    ``truce.games.best_response`` (exact gradients) and (b) the same L-BFGS-B search
@@ -22,18 +26,13 @@ differentiation through the model's equilibrium solve).  Measured, in one proces
    total are printed.  Printed: both times, their ratio, and how far apart their
    answers are (rates, welfare).
 4. All-region Nash: every region of ``default`` sets one uniform tariff on every
-   other (``everyone=True``, 14 players, caliendo-parro), run to the end if it ends
-   within ``--all-budget`` seconds, otherwise stopped at the first round that ends
-   past the budget (the time of its first round is printed); then a second (warm)
-   call when the first took under half the budget.
+   other (``everyone=True``, 14 players, caliendo-parro), stopped at the first step ending past
+   ``--all-budget`` seconds; then a second (warm) call when the first took under half
+   the budget.
 
-Targets (the project's issue): USA–CHN Nash by sector on ``default`` under 30 s (the
-warm call is judged); all-region Nash on a 44-region × 16-sector world built from the
-ICIO data under 2 s warm, against the 2.1 s that the MATLAB package tariffwar reports
-for that size.  No 44 × 16 world can be built in this project (no ICIO data), so that
-comparison is not run; part 4 is the nearest measurement, and tariffwar is not run
-here, so its 2.1 s is a reported figure, not a peer of this run.  The finite-difference
-search of part 3 is the peer measured in this run.
+Targets (the project's issue): USA–CHN Nash by sector on ``default`` under 5 s warm;
+``truce talks --players USA,CHN`` under 30 s warm.  The 44 × 16 tariffwar game and its
+NumPy peer are in ``benchmarks/bench_nash.py``.
 
 Usage: python benchmarks/bench_games.py [--skip-peer] [--skip-all]
        [--peer-iterations 100] [--all-budget 300]
@@ -53,15 +52,15 @@ import scipy
 from scipy.optimize import minimize
 
 from truce.api.wars import WarResult, game, war
+from truce.api.wars import talks as wars_talks
 from truce.errors import NonConvergenceError
 from truce.games import best_response
 from truce.games.plan import MAX_TARIFF
 from truce.games.play import GRADIENT_TOL, RESTARTS, STEP_SCALE
 
 PLAYERS = ("USA", "CHN")
-TARGET_BY_SECTOR = 30.0  # s, USA–CHN by sector on default, warm
-TARGET_ALL_44x16 = 2.0  # s, all-region Nash on 44 regions × 16 sectors, warm
-TARIFFWAR_44x16 = 2.1  # s, as the MATLAB package tariffwar reports it
+TARGET_BY_SECTOR = 5.0  # s, USA–CHN by sector on default, warm
+TARGET_TALKS = 30.0  # s, USA–CHN talks by sector on default, warm
 FD_STEP = 1e-6
 
 
@@ -92,11 +91,12 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def _timed_war(compiles: _Compiles, *args, **kwargs) -> tuple[WarResult, float, float, int]:
-    """(result, wall seconds, compile seconds, XLA compiles) of one ``war`` call."""
+def _timed_war(compiles: _Compiles, *args, call=None, **kwargs):
+    """(result, wall seconds, compile seconds, XLA compiles) of one ``war`` call (or of
+    ``call``)."""
     seconds0, count0 = compiles.now()
     began = time.perf_counter()
-    result = war(*args, **kwargs)
+    result = (call or war)(*args, **kwargs)
     wall = time.perf_counter() - began
     seconds1, count1 = compiles.now()
     return result, wall, seconds1 - seconds0, count1 - count0
@@ -105,7 +105,7 @@ def _timed_war(compiles: _Compiles, *args, **kwargs) -> tuple[WarResult, float, 
 def _print_war(label: str, result: WarResult, wall: float, compiled: float, count: int) -> None:
     print(
         f"  {label:<5} {wall:7.2f} s wall (compile {compiled:5.2f} s, {count} XLA compiles), "
-        f"{result.rounds} rounds, {result.evaluations} equilibria evaluated"
+        f"{result.method}: {result.rounds} steps, {result.evaluations} equilibria evaluated"
     )
     welfare = result.welfare.set_index("region")["welfare_pct"]
     for player in result.players:
@@ -116,9 +116,11 @@ def _print_war(label: str, result: WarResult, wall: float, compiled: float, coun
             else f"rates mean {100 * rates.mean():6.2f}%, "
             f"{100 * rates.min():.2f}–{100 * rates.max():.2f}%"
         )
+        gain = result.deviation_gains[player]
+        checked = "not checked" if gain != gain else f"{gain:+.1e} pp"
         print(
             f"        {player}: welfare {float(welfare[player]):+.4f}%, deviation gain "
-            f"{result.deviation_gains[player]:+.1e} pp; {spread}"
+            f"{checked}; {spread}"
         )
 
 
@@ -126,10 +128,35 @@ def _war_part(compiles: _Compiles, title: str, world: str, *, uniform: bool):
     print(title)
     out = []
     for label in ("cold", "warm"):
-        result, wall, compiled, count = _timed_war(compiles, world, PLAYERS, uniform=uniform)
+        result, wall, compiled, count = _timed_war(
+            compiles, world, PLAYERS, uniform=uniform, verify=False
+        )
         _print_war(label, result, wall, compiled, count)
         out.append((result, wall))
     return out
+
+
+def _peer_war(compiles: _Compiles, first: WarResult, first_wall: float) -> None:
+    """Part 1's peer (best responses in turn), the verified call and the talks."""
+    result, wall, compiled, count = _timed_war(
+        compiles, "default", PLAYERS, method="best-responses", verify=False
+    )
+    _print_war("peer", result, wall, compiled, count)
+    gap = float((first.rates["rate"] - result.rates["rate"]).abs().max())
+    ours = first.welfare.set_index("region")["welfare_pct"]
+    theirs = result.welfare.set_index("region")["welfare_pct"]
+    print(
+        f"  peer (best responses) / truce (first-order), warm: {wall / first_wall:.1f}x; "
+        f"largest rate difference {gap:.1e} (flat directions: sectors with little trade), "
+        f"largest welfare difference {float((ours - theirs).abs().max()):.1e} pp"
+    )
+    result, wall, compiled, count = _timed_war(compiles, "default", PLAYERS)
+    _print_war("checked", result, wall, compiled, count)
+    _, wall, compiled, count = _timed_war(compiles, "default", PLAYERS, call=wars_talks)
+    print(
+        f"  talks  {wall:7.2f} s wall warm (compile {compiled:5.2f} s, {count} XLA compiles); "
+        f"target < {TARGET_TALKS:g} s   {_met(wall < TARGET_TALKS)}"
+    )
 
 
 class _FiniteDifferencePeer:
@@ -295,12 +322,6 @@ def _all_part(compiles: _Compiles, budget: float) -> None:
         "4. All-region uniform Nash on default (everyone=True: 14 players, each one "
         "uniform rate on every other region), caliendo-parro"
     )
-    print(
-        f"  NOT RUN: the issue's all-region Nash on a 44-region × 16-sector world from the "
-        f"ICIO data (target < {TARGET_ALL_44x16:g} s warm; tariffwar reports "
-        f"{TARIFFWAR_44x16:g} s): no such world can be built in this project (no ICIO data), "
-        "so no comparison with tariffwar is made"
-    )
     spent = 0.0
     for label in ("cold", "warm"):
         if label == "warm" and spent > budget / 2:
@@ -313,18 +334,18 @@ def _all_part(compiles: _Compiles, budget: float) -> None:
 
 
 def _all_run(compiles: _Compiles, label: str, budget: float) -> tuple[float, bool]:
-    """One all-region war, stopped at the end of the first round past ``budget``."""
+    """One all-region war, stopped at the end of the first step past ``budget``."""
     began = time.perf_counter()
     rounds: list[tuple[int, float, float]] = []
 
-    def progress(round_: int, moved: float) -> None:
-        rounds.append((round_, moved, time.perf_counter() - began))
+    def progress(step: int, gap: float) -> None:
+        rounds.append((step, gap, time.perf_counter() - began))
         if time.perf_counter() - began > budget:
             raise _OverBudget
 
     seconds0, count0 = compiles.now()
     try:
-        result = war("default", everyone=True, uniform=True, progress=progress)
+        result = war("default", everyone=True, uniform=True, progress=progress, verify=False)
     except _OverBudget:
         result = None
     wall = time.perf_counter() - began
@@ -333,24 +354,20 @@ def _all_run(compiles: _Compiles, label: str, budget: float) -> tuple[float, boo
     trail = ", ".join(f"{r}: {m:.0e} @ {t:.1f} s" for r, m, t in rounds)
     if result is None:
         print(
-            f"  {label:<5} STOPPED after round {rounds[-1][0]} at {wall:.1f} s (budget "
-            f"{budget:g} s, --all-budget): first round {first:.1f} s (compile "
+            f"  {label:<5} STOPPED after step {rounds[-1][0]} at {wall:.1f} s (budget "
+            f"{budget:g} s, --all-budget): first step {first:.1f} s (compile "
             f"{compiled:.1f} s, {count} XLA compiles so far)"
         )
-        print(f"        rounds (largest move @ elapsed): {trail}")
+        print(f"        steps (largest gap @ elapsed): {trail}")
         return wall, False
     print(
         f"  {label:<5} {wall:7.2f} s wall (compile {compiled:.2f} s, {count} XLA compiles), "
-        f"{result.rounds} rounds (first {first:.1f} s), {result.evaluations} "
+        f"{result.rounds} steps (first {first:.1f} s), {result.evaluations} "
         "equilibria evaluated"
     )
-    print(f"        rounds (largest move @ elapsed): {trail}")
-    gains = np.array(list(result.deviation_gains.values()))
+    print(f"        steps (largest gap @ elapsed): {trail}")
     rates = result.rates["rate"].to_numpy()
-    print(
-        f"        rates {100 * rates.min():.2f}–{100 * rates.max():.2f}%, largest "
-        f"deviation gain {gains.max():+.1e} pp"
-    )
+    print(f"        rates {100 * rates.min():.2f}–{100 * rates.max():.2f}% ({result.method})")
     return wall, True
 
 
@@ -368,7 +385,7 @@ def main() -> None:
         "--all-budget",
         type=float,
         default=300.0,
-        help="seconds after which part 4 stops at the end of a round (default 300)",
+        help="seconds after which part 4 stops at the end of a step (default 300)",
     )
     args = parser.parse_args()
 
@@ -391,6 +408,7 @@ def main() -> None:
         f"  target: < {TARGET_BY_SECTOR:g} s (warm call)   {warm:.2f} s   "
         f"{_met(warm < TARGET_BY_SECTOR)}"
     )
+    _peer_war(compiles, runs[1][0], warm)
 
     _war_part(
         compiles,

@@ -7,18 +7,22 @@ the gradient g_p = ∂W_p/∂r_p vanishes at an interior rate, and points out of
     F(r) = r − clip(r + g(r), 0, max_tariff) = 0,
 
 whose size is exactly the projected gradient the best-response searches stop on.  F is
-piecewise smooth, and a semismooth quasi-Newton method solves it (docs/games.md#first-order):
+piecewise smooth, and a semismooth quasi-Newton method solves it
+(docs/numerics.md#first-order-conditions):
 
 * g comes from one compiled function for every player at once: the equilibrium is
   solved once and each player's own gradient follows from the implicit derivative of
   that solve (forward directions when each player has one rate, one reverse pass per
   player otherwise), so the equilibrium Jacobian's factorisation serves every player;
 * the Jacobian of g (each player's second derivatives in its own and the others'
-  rates) is exact at the start, by reverse-over-forward differentiation through the
-  implicit derivative, and then follows Broyden's update from the steps taken; it is
-  taken exactly again only when a step fails to reduce |F|;
-* a step solves the Newton system restricted to the rates off their bounds, and is
-  halved until |F| falls.
+  rates) starts as its exact diagonal and follows Broyden's update from the steps
+  taken; it is taken whole and exactly (reverse over forward differentiation through
+  the implicit derivative) when a step fails;
+* each player's own block is shifted, where needed, to curve downwards, so that a step
+  climbs every player's welfare;
+* a step solves the Newton system restricted to the rates off their bounds; it is
+  accepted when |F| falls below its largest over the last few steps, and halved
+  otherwise.
 
 A root of F is a stationary point of every player's problem; whether it is each
 player's best response is checked afterwards (the caller searches each player's best

@@ -17,7 +17,7 @@ after each step, the exact one again when a step fails.
 
 The formula is a first-order condition that holds the partners' spending shares'
 responses to their first order; it is not the exact optimum of the model, whose best
-responses lie a few points above it (docs/games.md#sufficient-statistics).
+responses lie a few points above it (docs/numerics.md#sufficient-statistics).
 """
 
 from __future__ import annotations
