@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("truce._types", "vocabulary"),
     ("truce.errors", "vocabulary"),
     ("truce.config", "vocabulary"),
+    ("truce._lazy", "vocabulary"),
     ("truce.model", "model"),
     ("truce.data", "data"),
     ("truce.policy", "policy"),
@@ -38,7 +39,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("truce.web", "web"),
 )
 
-VOCABULARY = ("truce._types", "truce.errors", "truce.config")
+VOCABULARY = ("truce._types", "truce.errors", "truce.config", "truce._lazy")
 CORE = (*VOCABULARY, "truce.model", "truce.data", "truce.policy", "truce.timeline", "truce.games")
 
 # The truce modules each layer may import (a prefix allows the module and everything
@@ -48,8 +49,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "vocabulary": (),
     "model": ("truce._types", "truce.errors", "truce.model"),
     # constructors only from the model: model.baseline, nothing that solves
-    "data": ("truce._types", "truce.errors", "truce.config", "truce.data", "truce.model.baseline"),
-    "policy": ("truce._types", "truce.errors", "truce.model.baseline", "truce.policy"),
+    "data": (*VOCABULARY, "truce.data", "truce.model.baseline"),
+    "policy": (
+        "truce._types",
+        "truce.errors",
+        "truce._lazy",
+        "truce.model.baseline",
+        "truce.policy",
+    ),
     "timeline": ("truce._types", "truce.errors", "truce.model", "truce.policy", "truce.timeline"),
     "games": ("truce._types", "truce.errors", "truce.model", "truce.policy.spec", "truce.games"),
     "report": (
@@ -63,7 +70,15 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
     # everything except the front ends
     "api": (*CORE, "truce.report", "truce.api"),
-    "cli": ("truce.api", "truce.report", "truce.errors", "truce.config", "truce.cli", "truce.web"),
+    "cli": (
+        "truce.api",
+        "truce.report",
+        "truce.errors",
+        "truce.config",
+        "truce._lazy",
+        "truce.cli",
+        "truce.web",
+    ),
     "web": ("truce.api", "truce.report", "truce.errors", "truce.config", "truce.web"),
     # the package root re-exports the public API; it must not pull in a front end
     "root": (*CORE, "truce.report", "truce.api"),
@@ -99,6 +114,7 @@ OPEN_ALLOWED = ("truce.policy.parse",)
 # it (the package's __init__ re-exports them all).  A new module must be placed here.
 API_ORDER: tuple[str, ...] = (
     "truce.api._cache",
+    "truce.api.defaults",
     "truce.api.sources",
     "truce.api.store",
     "truce.api.worlds",
@@ -147,11 +163,14 @@ def imports_of(module: str, source: str, *, is_package: bool, known: set[str]) -
     """Every import in ``source``, resolved to module names.
 
     ``from P import name`` counts as importing ``P.name`` when that is a module in
-    ``known`` (a submodule), else as importing ``P``.
+    ``known`` (a submodule), else as importing ``P``.  Imports on first use count too:
+    the modules named by a package's ``_PUBLIC`` table (name -> module) and ``_MODULES``
+    (submodules), and by ``Lazy("module")`` (:mod:`truce._lazy`).
     """
     package = module if is_package else module.rpartition(".")[0]
     found: list[Import] = []
     for node in ast.walk(ast.parse(source)):
+        found += _lazy_imports(node, package)
         if isinstance(node, ast.Import):
             found += [Import(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -167,6 +186,31 @@ def imports_of(module: str, source: str, *, is_package: bool, known: set[str]) -
                 sub = f"{parent}.{alias.name}"
                 found.append(Import(node.lineno, sub if sub in known else parent))
     return found
+
+
+def _strings(node: ast.AST) -> list[ast.Constant]:
+    return [n for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def _lazy_imports(node: ast.AST, package: str) -> list[Import]:
+    """The modules a lazy-export table or a ``Lazy(...)`` proxy will import."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id == "_PUBLIC":
+            assert isinstance(node.value, ast.Dict)
+            return [Import(v.lineno, v.value) for v in node.value.values if v is not None
+                    for v in _strings(v)]  # fmt: skip
+        if isinstance(target, ast.Name) and target.id == "_MODULES":
+            return [Import(s.lineno, f"{package}.{s.value}") for s in _strings(node.value)]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "Lazy"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ):
+        return [Import(node.lineno, str(node.args[0].value))]
+    return []
 
 
 def import_violations(module: str, source: str, *, is_package: bool, known: set[str]) -> list[str]:
@@ -212,7 +256,7 @@ def call_violations(module: str, source: str) -> list[str]:
                 and module not in OPEN_ALLOWED
             ):
                 problems.append(f"{where}: open() in the {layer} layer")
-            if name in ("import_module", "__import__"):
+            if name in ("import_module", "__import__") and module != "truce._lazy":
                 problems.append(f"{where}: dynamic import hides an edge from this check")
         if (
             isinstance(node, ast.Attribute)

@@ -8,49 +8,65 @@ A calibrated multi-country, multi-sector general-equilibrium trade model (Calien
     scenario = truce.load_scenario("cp2015-nafta")
     result = truce.run(world, scenario)
     result.regions
+
+The names below are loaded on first use, so that importing ``truce`` (or starting the
+command line) does not import JAX; the model switches JAX to 64-bit floats when it is
+imported (:mod:`truce.model`).
 """
 
-import jax as _jax
+from __future__ import annotations
 
-_jax.config.update("jax_enable_x64", True)
+import os
+import sys
+import types
+from typing import Any
 
-from truce.api import builtin_scenarios as builtin_scenarios  # noqa: E402
-from truce.api import builtin_worlds as builtin_worlds  # noqa: E402
-from truce.api import load_scenario as load_scenario  # noqa: E402
-from truce.api import load_world as load_world  # noqa: E402
-from truce.api import run as run  # noqa: E402
+from truce._lazy import lazy_exports
 
-# The function shadows the package truce.timeline as an attribute of truce; every module
-# of that package is imported (by truce.api) before this line, so none rebinds it later.
-from truce.api import timeline as timeline  # noqa: E402
-from truce.data.world import World as World  # noqa: E402
-from truce.errors import InputError as InputError  # noqa: E402
-from truce.errors import ModelError as ModelError  # noqa: E402
-from truce.errors import NonConvergenceError as NonConvergenceError  # noqa: E402
-from truce.errors import ScenarioError as ScenarioError  # noqa: E402
-from truce.errors import TruceError as TruceError  # noqa: E402
-from truce.errors import WorldError as WorldError  # noqa: E402
-from truce.policy.spec import Scenario as Scenario  # noqa: E402
-from truce.report.result import Result as Result  # noqa: E402
-from truce.report.timeline import TimelineResult as TimelineResult  # noqa: E402
+# 64-bit floats in JAX, whoever imports it first; truce.model also sets it on import.
+os.environ.setdefault("JAX_ENABLE_X64", "True")
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "InputError",
-    "ModelError",
-    "NonConvergenceError",
-    "Result",
-    "Scenario",
-    "ScenarioError",
-    "TimelineResult",
-    "TruceError",
-    "World",
-    "WorldError",
-    "builtin_scenarios",
-    "builtin_worlds",
-    "load_scenario",
-    "load_world",
-    "run",
-    "timeline",
-]
+#: Public name -> the module that defines it.
+_PUBLIC = {
+    "InputError": "truce.errors",
+    "ModelError": "truce.errors",
+    "NonConvergenceError": "truce.errors",
+    "ScenarioError": "truce.errors",
+    "TruceError": "truce.errors",
+    "WorldError": "truce.errors",
+    "Result": "truce.report.result",
+    "Scenario": "truce.policy.spec",
+    "TimelineResult": "truce.report.timeline",
+    "World": "truce.data.world",
+    "builtin_scenarios": "truce.api",
+    "builtin_worlds": "truce.api",
+    "load_scenario": "truce.api",
+    "load_world": "truce.api",
+    "run": "truce.api",
+}
+
+__all__ = sorted([*_PUBLIC, "timeline"])
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)
+
+
+class _Truce(types.ModuleType):
+    """The package's module type: ``truce.timeline`` is the function
+    :func:`truce.api.timeline`, whether or not the package of that name (which the
+    import system binds to the same attribute when it loads it) has been imported."""
+
+    @property
+    def timeline(self) -> Any:
+        from truce.api import timeline
+
+        return timeline
+
+    @timeline.setter
+    def timeline(self, _package: Any) -> None:
+        pass  # the package stays reachable as sys.modules["truce.timeline"]
+
+
+sys.modules[__name__].__class__ = _Truce

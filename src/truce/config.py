@@ -11,6 +11,7 @@ data folder, chosen by :mod:`truce.api.store`); ``TRUCE_STORE=off`` keeps no run
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -55,14 +56,22 @@ def builtin_folder(kind: BuiltinKind) -> Traversable:
 
 
 def enable_compilation_cache(settings: Settings = SETTINGS) -> None:
-    """Keep compiled solvers on disk so a second run skips JAX compilation."""
+    """Keep compiled solvers on disk so a second run skips JAX compilation.  Imports
+    nothing: before JAX is imported the settings go to the environment JAX reads them
+    from, so a command that solves nothing never loads it."""
     if settings.cache_dir is None:
         return
-    import jax
-
     try:
         settings.cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError:
         return  # an unwritable cache folder only costs speed
-    jax.config.update("jax_compilation_cache_dir", str(settings.cache_dir / "jax"))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    options = {
+        "jax_compilation_cache_dir": str(settings.cache_dir / "jax"),
+        "jax_persistent_cache_min_compile_time_secs": 0.5,
+    }
+    jax = sys.modules.get("jax")
+    for name, value in options.items():
+        if jax is not None:
+            jax.config.update(name, value)
+        else:
+            os.environ[name.upper()] = str(value)

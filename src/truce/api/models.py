@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date as Date
 
-from truce._types import MODEL_NAMES
 from truce.api._cache import LruCache
+from truce.api.defaults import MODEL_NAME
 from truce.data.world import World, content_hash
 from truce.errors import ScenarioError, WorldError
 from truce.model.baseline import Baseline
@@ -14,11 +14,6 @@ from truce.model.interface import Calibration, TradeModel
 from truce.model.registry import get_model, model_names
 from truce.policy.compile import in_force
 from truce.policy.spec import Scenario
-
-#: The default model: worlds and scenarios that name none run on it.
-MODEL_NAME = MODEL_NAMES[0]
-#: The built-in models (``--model``, ``options: {model: ...}``, world.toml ``model``).
-MODELS: tuple[str, ...] = MODEL_NAMES
 
 #: Calibrations kept (least recently used go first).
 CALIBRATIONS = 4

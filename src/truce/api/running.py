@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from truce.api.defaults import MODEL_NAME, MODELS
 from truce.api.draws import (
     ChunkSolved,
     ChunkSolver,
@@ -30,8 +31,6 @@ from truce.api.draws import (
 )
 from truce.api.feasibility import check_bans
 from truce.api.models import (
-    MODEL_NAME,
-    MODELS,
     calibration,
     check_fit,
     check_measures,

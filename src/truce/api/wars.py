@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from truce._types import DEFAULT_MAX_STEPS, DEFAULT_PLAYERS, MAX_TARIFF
 from truce.api._cache import LruCache
-from truce.api.models import MODEL_NAME, calibration
+from truce.api.defaults import MODEL_NAME
+from truce.api.models import calibration
 from truce.data.calibrate import world_to_baseline
 from truce.data.elasticities import with_source
 from truce.data.world import World, content_hash, load_world
@@ -26,13 +28,9 @@ from truce.errors import InputError
 from truce.games import METHODS, Economy, NashOutcome, TariffPlan, bargain, model_economy
 from truce.games import frontier as efficient_frontier
 from truce.games import nash as nash_tariffs
-from truce.games.plan import MAX_TARIFF
 from truce.model.registry import get_model, model_names
-from truce.model.solve import DEFAULT_MAX_STEPS
 from truce.policy.groups import is_service
 from truce.policy.names import did_you_mean, resolve
-
-DEFAULT_PLAYERS: tuple[str, ...] = ("USA", "CHN")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,9 @@ from pathlib import Path
 import jax.numpy as jnp
 import numpy as np
 
+from truce._types import DEFAULT_ELASTICITIES
 from truce.data.sources.cp2015 import cp2015_world, read_cp2015
 from truce.data.sources.icio2022 import (
-    DEFAULT_ELASTICITIES,
-    ELASTICITY_SOURCES,
-    MEDIAN,
     TariffPolicy,
     check_elasticities,
     icio2022_world,
@@ -36,9 +34,6 @@ from truce.errors import InputError, WorldError
 from truce.model import ilms
 from truce.model.baseline import baseline_from_flows, no_shock
 from truce.model.solve import solve
-
-#: Trade-elasticity sources ``build_world`` accepts (``--elasticities``).
-ELASTICITY_CHOICES: tuple[str, ...] = (*ELASTICITY_SOURCES, MEDIAN)
 
 
 def build_cp2015(src: Path) -> World:

@@ -7,9 +7,8 @@ import sys
 from datetime import date as Date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,11 +16,20 @@ from rich.table import Table
 from rich.text import Text
 
 from truce import api
-from truce.api import store as run_store
+from truce._lazy import Lazy
+from truce.api import defaults
 from truce.cli._tables import base_caption, fitted_table, region_columns
+from truce.config import enable_compilation_cache
 from truce.errors import InputError, TruceError
-from truce.report.money import usd_bn_per_unit
-from truce.report.result import Result
+from truce.report.version import truce_version
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from truce.report.result import Result
+
+run_store = Lazy("truce.api.store")
+money = Lazy("truce.report.money")
 
 app = typer.Typer(
     name="truce",
@@ -34,21 +42,33 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        version = run_store.truce_version() or "unknown (not installed)"
+        version = truce_version() or "unknown (not installed)"
         stdout.print(f"truce {version}", highlight=False)
         raise typer.Exit()
 
 
 @app.callback()
 def _options(
+    context: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
             "--version", callback=_print_version, is_eager=True, help="Print truce's version."
         ),
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Keep no compiled solvers on disk for this command (TRUCE_NO_CACHE=1 for "
+            "all; TRUCE_CACHE_DIR moves the cache, default ~/.cache/truce).",
+        ),
+    ] = False,
 ) -> None:
     """Numbers on trade deals and trade wars: a general-equilibrium trade model."""
+    # The console entry asks for the cache (``main``); a test's runner does not.
+    if (context.obj or {}).get("compilation_cache") and not no_cache:
+        enable_compilation_cache()
 
 
 world_app = typer.Typer(help="Build, import and inspect world folders.", no_args_is_help=True)
@@ -172,8 +192,8 @@ ModelOption = Annotated[
     str | None,
     typer.Option(
         "--model",
-        help=f"The model to solve with: {' or '.join(api.MODELS)} (default: the scenario's "
-        f"options.model, else the world's model, else {api.MODEL_NAME}).",
+        help=f"The model to solve with: {' or '.join(defaults.MODELS)} (default: the "
+        f"scenario's options.model, else the world's model, else {defaults.MODEL_NAME}).",
     ),
 ]
 SigmaOption = Annotated[
@@ -215,7 +235,7 @@ def region_table(result: Result) -> Table:
     title = f"{result.scenario} on {result.world}" + (f" ({on_date})" if on_date else "")
     currency = result.base.get("currency") if result.base else None
     columns = region_columns(
-        result, usd_bn_per_unit(currency) if isinstance(currency, str) else None
+        result, money.usd_bn_per_unit(currency) if isinstance(currency, str) else None
     )
     return fitted_table(title, columns, stdout.width, base_caption(result.base))
 

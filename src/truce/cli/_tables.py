@@ -6,10 +6,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from truce.report.result import Result
+if TYPE_CHECKING:
+    from truce.report.result import Result
 
 #: Cell padding and the border a column adds to a table's width.
 _COLUMN_OVERHEAD = 3

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date as Date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from truce import api
-from truce.api import frameworks
+from truce._lazy import Lazy
 from truce.cli._common import (
     app,
     fail,
@@ -20,6 +20,11 @@ from truce.cli._common import (
 )
 from truce.cli._tables import pct
 from truce.errors import TruceError
+
+if TYPE_CHECKING:
+    from truce.api import frameworks as framework_types
+
+frameworks = Lazy("truce.api.frameworks")
 
 
 @app.command()
@@ -74,9 +79,9 @@ def framework(
 
 
 def _print_framework(
-    document: frameworks.Framework,
-    effects: dict[tuple[str, Date | None], frameworks.Headline],
-    own: dict[tuple[str, int], frameworks.Contribution],
+    document: framework_types.Framework,
+    effects: dict[tuple[str, Date | None], framework_types.Headline],
+    own: dict[tuple[str, int], framework_types.Contribution],
 ) -> None:
     """Every item of ``document`` as a block of lines, then the linked scenarios' effects."""
     out = stdout
@@ -137,7 +142,7 @@ def _print_framework(
     _print_sources(document)
 
 
-def _print_sources(document: frameworks.Framework) -> None:
+def _print_sources(document: framework_types.Framework) -> None:
     """Every source key the document cites, with its title and address."""
     keys = list(document.sources)
     for item in document.items:
@@ -157,7 +162,7 @@ def _print_sources(document: frameworks.Framework) -> None:
         stdout.print(f"  not in the facts' source lists: {', '.join(missing)}", highlight=False)
 
 
-def _print_effects(effects: dict[tuple[str, Date | None], frameworks.Headline]) -> None:
+def _print_effects(effects: dict[tuple[str, Date | None], framework_types.Headline]) -> None:
     """The linked scenarios' effects against the world's baseline, one row each."""
     out = stdout
     a, b = frameworks.FOCUS

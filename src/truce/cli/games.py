@@ -11,11 +11,14 @@ import typer
 from rich.table import Table
 
 from truce import api
-from truce.api import wars
+from truce._lazy import Lazy
+from truce.api import defaults
 from truce.cli._common import ModelOption, QuietOption, app, fail, stderr, stdout, wrote
 from truce.cli._tables import pct
 from truce.errors import InputError, TruceError
 from truce.report.files import write_text
+
+wars = Lazy("truce.api.wars")
 
 PlayersOption = Annotated[
     str,
@@ -76,7 +79,7 @@ GameElasticitiesOption = Annotated[
 #: ``--first-order`` values and the :func:`truce.games.nash` methods they name.
 FIRST_ORDER = {"exact": "first-order", "sufficient-statistics": "sufficient-statistics"}
 #: The players when ``--players`` is not given.
-DEFAULT_PLAYERS = ",".join(wars.DEFAULT_PLAYERS)
+DEFAULT_PLAYERS = ",".join(defaults.DEFAULT_PLAYERS)
 JsonFlag = Annotated[
     bool, typer.Option("--json", help="Print the tariffs, welfare and solver statistics as JSON.")
 ]
@@ -121,7 +124,7 @@ def war(
         typer.Option("--start", help="Start every player's rates here instead of the base."),
     ] = None,
     sectors: SectorsOption = None,
-    max_tariff: MaxTariffOption = wars.MAX_TARIFF,
+    max_tariff: MaxTariffOption = defaults.MAX_TARIFF,
     deficits: DeficitsOption = "fixed",
     first_order: Annotated[
         str,
@@ -195,7 +198,7 @@ def talks(
         int, typer.Option("--points", min=1, help="Points of the efficient frontier to draw.")
     ] = 5,
     sectors: SectorsOption = None,
-    max_tariff: MaxTariffOption = wars.MAX_TARIFF,
+    max_tariff: MaxTariffOption = defaults.MAX_TARIFF,
     deficits: DeficitsOption = "fixed",
     verify: VerifyOption = True,
     elasticities: GameElasticitiesOption = None,

@@ -11,7 +11,6 @@ import sys
 
 from truce.cli import frameworks, games, runs, serve, solve, sweep_command, worlds  # noqa: F401  (they register commands)
 from truce.cli._common import app
-from truce.config import enable_compilation_cache
 
 __all__ = ["app", "main"]
 
@@ -23,8 +22,7 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    enable_compilation_cache()
     try:
-        app()
+        app(obj={"compilation_cache": True})
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         sys.exit(130)

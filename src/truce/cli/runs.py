@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from truce import api
-from truce.api import DEFAULT_MAX_STEPS
-from truce.api import store as run_store
+from truce._lazy import Lazy
+from truce.api.defaults import DEFAULT_MAX_STEPS
 from truce.cli._common import (
     FormatOption,
     NoStoreOption,
@@ -31,12 +30,19 @@ from truce.cli._common import (
 )
 from truce.cli._tables import Column, fitted_table, pct
 from truce.errors import InputError, TruceError
-from truce.report import comparison, render
-from truce.report.against import relative_pct
-from truce.report.result import Result
+
+if TYPE_CHECKING:
+    from truce.api.store import RunStore
+    from truce.report.result import Result
+
+pd = Lazy("pandas")
+run_store = Lazy("truce.api.store")
+comparison = Lazy("truce.report.comparison")
+render = Lazy("truce.report.render")
+against = Lazy("truce.report.against")
 
 
-def _open_store(store: Path | None) -> run_store.RunStore:
+def _open_store(store: Path | None) -> RunStore:
     path = store_path(store)
     if path is None:
         raise InputError("the run store is off (TRUCE_STORE=off): pass --store PATH")
@@ -166,10 +172,6 @@ def runs_delete(
     stderr.print(f"deleted run {info.id}", highlight=False)
 
 
-#: What ``truce compare`` sets side by side: (column, heading).
-COMPARED = comparison.COMPARED
-
-
 @app.command()
 def compare(
     runs: Annotated[
@@ -231,7 +233,7 @@ def compare(
 
 
 def _run_or_stored(
-    name: str, kept: run_store.RunStore | None, world: str | None, max_steps: int
+    name: str, kept: RunStore | None, world: str | None, max_steps: int
 ) -> tuple[str, Result, str | None]:
     """(label, result, world hash) of a stored run, or of a scenario solved now and kept."""
     if kept is not None and name in kept:
@@ -284,7 +286,7 @@ def _print_comparison(stored: list[tuple[str, Result, str | None]]) -> None:
     values = [
         {
             column: dict(zip(r.regions["region"], r.regions[column], strict=True))
-            for column, _ in COMPARED
+            for column, _ in comparison.COMPARED
         }
         for _, r, _ in labelled
     ]
@@ -293,7 +295,7 @@ def _print_comparison(stored: list[tuple[str, Result, str | None]]) -> None:
         regions += [r for r in result.regions["region"] if r not in regions]
     first_label = labelled[0][0]
     largest = [0.0] * len(labelled)
-    for column, heading in COMPARED:
+    for column, heading in comparison.COMPARED:
         table = Table(
             title=f"{heading} (Δ: exact change from {first_label}, %)",
             caption="each run's column: change from its base",
@@ -314,7 +316,7 @@ def _print_comparison(stored: list[tuple[str, Result, str | None]]) -> None:
                 if value is None or base is None:
                     cells.append("—")
                     continue
-                diff = float(relative_pct(float(value), float(base)))
+                diff = float(against.relative_pct(float(value), float(base)))
                 largest[k] = max(largest[k], abs(diff))
                 cells.append(pct(diff))
             table.add_row(region, *cells)

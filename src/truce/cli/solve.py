@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from truce import api
-from truce.api import DEFAULT_MAX_STEPS
+from truce._lazy import Lazy
+from truce.api.defaults import DEFAULT_MAX_STEPS
 from truce.cli._common import (
     AgainstOption,
     FiguresOption,
@@ -47,11 +48,16 @@ from truce.cli._tables import (
     tariff_table,
 )
 from truce.errors import TruceError
-from truce.report import charts, render, workbook
-from truce.report.chart_style import short_source
 from truce.report.files import write_text
-from truce.report.result import Result
-from truce.report.timeline import PhaseResult, TimelineResult
+
+if TYPE_CHECKING:
+    from truce.report.result import Result
+    from truce.report.timeline import PhaseResult, TimelineResult
+
+charts = Lazy("truce.report.charts")
+render = Lazy("truce.report.render")
+workbook = Lazy("truce.report.workbook")
+chart_style = Lazy("truce.report.chart_style")
 
 
 def _solve_run(world: api.World, spec: api.Scenario, config: api.RunConfig, quiet: bool) -> Result:
@@ -177,7 +183,7 @@ def run(
             render.write_figures(
                 figures_dir,
                 charts.matplotlib_figures(
-                    result, world_data.currency, short_source(world_data.sources)
+                    result, world_data.currency, chart_style.short_source(world_data.sources)
                 ),
             )
     except TruceError as error:
@@ -345,7 +351,9 @@ def timeline(
         if figures_dir is not None:
             render.write_figures(
                 figures_dir,
-                charts.timeline_matplotlib_figures(result, short_source(world_data.sources)),
+                charts.timeline_matplotlib_figures(
+                    result, chart_style.short_source(world_data.sources)
+                ),
             )
     except TruceError as error:
         raise fail(error) from None

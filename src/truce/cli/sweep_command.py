@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from truce.api import DEFAULT_MAX_STEPS
-from truce.api import store as run_store
-from truce.api import sweep_runner as sweeps
+from truce._lazy import Lazy
+from truce.api.defaults import DEFAULT_MAX_STEPS
 from truce.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_MODEL_FAILED,
@@ -32,6 +31,12 @@ from truce.cli._common import (
 )
 from truce.cli._tables import pct
 from truce.errors import InputError, TruceError
+
+if TYPE_CHECKING:
+    from truce.api import sweep_runner as sweep_types
+
+run_store = Lazy("truce.api.store")
+sweeps = Lazy("truce.api.sweep_runner")
 
 #: The exit status of an interrupted sweep (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
@@ -104,7 +109,7 @@ def sweep(
         with bar:
             task = bar.add_task(f"sweep {loaded.name}", total=len(loaded.points))
 
-            def progress(done: int, total: int, point: sweeps.PointResult | None) -> None:
+            def progress(done: int, total: int, point: sweep_types.PointResult | None) -> None:
                 nonlocal saved
                 if point is None:
                     if done and not quiet:
@@ -162,7 +167,7 @@ def sweep(
     wrote(csv_path, json_path, report_path)
 
 
-def _report_failures(result: sweeps.SweepResult) -> None:
+def _report_failures(result: sweep_types.SweepResult) -> None:
     """Name every failed point on stderr and exit 2 (bad input) or 1 (the model)."""
     for point in result.failed:
         stderr.print(
@@ -179,7 +184,7 @@ def _report_failures(result: sweeps.SweepResult) -> None:
     raise typer.Exit(EXIT_BAD_INPUT if bad_input else EXIT_MODEL_FAILED)
 
 
-def _welfare_rows(result: sweeps.SweepResult) -> Table:
+def _welfare_rows(result: sweep_types.SweepResult) -> Table:
     """One row per point: its swept values, welfare % of the focus regions, its run."""
     regions = list(result.focus_regions())
     columns = list(result.sweep.columns)

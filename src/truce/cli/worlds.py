@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from truce import api
-from truce.api.sources import all_keys
+from truce._lazy import Lazy
+from truce.api import defaults
 from truce.cli._common import (
     app,
     fail,
@@ -22,6 +23,8 @@ from truce.cli._common import (
     world_app,
 )
 from truce.errors import TruceError
+
+source_keys = Lazy("truce.api.sources")
 
 
 @app.command()
@@ -126,9 +129,9 @@ def world_build(
         str,
         typer.Option(
             "--elasticities",
-            help=f"Trade-elasticity source: {', '.join(api.ELASTICITY_CHOICES)}.",
+            help=f"Trade-elasticity source: {', '.join(defaults.ELASTICITY_CHOICES)}.",
         ),
-    ] = api.DEFAULT_ELASTICITIES,
+    ] = defaults.DEFAULT_ELASTICITIES,
     data: Annotated[
         Path,
         typer.Option(
@@ -234,7 +237,7 @@ def sources(
     """Resolve the source keys that scenarios and frameworks cite ([S42]) to their
     titles and addresses, from the project's facts files."""
     try:
-        table = api.resolve_sources(keys) if keys else api.resolve_sources(all_keys())
+        table = api.resolve_sources(keys) if keys else api.resolve_sources(source_keys.all_keys())
     except TruceError as error:
         raise fail(error) from None
     if as_json:

@@ -1,13 +1,20 @@
 """World folders: reading, checking, writing, and calibrating them into a Baseline."""
 
-from truce.data.calibrate import world_to_baseline as world_to_baseline
-from truce.data.world import World as World
-from truce.data.world import builtin_worlds as builtin_worlds
-from truce.data.world import check_world as check_world
-from truce.data.world import content_hash as content_hash
-from truce.data.world import load_world as load_world
-from truce.data.world import read_world as read_world
-from truce.data.world import write_world as write_world
+from truce._lazy import lazy_exports
+
+#: Public name -> the module that defines it (each loaded on first use).
+_PUBLIC = {
+    "world_to_baseline": "truce.data.calibrate",
+    "World": "truce.data.world",
+    "builtin_worlds": "truce.data.world",
+    "check_world": "truce.data.world",
+    "content_hash": "truce.data.world",
+    "load_world": "truce.data.world",
+    "read_world": "truce.data.world",
+    "write_world": "truce.data.world",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)
 
 __all__ = [
     "World",

@@ -213,6 +213,8 @@ def first_order_nash(
     B, fresh = None, False
     identity = np.eye(x.size)
     norms = [float(np.linalg.norm(F))]
+    best = (norms[0], x, g, F, welfare)
+    since_best = 0
     for step in range(MAX_NEWTON_STEPS + 1):
         gap = float(np.max(np.abs(F))) if x.size else 0.0
         if step and progress is not None:
@@ -228,6 +230,11 @@ def first_order_nash(
             )
         if B is None:
             B, fresh = exact(x, whole=False), False
+        if since_best >= NONMONOTONE:
+            # No new best for a while (the steps may cycle): back to the best point, with
+            # the exact Jacobian, and steps that must improve on it.
+            _, x, g, F, welfare = best
+            B, fresh, norms, since_best = exact(x, whole=True), True, [best[0]], 0
         # A step may raise |F| for a while (climbing through a region where a player's
         # welfare is convex in its rates), but not above its largest of the last few.
         bar = max(norms[-NONMONOTONE:])
@@ -265,6 +272,10 @@ def first_order_nash(
         fresh = False
         x, g, F, welfare = trial, t_g, t_F, t_welfare
         norms.append(float(np.linalg.norm(F)))
+        if norms[-1] < best[0]:
+            best, since_best = (norms[-1], x, g, F, welfare), 0
+        else:
+            since_best += 1
     rates = np.zeros(shape)
     rates.ravel()[used] = x
     return FirstOrderOutcome(rates, welfare, step, evaluations, hessians, gap)

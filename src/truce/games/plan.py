@@ -9,10 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-#: The highest tariff a player may choose: 200%, above every rate of the 2025 war (the
-#: US 145% of April 2025) and the 108% escalation; the models' solves are not reliable
-#: far beyond it (a 500% US tariff on every import does not converge in ilms2025).
-MAX_TARIFF = 2.0
+from truce._types import MAX_TARIFF
 
 
 @dataclass(frozen=True)

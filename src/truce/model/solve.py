@@ -46,6 +46,7 @@ import lineax as lx
 import optimistix as optx
 from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
+from truce._types import DEFAULT_MAX_STEPS
 from truce.errors import NonConvergenceError
 from truce.model.baseline import Baseline, Shock
 from truce.model.blocked_jacobian import blocked_linearization
@@ -74,8 +75,6 @@ from truce.model.technology import Technology, technology
 #: Default tolerance on every equilibrium condition, relative to world factor income
 #: (market clearing) or in logs (price indices).
 DEFAULT_TOL = 1e-12
-#: Default cap on outer iterations.
-DEFAULT_MAX_STEPS = 200
 #: Caps from which the loop's Jacobian is estimated by blocks
 #: (:mod:`truce.model.blocked_jacobian`) rather than taken whole.
 BLOCKED_CAPS = 256

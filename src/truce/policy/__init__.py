@@ -8,30 +8,37 @@ constraints back to their measures.  Built-in region and sector groups live in
 :mod:`truce.policy.groups`.
 """
 
-from truce.policy._checks import WILDCARD as WILDCARD
-from truce.policy._checks import Selection as Selection
-from truce.policy.compile import CompiledScenario as CompiledScenario
-from truce.policy.compile import Groups as Groups
-from truce.policy.compile import change_dates as change_dates
-from truce.policy.compile import compile_scenario as compile_scenario
-from truce.policy.compile import compile_scenario_full as compile_scenario_full
-from truce.policy.compile import in_force as in_force
-from truce.policy.compile import register_compiler as register_compiler
-from truce.policy.parse import parse_scenario as parse_scenario
-from truce.policy.parse import read_scenario as read_scenario
-from truce.policy.spec import MEASURE_KINDS as MEASURE_KINDS
-from truce.policy.spec import Capacity as Capacity
-from truce.policy.spec import ExportCap as ExportCap
-from truce.policy.spec import ExportTax as ExportTax
-from truce.policy.spec import ImportFloor as ImportFloor
-from truce.policy.spec import Measure as Measure
-from truce.policy.spec import Options as Options
-from truce.policy.spec import PortFee as PortFee
-from truce.policy.spec import Scenario as Scenario
-from truce.policy.spec import SourceLines as SourceLines
-from truce.policy.spec import Tariff as Tariff
-from truce.policy.spec import TradeCost as TradeCost
-from truce.policy.spec import register_measure as register_measure
+from truce._lazy import lazy_exports
+
+#: Public name -> the module that defines it (each loaded on first use).
+_PUBLIC = {
+    "WILDCARD": "truce.policy._checks",
+    "Selection": "truce.policy._checks",
+    "CompiledScenario": "truce.policy.compile",
+    "Groups": "truce.policy.compile",
+    "change_dates": "truce.policy.compile",
+    "compile_scenario": "truce.policy.compile",
+    "compile_scenario_full": "truce.policy.compile",
+    "in_force": "truce.policy.compile",
+    "register_compiler": "truce.policy.compile",
+    "parse_scenario": "truce.policy.parse",
+    "read_scenario": "truce.policy.parse",
+    "MEASURE_KINDS": "truce.policy.spec",
+    "Capacity": "truce.policy.spec",
+    "ExportCap": "truce.policy.spec",
+    "ExportTax": "truce.policy.spec",
+    "ImportFloor": "truce.policy.spec",
+    "Measure": "truce.policy.spec",
+    "Options": "truce.policy.spec",
+    "PortFee": "truce.policy.spec",
+    "Scenario": "truce.policy.spec",
+    "SourceLines": "truce.policy.spec",
+    "Tariff": "truce.policy.spec",
+    "TradeCost": "truce.policy.spec",
+    "register_measure": "truce.policy.spec",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)
 
 __all__ = [
     "MEASURE_KINDS",

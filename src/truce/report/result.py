@@ -7,21 +7,12 @@ import math
 import os
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from truce.report.files import write_text
-
-
-def truce_version() -> str | None:
-    """The installed truce's version (where a result came from), if it is installed."""
-    try:
-        return metadata.version("truce")
-    except metadata.PackageNotFoundError:
-        return None
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,12 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, TypeAlias, get_args, runtime_checkable
+from typing import Protocol, TypeAlias, get_args, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
+from truce._types import DEFAULT_ELASTICITIES, ELASTICITY_CHOICES, ElasticityChoice
 from truce.data.sources.cp2015 import TABLE1_MATCH, read_table1, table1_estimate
 from truce.data.sources.households import HOUSEHOLDS_SOURCE, region_households
 from truce.data.sources.trade_war import add_trade_war_tariffs, world_layers_table
@@ -189,9 +190,7 @@ GROUP_NAMES: dict[str, str] = {
     "ROW": "Rest of the world",
 }
 
-Elasticities: TypeAlias = Literal[
-    "is", "u4", "cp", "bsy", "gyy", "shapiro", "fontagne", "ll", "median"
-]
+Elasticities: TypeAlias = ElasticityChoice
 
 ELASTICITY_SOURCES: dict[str, tuple[str, str]] = {
     "is": (
@@ -243,8 +242,8 @@ MEDIAN_SOURCE = (
     "Per-sector median of the eight published sources (is, u4, cp, bsy, gyy, shapiro, fontagne, ll)"
 )
 
-DEFAULT_ELASTICITIES: Elasticities = MEDIAN
-"""The default world's elasticities: why the median, in README.md ("Which elasticities")."""
+if set(ELASTICITY_CHOICES) != {*ELASTICITY_SOURCES, MEDIAN}:  # one list, spelt twice
+    raise ImportError("truce._types.ELASTICITY_CHOICES and ELASTICITY_SOURCES disagree")
 SE_SOURCE: Elasticities = "cp"
 #: The tariffs of the default world's base, in words (world.toml ``tariffs``): what its
 #: results are measured against.
