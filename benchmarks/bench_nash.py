@@ -9,7 +9,9 @@ sector estimates) elasticities, measured in this run:
 
 - truce, cold: ``truce.api.wars.war(..., method="first-order", verify=False)`` as the
   first call of a fresh Python process (world loading, calibration, the balanced base
-  and every compilation included; JAX's persistent compilation cache is not used);
+  and every compilation included), with an empty compilation cache; then again in a
+  second fresh process that finds the compiled programs the first left on disk (as
+  the command line keeps them, docs/numerics.md#compilation-cache);
 - truce, warm: the same call again in that process (compiled functions kept);
 - the peer: ``tests/tariffwar_peer.py``, the same game in NumPy and SciPy (MINPACK's
   hybrid method for each equilibrium, bounded Brent search for each best response),
@@ -54,10 +56,14 @@ TARIFFWAR_SECONDS = 2.1  # s, as tariffwar's authors report it
 PEER_TOL = 1e-8
 
 
-def _truce_run(world: str, source: str, verify: bool) -> dict:
-    """One cold and one warm call, in this (fresh) process."""
+def _truce_run(world: str, source: str, verify: bool, cache: str) -> dict:
+    """One cold and one warm call, in this (fresh) process, compiled programs kept in
+    the folder ``cache``."""
     began = time.perf_counter()
     from truce.api import wars
+    from truce.config import Settings, enable_compilation_cache
+
+    enable_compilation_cache(Settings(cache_dir=Path(cache)))
 
     def play(method: str, check: bool = False) -> wars.WarResult:
         return wars.war(
@@ -89,10 +95,10 @@ def _truce_run(world: str, source: str, verify: bool) -> dict:
     return out
 
 
-def _truce(world: str, source: str, verify: bool) -> dict:
+def _truce(world: str, source: str, verify: bool, cache: str) -> dict:
     """:func:`_truce_run` in a fresh process, so that its first call is cold."""
     env = {**os.environ, "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu")}
-    command = [sys.executable, __file__, "--child", world, source]
+    command = [sys.executable, __file__, "--child", world, source, cache]
     if verify:
         command.append("--verify")
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -117,7 +123,9 @@ def main() -> None:
     parser.add_argument("--sources", default="u4,is", help="elasticity sources (default u4,is)")
     parser.add_argument("--skip-peer", action="store_true", help="time truce only")
     parser.add_argument("--verify", action="store_true", help="also time the verified call")
-    parser.add_argument("--child", nargs=2, metavar=("WORLD", "SOURCE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=3, metavar=("WORLD", "SOURCE", "CACHE"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.child:
         print(json.dumps(_truce_run(*args.child, args.verify)))
@@ -141,13 +149,16 @@ def main() -> None:
         import_world("wiod2014", SOURCE, world)
         for source in args.sources.split(","):
             print(f"\n{source.upper()} elasticities: all-country uniform Nash, 44 × 16")
-            found = _truce(world, source, args.verify)
+            cache = str(Path(folder) / f"cache-{source}")
+            found = _truce(world, source, args.verify, cache)
+            again = _truce(world, source, False, cache)
             rates = np.array([found["rates"][c] for c in countries])
             formula = np.array([found["formula"][c] for c in countries])
             print(
                 f"  truce cold  {found['cold']:7.2f} s   (target < {TARGET_COLD:g} s: "
                 f"{'met' if found['cold'] < TARGET_COLD else 'NOT met'})"
             )
+            print(f"  truce cold, compiled programs on disk  {again['cold']:7.2f} s")
             print(
                 f"  truce warm  {found['warm']:7.2f} s   (target < {TARGET_WARM:g} s: "
                 f"{'met' if found['warm'] < TARGET_WARM else 'NOT met'}; tariffwar reports "

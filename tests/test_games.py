@@ -375,3 +375,23 @@ def test_a_war_from_the_balanced_base_is_the_run_of_its_scenario(tmp_path) -> No
     assert not np.allclose(fixed.rates["rate"], result.rates["rate"], atol=1e-4)
     with pytest.raises(InputError, match="keeps its transfers"):
         wars.game(small_world(tmp_path / "i", "ilms2025"), ["A", "B"], deficits="zero")
+
+
+def test_wars_and_talks_report_their_progress_to_the_end(tmp_path) -> None:
+    """The progress callbacks behind the command line's bars: a war's search steps
+    (the largest gap ends below the tolerance) and its check of each player; the
+    talks' units (the war, each of the 24 halvings of the weight's interval for a
+    tolerance of 1e-7, each frontier point), counted up to their total."""
+    folder = small_world(tmp_path, "ilms2025")
+    steps, checks, stages = [], [], []
+    wars.war(
+        folder, ["A", "B"], uniform=True,
+        progress=lambda step, gap: steps.append((step, gap)),
+        checking=lambda done, players: checks.append((done, players)),
+    )  # fmt: skip
+    assert steps and steps[-1][1] <= 1e-5
+    assert checks == [(1, 2), (2, 2)]
+    wars.talks(folder, ["A", "B"], uniform=True, points=3, progress=lambda *a: stages.append(a))
+    done = [d for d, _, _ in stages]
+    assert done == sorted(done) and stages[-1][:2] == (1 + 24 + 3, 1 + 24 + 3)
+    assert [s for _, _, s in stages][-1] == "the frontier"

@@ -39,3 +39,7 @@ ilms2025)."""
 
 DEFAULT_PLAYERS: tuple[str, ...] = ("USA", "CHN")
 """The players of a tariff game when none are named."""
+
+GRADIENT_TOL = 1e-5
+"""A tariff game's players are at their optimum when the projected gradient of each
+one's welfare is below this (welfare % per unit of tariff)."""

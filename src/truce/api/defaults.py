@@ -8,6 +8,7 @@ from truce._types import (
     DEFAULT_MAX_STEPS,
     DEFAULT_PLAYERS,
     ELASTICITY_CHOICES,
+    GRADIENT_TOL,
     MAX_TARIFF,
     MODEL_NAMES,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "DEFAULT_MAX_STEPS",
     "DEFAULT_PLAYERS",
     "ELASTICITY_CHOICES",
+    "GRADIENT_TOL",
     "MAX_TARIFF",
     "MODELS",
     "MODEL_NAME",

@@ -38,7 +38,8 @@ from truce.config import SETTINGS, Settings
 from truce.data.world import World, content_hash
 from truce.errors import StoreError
 from truce.policy.spec import Scenario
-from truce.report.result import Result, SolverStats, truce_version
+from truce.report.result import Result, SolverStats
+from truce.report.version import truce_version
 
 try:  # POSIX advisory locks; elsewhere the retries alone serialise writers
     import fcntl

@@ -28,6 +28,7 @@ from truce.errors import InputError
 from truce.games import METHODS, Economy, NashOutcome, TariffPlan, bargain, model_economy
 from truce.games import frontier as efficient_frontier
 from truce.games import nash as nash_tariffs
+from truce.games.play import BARGAIN_HALVINGS
 from truce.model.registry import get_model, model_names
 from truce.policy.groups import is_service
 from truce.policy.names import did_you_mean, resolve
@@ -302,6 +303,7 @@ def war(
     method: str = "first-order",
     verify: bool = True,
     elasticities: str | None = None,
+    checking: Callable[[int, int], None] | None = None,
 ) -> WarResult:
     """The Nash tariffs of ``players`` (others passive, or ``everyone`` playing), from
     the base tariffs or from a uniform ``start`` rate, set in ``sectors`` (default:
@@ -310,7 +312,9 @@ def war(
     ``method`` (:func:`truce.games.nash`:
     ``first-order``, ``best-responses`` or ``sufficient-statistics``, the formula of
     Lashkaripour 2021 for uniform tariffs on every other region) and, with ``verify``,
-    checked by searching each player's best deviation.  Raises :class:`InputError` for
+    checked by searching each player's best deviation (``checking(done, players)``
+    after each; ``progress(step, size)`` after each step of the search, as
+    :func:`truce.games.nash`).  Raises :class:`InputError` for
     a method the game does not admit and
     :class:`~truce.errors.NonConvergenceError` when no equilibrium is found."""
     began = time.perf_counter()
@@ -329,7 +333,7 @@ def war(
     initial = None
     if start is not None:
         initial = np.full((len(g.plan.players), g.plan.size()), float(start))
-    outcome = _nash(g, initial, progress, method, verify)
+    outcome = _nash(g, initial, progress, method, verify, checking)
     return _war_result(g, outcome, time.perf_counter() - began)
 
 
@@ -339,6 +343,7 @@ def _nash(
     progress: Callable[[int, float], None] | None,
     method: str,
     verify: bool,
+    checking: Callable[[int, int], None] | None = None,
 ) -> NashOutcome:
     if method not in METHODS:
         raise InputError(f"the method is one of {', '.join(METHODS)}, not {method!r}")
@@ -349,8 +354,9 @@ def _nash(
         )
     try:
         return nash_tariffs(
-            g.economy, g.plan, start=start, progress=progress, method=method, verify=verify
-        )
+            g.economy, g.plan, start=start, progress=progress, method=method, verify=verify,
+            checking=checking,
+        )  # fmt: skip
     except ValueError as error:  # a game the formula does not describe
         raise InputError(str(error)) from None
 
@@ -429,11 +435,14 @@ def talks(
     deficits: str = "fixed",
     verify: bool = True,
     elasticities: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> TalksResult:
     """The war between two players (the threat point), ``points`` points of the
     efficient frontier between them, and their Nash bargain (tariffs in ``sectors``, up
     to ``max_tariff``, ``deficits`` fixed or closed first, the elasticities of
-    ``elasticities``, the war ``verify``-ed, as in :func:`war`)."""
+    ``elasticities``, the war ``verify``-ed, as in :func:`war`).  ``progress(done,
+    total, stage)`` follows the work in units: the war (one), each halving of the
+    bargaining weight's interval, each frontier point."""
     began = time.perf_counter()
     g = game(
         world,
@@ -447,14 +456,26 @@ def talks(
     )
     if len(g.plan.players) != 2:
         raise InputError("trade talks are between exactly two players")
+    shares = np.linspace(0.0, 1.0, points) if points > 1 else np.array([0.5])
+    total = 1 + BARGAIN_HALVINGS + len(shares)
+
+    def report(stage: str, before: int) -> Callable[[int, int], None] | None:
+        if progress is None:
+            return None
+        return lambda done, _: progress(before + done, total, stage)
+
+    if progress is not None:
+        progress(0, total, "the war (threat point)")
     outcome = _nash(g, None, None, "first-order", verify)
     war_result = _war_result(g, outcome, time.perf_counter() - began)
-    rates, welfare = bargain(g.economy, g.plan, outcome.welfare)
-    shares = np.linspace(0.0, 1.0, points) if points > 1 else np.array([0.5])
+    rates, welfare = bargain(g.economy, g.plan, outcome.welfare, progress=report("the bargain", 1))
     a, b = (g.plan.regions.index(p) for p in g.plan.players)
+    drawn = efficient_frontier(
+        g.economy, g.plan, shares, progress=report("the frontier", 1 + BARGAIN_HALVINGS)
+    )
     rows = [
         {"share": share, g.plan.players[0]: float(w[a]), g.plan.players[1]: float(w[b])}
-        for share, _, w in efficient_frontier(g.economy, g.plan, shares)
+        for share, _, w in drawn
     ]
     return TalksResult(
         war=war_result,

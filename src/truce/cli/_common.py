@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -98,14 +105,16 @@ EXIT_MODEL_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
-def progress_bar(quiet: bool) -> Progress:
-    """A transient progress bar on stderr (description, bar, done/total, time); silent
-    with ``--quiet``."""
+def progress_bar(quiet: bool, *, counts: bool = True) -> Progress:
+    """A transient progress bar on stderr (description, bar, done/total unless not
+    ``counts``, time spent, time left); silent with ``--quiet``."""
     return Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),
-        MofNCompleteColumn(),
+        *([MofNCompleteColumn()] if counts else []),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
         console=stderr,
         transient=True,
         disable=quiet,

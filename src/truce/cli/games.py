@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +14,16 @@ from rich.table import Table
 from truce import api
 from truce._lazy import Lazy
 from truce.api import defaults
-from truce.cli._common import ModelOption, QuietOption, app, fail, stderr, stdout, wrote
+from truce.cli._common import (
+    ModelOption,
+    QuietOption,
+    app,
+    fail,
+    progress_bar,
+    stderr,
+    stdout,
+    wrote,
+)
 from truce.cli._tables import pct
 from truce.errors import InputError, TruceError
 from truce.report.files import write_text
@@ -101,6 +111,41 @@ def _sectors(text: str | None) -> list[str] | None:
     return None if text is None else _listed(text)
 
 
+class _WarBar:
+    """A war's progress bar (with the time left): the search, as its largest gap falls
+    from the first step's to the tolerance on a log scale, then the check of each
+    player's deviation."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.bar = progress_bar(quiet, counts=False)
+        self.task = self.bar.add_task("searching", total=100.0)
+        self.first: float | None = None
+
+    def __enter__(self) -> _WarBar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)  # type: ignore[arg-type]
+
+    def step(self, step: int, gap: float) -> None:
+        tol = defaults.GRADIENT_TOL
+        self.first = self.first or max(gap, 10.0 * tol)
+        share = math.log(self.first / max(gap, tol)) / math.log(self.first / tol)
+        self.bar.update(
+            self.task,
+            completed=100.0 * min(max(share, 0.0), 1.0),
+            description=f"step {step}: largest gap {gap:.1e}",
+        )
+
+    def check(self, done: int, players: int) -> None:
+        self.bar.update(
+            self.task,
+            completed=100.0 * done / players,
+            description=f"checking each player's best deviation: {done}/{players}",
+        )
+
+
 def _write_scenario(path: Path | None, text: str) -> None:
     if path is None:
         return
@@ -151,18 +196,15 @@ def war(
         if first_order not in FIRST_ORDER:
             raise InputError(f"--first-order is {' or '.join(FIRST_ORDER)}, not {first_order!r}")
 
-        def progress(step: int, gap: float) -> None:
-            if not quiet:
-                stderr.print(f"step {step}: largest gap {gap:.2e}", highlight=False)
-
         if not quiet:
             stderr.print(f"searching the Nash tariffs on {world} …", highlight=False)
-        result = wars.war(
-            world, chosen, model=model, uniform=uniform, by_partner=by_partner,
-            everyone=everyone, start=start, progress=progress, sectors=_sectors(sectors),
-            max_tariff=max_tariff, deficits=deficits, method=FIRST_ORDER[first_order],
-            verify=verify, elasticities=elasticities,
-        )  # fmt: skip
+        with _WarBar(quiet) as bar:
+            result = wars.war(
+                world, chosen, model=model, uniform=uniform, by_partner=by_partner,
+                everyone=everyone, start=start, progress=bar.step, sectors=_sectors(sectors),
+                max_tariff=max_tariff, deficits=deficits, method=FIRST_ORDER[first_order],
+                verify=verify, elasticities=elasticities, checking=bar.check,
+            )  # fmt: skip
         _write_scenario(out, result.scenario)
     except TruceError as error:
         raise fail(error) from None
@@ -211,18 +253,25 @@ def talks(
     try:
         if not quiet:
             stderr.print(f"solving the war and the talks on {world} …", highlight=False)
-        result = wars.talks(
-            world,
-            _players(players),
-            model=model,
-            uniform=uniform,
-            points=points,
-            sectors=_sectors(sectors),
-            max_tariff=max_tariff,
-            deficits=deficits,
-            verify=verify,
-            elasticities=elasticities,
-        )
+        with progress_bar(quiet) as bar:
+            task = bar.add_task("the war (threat point)", total=None)
+
+            def progress(done: int, total: int, stage: str) -> None:
+                bar.update(task, completed=done, total=total, description=stage)
+
+            result = wars.talks(
+                world,
+                _players(players),
+                model=model,
+                uniform=uniform,
+                points=points,
+                sectors=_sectors(sectors),
+                max_tariff=max_tariff,
+                deficits=deficits,
+                verify=verify,
+                elasticities=elasticities,
+                progress=progress,
+            )
         _write_scenario(out, result.scenario)
     except TruceError as error:
         raise fail(error) from None

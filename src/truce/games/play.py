@@ -21,14 +21,13 @@ import jax.numpy as jnp
 import numpy as np
 from scipy.optimize import minimize
 
+from truce._types import GRADIENT_TOL
 from truce.errors import NonConvergenceError
 from truce.games.economy import Economy, unsolved_at
 from truce.games.first_order import first_order_nash
 from truce.games.plan import TariffPlan
 from truce.games.sufficient_statistics import check_formula_applies, formula_tariffs
 
-#: A search stops when the projected gradient is below this (welfare % per unit tariff).
-GRADIENT_TOL = 1e-5
 #: The first round's search tolerance, and each later round's share of the last move.
 LOOSE_TOL = 1e-2
 LOOSE_SHARE = 1e-2
@@ -42,8 +41,9 @@ STEP_SCALE = 0.05
 RESTARTS = 3
 #: Gradient-only steps that end a search.
 POLISH_STEPS = 30
-#: The bargaining weight is found to this precision.
+#: The bargaining weight is found to this precision, in this many halvings.
 SHARE_TOL = 1e-7
+BARGAIN_HALVINGS = int(np.ceil(np.log2(1.0 / SHARE_TOL)))
 #: ``which`` for a search over every player's rates at once.
 ALL = -1
 #: How :func:`nash` finds the tariffs.
@@ -261,6 +261,7 @@ def nash(
     progress: Callable[[int, float], None] | None = None,
     method: str = "first-order",
     verify: bool = True,
+    checking: Callable[[int, int], None] | None = None,
 ) -> NashOutcome:
     """Nash tariffs from ``start`` (default: the base rates).
 
@@ -276,7 +277,8 @@ def nash(
     With ``verify`` each player's best deviation is then searched afresh, from its
     rates and from free trade, and its gain reported (``deviation_gains``; NaN without
     ``verify``).  ``progress(step, size)`` is called after each Newton step (size: the
-    largest gap) or round (size: the largest move).  Raises :class:`ValueError` for an
+    largest gap) or round (size: the largest move); ``checking(done, players)`` after
+    each player's deviations are searched.  Raises :class:`ValueError` for an
     unknown method or a game the formula does not describe, and
     :class:`NonConvergenceError` when no method finds the equilibrium.
     """
@@ -288,8 +290,9 @@ def nash(
     if method == "sufficient-statistics":
         found = formula_tariffs(economy, plan, rates, tol=FORMULA_TOL, progress=progress)
         return _verified(
-            objective, found.rates, found.steps, found.evaluations, counted, tol, verify, method
-        )
+            objective, found.rates, found.steps, found.evaluations, counted, tol, verify, method,
+            checking,
+        )  # fmt: skip
     if method == "first-order":
         try:
             origin, extra = rates, 0
@@ -302,8 +305,9 @@ def nash(
         else:
             extra += found.evaluations
             return _verified(
-                objective, found.rates, found.steps, extra, counted, tol, verify, method
-            )
+                objective, found.rates, found.steps, extra, counted, tol, verify, method,
+                checking, found.welfare,
+            )  # fmt: skip
     # Early rounds move rates a lot, so their best responses need not be exact: each
     # round's tolerance follows the last round's largest move, down to ``tol``; the
     # war ends only after a round at ``tol`` that moves nothing.
@@ -327,7 +331,7 @@ def nash(
             iterations=max_rounds,
             residual=moved,
         )
-    return _verified(objective, rates, round_, 0, counted, tol, verify, method)
+    return _verified(objective, rates, round_, 0, counted, tol, verify, method, checking)
 
 
 def _formula_applies(economy: Economy, plan: TariffPlan) -> bool:
@@ -347,11 +351,15 @@ def _verified(
     tol: float,
     verify: bool,
     method: str,
+    checking: Callable[[int, int], None] | None = None,
+    welfare: np.ndarray | None = None,
 ) -> NashOutcome:
-    """The outcome at Nash ``rates`` found by ``method``, with each player's best
-    deviation searched afresh when ``verify`` (its gain; NaN otherwise)."""
+    """The outcome at Nash ``rates`` found by ``method`` (every region's ``welfare``
+    there, where the method has it), with each player's best deviation searched afresh
+    when ``verify`` (its gain; NaN otherwise)."""
     plan = objective.plan
-    _, _, welfare = objective(rates, rates, ALL, np.zeros(len(plan.regions)))
+    if welfare is None:
+        _, _, welfare = objective(rates, rates, ALL, np.zeros(len(plan.regions)))
     gains = np.full(len(plan.players), -np.inf if verify else np.nan)
     for p in range(len(plan.players) if verify else 0):
         k = plan.regions.index(plan.players[p])
@@ -360,6 +368,8 @@ def _verified(
         for origin in (rates[p], np.zeros_like(rates[p])):
             deviation = _best_response(objective, rates, p, tol, start=origin)
             gains[p] = max(gains[p], deviation.welfare[k] - welfare[k])
+        if checking is not None:
+            checking(p + 1, len(plan.players))
     evaluations = objective.evaluations - counted + extra_evaluations
     return NashOutcome(rates, welfare, rounds, evaluations, gains, method)
 
@@ -371,9 +381,11 @@ def frontier(
     *,
     start: np.ndarray | None = None,
     tol: float = GRADIENT_TOL,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[tuple[float, np.ndarray, np.ndarray]]:
     """Points of the efficient frontier between two players: for each ``share`` λ, the
-    rates of both that maximise λ W_first + (1 − λ) W_second.  Returns ``(λ, rates,
+    rates of both that maximise λ W_first + (1 − λ) W_second, each searched from the
+    last.  ``progress(done, total)`` follows each point.  Returns ``(λ, rates,
     welfare)`` per share."""
     if len(plan.players) != 2:
         raise ValueError("the frontier is drawn between exactly two players")
@@ -388,6 +400,8 @@ def frontier(
             objective, rates, rates, ALL, weights, tol, f"the frontier at {share:g}"
         )
         points.append((float(share), rates.copy(), welfare))
+        if progress is not None:
+            progress(len(points), len(shares))
     return points
 
 
@@ -398,6 +412,7 @@ def bargain(
     *,
     start: np.ndarray | None = None,
     tol: float = GRADIENT_TOL,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The Nash bargaining solution between two players with ``threat`` (each region's
     welfare, %, in the war) as the threat point: the rates of both that maximise
@@ -407,7 +422,8 @@ def bargain(
     weight satisfies λ (W_a − d_a) = (1 − λ)(W_b − d_b), the first-order condition of the
     product; that difference grows with λ, so λ is found by bisection, each point of the
     frontier searched from the last (``start``, default free trade between them, for
-    the first).  Points off the frontier's concave hull are not reached.  Raises
+    the first).  Points off the frontier's concave hull are not reached.
+    ``progress(done, total)`` follows each halving of the weight's interval.  Raises
     :class:`NonConvergenceError` when the bargain leaves a player no better off than
     the war.
     """
@@ -418,6 +434,7 @@ def bargain(
     rates = np.zeros((2, plan.size())) if start is None else np.array(start, dtype=float)
     low, high = 0.0, 1.0
     welfare = np.asarray(threat, dtype=float)
+    done = 0
     while high - low > SHARE_TOL:
         share = 0.5 * (low + high)
         weights = np.zeros(len(plan.regions))
@@ -430,6 +447,9 @@ def bargain(
             high = share
         else:
             low = share
+        done += 1
+        if progress is not None:
+            progress(done, BARGAIN_HALVINGS)
     gains = (welfare[a] - threat[a], welfare[b] - threat[b])
     if min(gains) <= 0:
         raise NonConvergenceError(

@@ -14,8 +14,9 @@ import plotly.graph_objects as go
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from truce.report.result import Result, truce_version
+from truce.report.result import Result
 from truce.report.timeline import TimelineResult
+from truce.report.version import truce_version
 
 #: Twenty colours that stay apart: Kelly's colours of maximum contrast (K. Kelly, 1965,
 #: "Twenty-two colors of maximum contrast"; white and black left out), strong ones
