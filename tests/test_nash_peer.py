@@ -21,14 +21,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tariffwar_peer as peer
+from conftest import WIOD2014 as SOURCE
 from typer.testing import CliRunner
 
 from truce.api import wars
-from truce.api.worlds import import_world
 from truce.cli.main import app
 from truce.errors import InputError
 
-SOURCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wiod2014_tariffwar"
 DATA = SOURCE / "wiod2014_flows_tariffs.npz"
 #: tariffwar taxes services too: the 15 goods sectors and services, by code.
 EVERY_SECTOR = [*(f"W{k:02d}" for k in range(1, 16)), "SVC"]
@@ -36,13 +35,6 @@ EVERY_SECTOR = [*(f"W{k:02d}" for k in range(1, 16)), "SVC"]
 pytestmark = pytest.mark.skipif(
     not SOURCE.is_dir(), reason=f"the shared data set {SOURCE} is absent"
 )
-
-
-@pytest.fixture(scope="module")
-def wiod(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wiod") / "wiod2014"
-    import_world("wiod2014", SOURCE, out)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -8,26 +8,15 @@ Skipped, with the reason printed, where the shared data are absent.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import WIOD2014 as SOURCE
 
 from truce import api
-from truce.api.worlds import import_world
 from truce.policy.parse import parse_scenario
-
-SOURCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wiod2014_tariffwar"
 
 pytestmark = pytest.mark.skipif(
     not SOURCE.is_dir(), reason=f"the shared data set {SOURCE} is absent"
 )
-
-
-@pytest.fixture(scope="module")
-def wiod(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("wiod") / "wiod2014"
-    import_world("wiod2014", SOURCE, out)
-    return out
 
 
 def test_the_world_keeps_the_data_sets_totals(wiod) -> None:

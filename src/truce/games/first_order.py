@@ -20,9 +20,10 @@ piecewise smooth, and a semismooth quasi-Newton method solves it
   the implicit derivative) when a step fails;
 * each player's own block is shifted, where needed, to curve downwards, so that a step
   climbs every player's welfare;
-* a step solves the Newton system restricted to the rates off their bounds; it is
-  accepted when |F| falls below its largest over the last few steps, and halved
-  otherwise.
+* a step solves the Newton system restricted to the rates off their bounds, within a
+  bound on each rate's change that shrinks after a step that raises |F| and grows
+  after one that cuts it; it is accepted when |F| falls below its largest over the
+  last few steps, and halved otherwise.
 
 A root of F is a stationary point of every player's problem; whether it is each
 player's best response is checked afterwards (the caller searches each player's best
@@ -45,12 +46,19 @@ from truce.games.plan import TariffPlan
 
 #: Quasi-Newton steps before giving up.
 MAX_NEWTON_STEPS = 60
-#: Largest change of any rate in one step (a rate of 1 is 100%).
+#: Largest change of any rate in one step (a rate of 1 is 100%): the first steps' and
+#: the most the step bound grows to.  The bound halves after a step that raises |F|
+#: (down to MIN_RATE_STEP) and doubles after one that halves it.
 MAX_RATE_STEP = 0.5
+MIN_RATE_STEP = 1e-3
 #: Halvings of a step that fails to reduce |F| before giving up.
 MAX_HALVINGS = 20
 #: A step is accepted when |F| falls below its largest over this many last steps.
 NONMONOTONE = 8
+#: Games with at most this many rates start from the whole exact Jacobian of g (one
+#: compiled function fewer; larger games start from its diagonal, which costs one
+#: forward pass per rate instead of one reverse-over-forward pass).
+WHOLE_JACOBIAN_UP_TO = 24
 #: The least downward curvature of a player's welfare a Newton step assumes (welfare %
 #: per unit of tariff, squared).
 MIN_CURVATURE = 1e-3
@@ -207,14 +215,15 @@ def first_order_nash(
     x = rates.ravel()[used]
     owner = np.repeat(np.arange(shape[0]), shape[1])[used]
     g, F, welfare = evaluate(x)
-    # The Jacobian of g starts as its diagonal (each rate's own curvature: players'
-    # rates interact weakly through wages and prices) and learns the rest from the
-    # steps; it is taken whole and exactly when a step fails.
+    # The Jacobian of g starts whole and exact in a small game, and as its diagonal in
+    # a large one (each rate's own curvature: players' rates interact weakly through
+    # wages and prices); it learns the rest from the steps, and is taken whole and
+    # exactly again when a step fails.
     B, fresh = None, False
     identity = np.eye(x.size)
     norms = [float(np.linalg.norm(F))]
     best = (norms[0], x, g, F, welfare)
-    since_best = 0
+    since_best, radius = 0, MAX_RATE_STEP
     for step in range(MAX_NEWTON_STEPS + 1):
         gap = float(np.max(np.abs(F))) if x.size else 0.0
         if step and progress is not None:
@@ -229,7 +238,8 @@ def first_order_nash(
                 residual=gap,
             )
         if B is None:
-            B, fresh = exact(x, whole=False), False
+            whole = x.size <= WHOLE_JACOBIAN_UP_TO
+            B, fresh = exact(x, whole=whole), whole
         if since_best >= NONMONOTONE:
             # No new best for a while (the steps may cycle): back to the best point, with
             # the exact Jacobian, and steps that must improve on it.
@@ -245,7 +255,7 @@ def first_order_nash(
                 direction = -np.linalg.solve(jac, F)
             except np.linalg.LinAlgError:
                 direction = -F
-            direction *= min(1.0, MAX_RATE_STEP / max(float(np.max(np.abs(direction))), 1e-300))
+            direction *= min(1.0, radius / max(float(np.max(np.abs(direction))), 1e-300))
             # Not clipped: an iterate may stray past a bound (F pulls it back), and
             # clipping would cancel the step of a rate that must cross one.
             trial = x + direction
@@ -269,6 +279,11 @@ def first_order_nash(
             )
         s, y = trial - x, t_g - g
         B = B + np.outer(y - B @ s, s) / float(s @ s)  # Broyden's update
+        ratio = float(np.linalg.norm(t_F)) / norms[-1]
+        if ratio >= 1.0:
+            radius = max(0.5 * float(np.max(np.abs(s))), MIN_RATE_STEP)
+        elif ratio < 0.5:
+            radius = min(2.0 * radius, MAX_RATE_STEP)
         fresh = False
         x, g, F, welfare = trial, t_g, t_F, t_welfare
         norms.append(float(np.linalg.norm(F)))
