@@ -28,6 +28,7 @@ authors report for this game in MATLAB (a published figure, not run here); under
 cold.
 
 Usage: python benchmarks/bench_nash.py [--sources u4,is] [--skip-peer] [--verify]
+       [--peer-rounds 6]
 """
 
 from __future__ import annotations
@@ -107,15 +108,23 @@ def _truce(world: str, source: str, verify: bool, cache: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _peer(source: str) -> tuple[float, np.ndarray, int]:
+def _peer(source: str, rounds: int) -> tuple[float, np.ndarray, int, float]:
     data = np.load(DATA)
     began = time.perf_counter()
     eps = data[f"eps_{source.upper()}"]
     base = peer.balanced(peer.economy(data["flows_musd"], data["tariff"], eps))
     game = peer.Game(base)
     start = game.formula(np.zeros(len(base.R)))
-    rates = game.nash(start, tol=PEER_TOL)
-    return time.perf_counter() - began, rates, game.solves
+
+    def progress(round_: int, moved: float) -> None:
+        print(
+            f"    peer round {round_}: largest move {moved:.1e} at "
+            f"{time.perf_counter() - began:.0f} s",
+            flush=True,
+        )
+
+    rates, moved = game.nash(start, tol=PEER_TOL, rounds=rounds, progress=progress)
+    return time.perf_counter() - began, rates, game.solves, moved
 
 
 def main() -> None:
@@ -124,11 +133,15 @@ def main() -> None:
     parser.add_argument("--skip-peer", action="store_true", help="time truce only")
     parser.add_argument("--verify", action="store_true", help="also time the verified call")
     parser.add_argument(
+        "--peer-rounds", type=int, default=6, help="rounds of the peer's best responses at most"
+    )
+    parser.add_argument(
         "--child", nargs=3, metavar=("WORLD", "SOURCE", "CACHE"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(_truce_run(*args.child, args.verify)))
+        world, source, cache = args.child
+        print(json.dumps(_truce_run(world, source, args.verify, cache)))
         return
     if not SOURCE.is_dir():
         raise SystemExit(f"the shared data set {SOURCE} is absent: nothing to benchmark")
@@ -177,10 +190,13 @@ def main() -> None:
             )
             if args.skip_peer:
                 continue
-            seconds, expected, solves = _peer(source)
+            seconds, expected, solves, moved = _peer(source, args.peer_rounds)
+            short = moved > PEER_TOL
             print(
-                f"  peer        {seconds:7.2f} s   ({solves} equilibrium solves)   "
-                f"peer / truce warm {seconds / found['warm']:.0f}x"
+                f"  peer        {seconds:7.2f} s   ({solves} equilibrium solves"
+                f"{f', STOPPED after {args.peer_rounds} rounds, still moving' if short else ''})"
+                f"   peer / truce warm {seconds / found['warm']:.0f}x"
+                f"{' (a lower bound)' if short else ''}"
             )
             print(f"  largest |truce − peer| Nash tariff: {np.abs(rates - expected).max():.1e}")
 

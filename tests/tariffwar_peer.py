@@ -9,7 +9,8 @@ uniform tariff on every import from every other country in every sector.
 Written for the tests and benchmarks of truce's games, from the equations, without
 truce's code: arrays are ``[exporter i, importer n, sector s]``, the wage equation is
 solved by MINPACK's hybrid method (``scipy.optimize.root``) in log wages, and each
-player's best response by bounded Brent search (``scipy.optimize.minimize_scalar``).
+player's best response by bounded Brent search (``scipy.optimize.minimize_scalar``),
+near the current rate first.
 Nothing is differentiated: the Nash tariffs are a fixed point of best responses, and
 the sufficient-statistics tariffs a fixed point of the formula, both found by plain
 iteration.
@@ -17,6 +18,7 @@ iteration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,6 +26,8 @@ from scipy.optimize import minimize_scalar, root
 
 #: The highest tariff a player may choose (truce's default).
 TOP = 2.0
+#: A best response is first searched this far either side of the current rate.
+REACH = 0.05
 
 
 @dataclass(frozen=True)
@@ -146,28 +150,48 @@ class Game:
         return out
 
     def best_response(self, rates: np.ndarray, k: int, *, xtol: float = 1e-10) -> float:
-        """Player k's welfare-maximising rate, the others' held."""
+        """Player k's welfare-maximising rate, the others' held: searched within
+        ``REACH`` of its current rate, and over the whole range [0, TOP] when the
+        optimum is at the edge of that bracket."""
 
         def loss(rate: float) -> float:
             trial = np.array(rates, dtype=float)
             trial[k] = rate
             return -self.outcome(trial).welfare_pct[self.players[k]]
 
-        found = minimize_scalar(loss, bounds=(0.0, TOP), method="bounded", options={"xatol": xtol})
+        now = float(rates[k])
+        for low, high in ((max(now - REACH, 0.0), min(now + REACH, TOP)), (0.0, TOP)):
+            found = minimize_scalar(
+                loss, bounds=(low, high), method="bounded", options={"xatol": xtol}
+            )
+            inside = (low == 0.0 or found.x > low + 1e-6) and (high == TOP or found.x < high - 1e-6)
+            if inside:
+                break
         return float(found.x)
 
-    def nash(self, start: np.ndarray, *, tol: float = 1e-9, rounds: int = 50) -> np.ndarray:
-        """Best responses in turn (Gauss–Seidel) until no rate moves more than ``tol``."""
+    def nash(
+        self,
+        start: np.ndarray,
+        *,
+        tol: float = 1e-9,
+        rounds: int = 50,
+        progress: Callable[[int, float], None] | None = None,
+    ) -> tuple[np.ndarray, float]:
+        """Best responses in turn (Gauss–Seidel) until no rate moves more than ``tol``,
+        or ``rounds`` rounds; ``progress(round, largest move)`` after each.  Returns the
+        rates and the last round's largest move."""
         rates = np.array(start, dtype=float)
-        for _ in range(rounds):
+        for round_ in range(1, rounds + 1):
             moved = 0.0
             for k in range(len(rates)):
                 new = self.best_response(rates, k)
                 moved = max(moved, abs(new - rates[k]))
                 rates[k] = new
+            if progress is not None:
+                progress(round_, moved)
             if moved <= tol:
-                return rates
-        raise RuntimeError(f"the peer's best responses still move rates by {moved:.3g}")
+                break
+        return rates, moved
 
     def formula(self, start: np.ndarray, *, tol: float = 1e-12, rounds: int = 200) -> np.ndarray:
         """The fixed point t_n = 1 / Σ_s ε_s Σ_{k≠n} χ_nk,s (1 − λ_nk,s) (Lashkaripour

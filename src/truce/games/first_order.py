@@ -105,27 +105,28 @@ class _System:
             jac, aux = differentiate(welfare, has_aux=True)(rates)  # [player, player, k]
             return jac[jnp.arange(players), jnp.arange(players)], aux
 
+        def own_slope(j):
+            """The slope of rate j's player's welfare along rate j, as a function of
+            the rates, and that direction."""
+            direction = jnp.zeros(players * size).at[j].set(1.0).reshape((players, size))
+
+            def slope(rates):
+                return jax.jvp(lambda r: welfare(r)[0], (rates,), (direction,))[1][owner[j]]
+
+            return slope, direction
+
         def hessian(rates):
             def row(j):
-                direction = jnp.zeros(players * size).at[j].set(1.0).reshape(rates.shape)
-
-                def own_slope(r):
-                    return jax.jvp(lambda x: welfare(x)[0], (r,), (direction,))[1][owner[j]]
-
-                return jax.grad(own_slope)(rates).ravel()
+                return jax.grad(own_slope(j)[0])(rates).ravel()
 
             return jax.lax.map(row, jnp.arange(players * size))
 
         def curvature(rates):
-            def own_second(j):
-                direction = jnp.zeros(players * size).at[j].set(1.0).reshape(rates.shape)
+            def second(j):
+                slope, direction = own_slope(j)
+                return jax.jvp(slope, (rates,), (direction,))[1]
 
-                def own_slope(r):
-                    return jax.jvp(lambda x: welfare(x)[0], (r,), (direction,))[1][owner[j]]
-
-                return jax.jvp(own_slope, (rates,), (direction,))[1]
-
-            return jax.vmap(own_second)(jnp.arange(players * size))
+            return jax.vmap(second)(jnp.arange(players * size))
 
         self._gradients = jax.jit(gradients)
         self._hessian = jax.jit(hessian)
