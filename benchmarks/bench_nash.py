@@ -16,7 +16,8 @@ sector estimates) elasticities, measured in this run:
 - the peer: ``tests/tariffwar_peer.py``, the same game in NumPy and SciPy (MINPACK's
   hybrid method for each equilibrium, bounded Brent search for each best response),
   its Nash tariffs found by best responses in turn from its own solution of the
-  sufficient-statistics formula, until no rate moves by more than 1e-8.
+  sufficient-statistics formula, until no rate moves by more than 1e-8 (at most
+  ``--peer-rounds`` rounds; where that stops it first, its time is a lower bound).
 
 Printed per elasticity source: the three times, the ratio peer / truce warm, the largest
 difference between the two sets of Nash tariffs, and how far the exact tariffs lie above
