@@ -75,7 +75,8 @@ VerifyOption = Annotated[
     typer.Option(
         "--verify/--no-verify",
         help="Search each player's best deviation from the answer and report its gain "
-        "(the default; about as long again as the search itself in large games).",
+        "(the default; two searches per player, which in a game of many players take "
+        "far longer than finding the answer).",
     ),
 ]
 GameElasticitiesOption = Annotated[
