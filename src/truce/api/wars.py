@@ -309,13 +309,12 @@ def war(
     the base tariffs or from a uniform ``start`` rate, set in ``sectors`` (default:
     every traded goods sector) up to ``max_tariff``, with ``deficits`` fixed or closed
     first and the trade elasticities of ``elasticities`` (see :func:`game`), found by
-    ``method`` (:func:`truce.games.nash`:
-    ``first-order``, ``best-responses`` or ``sufficient-statistics``, the formula of
-    Lashkaripour 2021 for uniform tariffs on every other region) and, with ``verify``,
-    checked by searching each player's best deviation (``checking(done, players)``
-    after each; ``progress(step, size)`` after each step of the search, as
-    :func:`truce.games.nash`).  Raises :class:`InputError` for
-    a method the game does not admit and
+    ``method`` (:func:`truce.games.nash`: ``first-order``, ``best-responses`` or
+    ``sufficient-statistics``, the formula of Lashkaripour 2021 for uniform tariffs on
+    every other region) and, with ``verify``, checked by searching each player's best
+    deviation.  ``progress(step, size)`` follows each step of the search and
+    ``checking(done, players)`` each player's check, as in :func:`truce.games.nash`.
+    Raises :class:`InputError` for a method the game does not admit and
     :class:`~truce.errors.NonConvergenceError` when no equilibrium is found."""
     began = time.perf_counter()
     g = game(
