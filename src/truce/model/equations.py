@@ -54,10 +54,11 @@ def policy_wedges(
         log_export = jnp.log1p(shock.export_tax_sni)
     if shock.cap_cells is not None:
         s, n, i = shock.cap_cells[:, 0], shock.cap_cells[:, 1], shock.cap_cells[:, 2]
-        log_export = log_export.at[s, n, i].add(u_cap_k)
+        # A cell beyond the arrays is a padding dummy (truce.model.buckets): dropped.
+        log_export = log_export.at[s, n, i].add(u_cap_k, mode="drop")
     if shock.capacity_cells is not None and u_capacity_g is not None:
         s, i = shock.capacity_cells[:, 0], shock.capacity_cells[:, 1]
-        log_export = log_export.at[s, :, i].add(u_capacity_g[:, None])
+        log_export = log_export.at[s, :, i].add(u_capacity_g[:, None], mode="drop")
     log_import = jnp.log1p(shock.tau_sni)
     if shock.floor_cells is not None:
         log_import = log_import - jnp.einsum("fsni,f->sni", shock.floor_cells, v_floor_f)
@@ -265,20 +266,24 @@ def cap_quantity_k(
     baseline: Baseline, shock: Shock, f: Flows, c_hat_sn: Float[Array, "s n"]
 ) -> Float[Array, " k"]:
     """Capped cells' quantities relative to baseline: producer value over the unit-cost
-    change, over the baseline value (zero-flow cells report zero)."""
+    change, over the baseline value (zero-flow cells, and the padding dummies of
+    :mod:`truce.model.buckets`, report zero)."""
     s, n, i = shock.cap_cells[:, 0], shock.cap_cells[:, 1], shock.cap_cells[:, 2]
-    base = baseline.flow_sni[s, n, i]
-    quantity = f.producer_sni[s, n, i] / c_hat_sn[s, i]
+    base = baseline.flow_sni.at[s, n, i].get(mode="fill", fill_value=0.0)
+    producer = f.producer_sni.at[s, n, i].get(mode="fill", fill_value=0.0)
+    quantity = producer / c_hat_sn.at[s, i].get(mode="fill", fill_value=1.0)
     return jnp.where(base > 0, quantity / jnp.where(base > 0, base, 1.0), 0.0)
 
 
 def capacity_quantity_g(
     baseline: Baseline, shock: Shock, f: Flows, c_hat_sn: Float[Array, "s n"]
 ) -> Float[Array, " g"]:
-    """Limited producers' output (every buyer) relative to baseline, in quantity."""
+    """Limited producers' output (every buyer) relative to baseline, in quantity (zero
+    for the padding dummies of :mod:`truce.model.buckets`)."""
     s, i = shock.capacity_cells[:, 0], shock.capacity_cells[:, 1]
-    base = baseline.flow_sni[s, :, i].sum(axis=1)
-    quantity = f.producer_sni[s, :, i].sum(axis=1) / c_hat_sn[s, i]
+    base = baseline.flow_sni.at[s, :, i].get(mode="fill", fill_value=0.0).sum(axis=1)
+    producer = f.producer_sni.at[s, :, i].get(mode="fill", fill_value=0.0).sum(axis=1)
+    quantity = producer / c_hat_sn.at[s, i].get(mode="fill", fill_value=1.0)
     return jnp.where(base > 0, quantity / jnp.where(base > 0, base, 1.0), 0.0)
 
 

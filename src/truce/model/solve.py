@@ -51,6 +51,7 @@ from truce.errors import NonConvergenceError
 from truce.model.baseline import Baseline, Shock
 from truce.model.blocked_jacobian import blocked_linearization
 from truce.model.broyden import DENSE, newton_broyden
+from truce.model.buckets import Padding, padded
 from truce.model.continuation import solve_by_continuation
 from truce.model.equations import (
     Flows,
@@ -195,7 +196,8 @@ def _conditions(baseline, shock, numeraire_n, z, p: _Point) -> Array:
         parts.append(fischer_burmeister(u_cap, slack))
     if shock.n_floors:
         bought = _floor_quantity(shock, p.flows, c_hat)
-        slack = (bought - shock.floor_value) / shock.floor_value
+        # |value|: a padding dummy's floor of -1 is slack (truce.model.buckets).
+        slack = (bought - shock.floor_value) / jnp.abs(shock.floor_value)
         parts.append(fischer_burmeister(v_floor, slack))
     if shock.n_capacities:
         slack = shock.capacity_share - capacity_quantity_g(baseline, shock, p.flows, c_hat)
@@ -389,19 +391,64 @@ def _start(
 
 
 @jax.jit
+def _inverse_jacobian(
+    baseline: Baseline, shock: Shock, z: Array, eq: Equilibrium, weights: Array
+) -> Float[Array, "m m"]:
+    def conditions(z: Array) -> Array:
+        point = _evaluate(baseline, shock, z, jnp.log(eq.P_hat_sn), eq.X_sn)
+        return _scaled(baseline, _conditions(baseline, shock, weights, z, point))
+
+    return jnp.linalg.inv(jax.jacfwd(conditions)(z))
+
+
 def inverse_jacobian_at(
     baseline: Baseline, shock: Shock, eq: Equilibrium, numeraire_n: Array | None = None
 ) -> Float[Array, "m m"]:
     """The inverse Jacobian of the outer conditions at the solution ``eq``: a start for
     the solves of nearby problems (the same shock under other elasticities), which then
     need no Jacobian of their own unless their Broyden steps stall."""
-    weights = baseline.va_n if numeraire_n is None else numeraire_n
+    weights = baseline.va_n if numeraire_n is None else jnp.asarray(numeraire_n)
+    shock, padding = padded(shock)
+    if padding is None:
+        return _inverse_jacobian(baseline, shock, eq.log_unknowns, eq, weights)
+    z = padding.unknowns(eq.log_unknowns)
+    return padding.own_inverse(_inverse_jacobian(baseline, shock, z, eq, weights))
 
-    def conditions(z: Array) -> Array:
-        point = _evaluate(baseline, shock, z, jnp.log(eq.P_hat_sn), eq.X_sn)
-        return _scaled(baseline, _conditions(baseline, shock, weights, z, point))
 
-    return jnp.linalg.inv(jax.jacfwd(conditions)(eq.log_unknowns))
+def _padded_start(
+    padding: Padding, initial: Equilibrium | None, inverse_jacobian: Array | None
+) -> tuple[Equilibrium | None, Array | None]:
+    """A warm start (and its inverse Jacobian) in the padded layout; one that does not
+    fit the scenario's own unknowns is dropped, as :func:`_start` would."""
+    if initial is None or initial.log_unknowns.shape != (padding.own_size,):
+        return None, None
+    initial = eqx.tree_at(lambda e: e.log_unknowns, initial, padding.unknowns(initial.log_unknowns))
+    return initial, None if inverse_jacobian is None else padding.inverse(inverse_jacobian)
+
+
+def _own_equilibrium(padding: Padding, eq: Equilibrium) -> Equilibrium:
+    """A solution of the padded shock with the dummies' equivalents left out."""
+    return eqx.tree_at(
+        lambda e: (
+            e.cap_rate_k,
+            e.cap_quantity_k,
+            e.floor_rate_f,
+            e.floor_value_f,
+            e.capacity_rate_g,
+            e.capacity_quantity_g,
+            e.log_unknowns,
+        ),
+        eq,
+        (
+            padding.own(eq.cap_rate_k, 0),
+            padding.own(eq.cap_quantity_k, 0),
+            padding.own(eq.floor_rate_f, 1),
+            padding.own(eq.floor_value_f, 1),
+            padding.own(eq.capacity_rate_g, 2),
+            padding.own(eq.capacity_quantity_g, 2),
+            padding.own_unknowns(eq.log_unknowns),
+        ),
+    )
 
 
 def solve_differentiable(
@@ -423,10 +470,18 @@ def solve_differentiable(
     warm start ``initial`` changes neither the solution, beyond the tolerance, nor its
     derivative; nor does ``inverse_jacobian`` (:func:`inverse_jacobian_at` of a nearby
     solution), the first steps' inverse Jacobian from ``initial``.
+
+    A shock with constraints is solved in its bucket's layout (:mod:`truce.model.buckets`),
+    so that scenarios with different numbers of caps, floors and capacity limits share
+    one compiled solve; the returned equilibrium has the shock's own sizes.
     """
     weights = baseline.va_n if numeraire_n is None else jnp.asarray(numeraire_n)
+    shock, padding = padded(shock)
+    if padding is not None:
+        initial, inverse_jacobian = _padded_start(padding, initial, inverse_jacobian)
     start = _start(baseline, shock, initial, inverse_jacobian)
-    return _solve(baseline, shock, weights, start, tol, max_steps)
+    eq = _solve(baseline, shock, weights, start, tol, max_steps)
+    return eq if padding is None else _own_equilibrium(padding, eq)
 
 
 def solve(

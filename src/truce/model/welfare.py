@@ -36,7 +36,18 @@ class RegionOutcomes(eqx.Module):
     """Volume-of-trade effect as a share of baseline income."""
 
 
-def consumer_price_change_n(baseline: Baseline, eq: Equilibrium) -> Float[Array, " n"]:
+class _Changes(eqx.Module):
+    """The fields of an :class:`Equilibrium` that region outcomes read."""
+
+    w_hat_n: Float[Array, " n"]
+    P_hat_sn: Float[Array, "s n"]
+    c_hat_sn: Float[Array, "s n"]
+    flow_sni: Float[Array, "s n i"]
+    income_n: Float[Array, " n"]
+    tariff_revenue_n: Float[Array, " n"]
+
+
+def consumer_price_change_n(baseline: Baseline, eq: Equilibrium | _Changes) -> Float[Array, " n"]:
     """Change in the consumer price index Π_s P̂_ns^α_ns."""
     return jnp.exp((baseline.alpha_sn * jnp.log(eq.P_hat_sn)).sum(axis=0))
 
@@ -46,10 +57,26 @@ def _foreign(flow_sni: Float[Array, "s n i"]) -> Float[Array, "s n i"]:
     return flow_sni * (1.0 - jnp.eye(n, dtype=flow_sni.dtype))[None, :, :]
 
 
-@eqx.filter_jit
 def region_outcomes(baseline: Baseline, shock: Shock, eq: Equilibrium) -> RegionOutcomes:
     """Welfare, wages, prices, trade and the welfare decomposition for every region."""
     del shock  # the equilibrium already carries the counterfactual wedges' effects
+    # Only the fields every equilibrium has the shape of: one compiled program serves
+    # scenarios with any number of constraints.
+    return _region_outcomes(
+        baseline,
+        _Changes(
+            w_hat_n=eq.w_hat_n,
+            P_hat_sn=eq.P_hat_sn,
+            c_hat_sn=eq.c_hat_sn,
+            flow_sni=eq.flow_sni,
+            income_n=eq.income_n,
+            tariff_revenue_n=eq.tariff_revenue_n,
+        ),
+    )
+
+
+@eqx.filter_jit
+def _region_outcomes(baseline: Baseline, eq: _Changes) -> RegionOutcomes:
     cpi = consumer_price_change_n(baseline, eq)
     income_hat = eq.income_n / baseline.income_n
     foreign_before = _foreign(baseline.flow_sni)
