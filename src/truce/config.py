@@ -67,7 +67,8 @@ def enable_compilation_cache(settings: Settings = SETTINGS) -> None:
         return  # an unwritable cache folder only costs speed
     options = {
         "jax_compilation_cache_dir": str(settings.cache_dir / "jax"),
-        "jax_persistent_cache_min_compile_time_secs": 0.5,
+        # Every program, however quick to compile: a run compiles dozens of small ones.
+        "jax_persistent_cache_min_compile_time_secs": 0.0,
     }
     jax = sys.modules.get("jax")
     for name, value in options.items():
