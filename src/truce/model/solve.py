@@ -42,8 +42,6 @@ from typing import Any, no_type_check
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import lineax as lx
-import optimistix as optx
 from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from truce._types import DEFAULT_MAX_STEPS
@@ -71,6 +69,7 @@ from truce.model.equations import (
     weighted_shares_sni,
 )
 from truce.model.equations import floor_quantity_f as _floor_quantity
+from truce.model.implicit import implicit_root
 from truce.model.technology import Technology, technology
 
 #: Default tolerance on every equilibrium condition, relative to world factor income
@@ -219,14 +218,11 @@ def _max_abs(x):
     return jnp.max(jnp.abs(x))
 
 
-_IMPLICIT = optx.ImplicitAdjoint(linear_solver=lx.LU())
-
-
-# optimistix requires a plain global function here (no wrapper): not type-checked at runtime.
+# implicit_root requires a plain global function here (no wrapper): not type-checked at runtime.
 @no_type_check
 def _outer_primal(inputs: tuple) -> tuple[Array, tuple]:
     """The Newton–Broyden solve of the outer unknowns (never differentiated itself)."""
-    baseline, shock, numeraire_n, start, tol, max_steps, _ = inputs
+    baseline, shock, numeraire_n, start, tol, max_steps = inputs
 
     def residual(z, inner):
         point = _evaluate(baseline, shock, z, *inner)
@@ -253,7 +249,7 @@ def _outer_primal(inputs: tuple) -> tuple[Array, tuple]:
     return s.z, (s.aux, s.steps, s.jacobians)
 
 
-# optimistix requires a plain global function here (no wrapper): not type-checked at runtime.
+# implicit_root requires a plain global function here (no wrapper): not type-checked at runtime.
 @no_type_check
 def _outer_rewrite(z: Array, residual: tuple, inputs: tuple) -> Array:
     """F(z, θ): the outer conditions with the inner fixed points solved (warm-started
@@ -274,7 +270,7 @@ def _solve_outer(
     """The root z with its implicit derivative, and the loop's (inner solutions, steps,
     Jacobians), which carry none."""
     inputs = (baseline, shock, numeraire_n, start, tol, max_steps)
-    return _IMPLICIT.apply(_outer_primal, _outer_rewrite, inputs, frozenset())
+    return implicit_root(_outer_primal, _outer_rewrite, inputs)
 
 
 @partial(jax.custom_jvp, nondiff_argnums=(0,))

@@ -1,0 +1,90 @@
+"""Implicit differentiation of a root found by a loop: the loop is never differentiated.
+
+A solver returns ``(z, aux) = primal(inputs)`` with ``rewrite(z, aux, inputs) = 0`` at
+its root (``aux`` carries what the loop learnt, such as the inner fixed points'
+solutions, to warm-start ``rewrite``).  By the implicit function theorem the root moves
+with the inputs as
+
+    dz = −(∂F/∂z)⁻¹ (∂F/∂inputs) d inputs,    F = rewrite(·, aux, ·),
+
+one dense LU of the Jacobian in z; ``aux`` carries no derivative.  The rule is itself
+differentiable, so second derivatives come the same way (the solve's through the
+Jacobian as a linear map, never through its factors), and it is linear in the inputs'
+tangents, so reverse mode transposes it.
+
+It is written here rather than taken from optimistix's ``ImplicitAdjoint``, which does
+the same but checks its linear solve for failure by a host callback: JAX's persistent
+compilation cache keeps no program with a host callback, so every compiled derivative
+of a solve was compiled anew in each process (docs/numerics.md#implicit-differentiation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+
+@eqx.filter_custom_jvp
+def implicit_root(
+    primal: Callable[[Any], tuple[Array, Any]],
+    rewrite: Callable[[Array, Any, Any], Float[Array, " m"]],
+    inputs: Any,
+) -> tuple[Float[Array, " m"], Any]:
+    """``primal(inputs)``, whose first output ``z`` is differentiable through
+    ``rewrite(z, aux, inputs) = 0``; its second, ``aux``, carries no derivative.
+    ``primal`` and ``rewrite`` must be plain global functions."""
+    return primal(inputs)
+
+
+@implicit_root.def_jvp
+def _implicit_root_jvp(primals, tangents):
+    primal, rewrite, inputs = primals
+    t_inputs = tangents[2]
+    z, aux = implicit_root(primal, rewrite, inputs)
+    no_tangent = jax.tree_util.tree_map(lambda _: None, aux)
+
+    leaves, treedef = jax.tree_util.tree_flatten(inputs)
+    t_leaves = treedef.flatten_up_to(t_inputs) if t_inputs is not None else [None] * len(leaves)
+    moving = [k for k, t in enumerate(t_leaves) if t is not None]
+    if not moving:
+        return (z, aux), (None, no_tangent)
+
+    def conditions_of(moved: list[Array]) -> Float[Array, " m"]:
+        values = list(leaves)
+        for k, value in zip(moving, moved, strict=True):
+            values[k] = value
+        return rewrite(z, aux, jax.tree_util.tree_unflatten(treedef, values))
+
+    _, forcing = jax.jvp(
+        conditions_of, ([leaves[k] for k in moving],), ([t_leaves[k] for k in moving],)
+    )
+    return (z, aux), (-_solve_linearised(rewrite, z, aux, inputs, forcing), no_tangent)
+
+
+def _solve_linearised(
+    rewrite: Callable[[Array, Any, Any], Float[Array, " m"]],
+    z: Float[Array, " m"],
+    aux: Any,
+    inputs: Any,
+    forcing: Float[Array, " m"],
+) -> Float[Array, " m"]:
+    """(∂F/∂z)⁻¹ forcing at the root, by one LU of the Jacobian.  The solve's own
+    derivative (for second derivatives) runs through ∂F/∂z as a linear map, never
+    through its factors: d(A⁻¹b) = A⁻¹(db − dA A⁻¹b), with dA·x one more directional
+    derivative rather than a derivative of the whole matrix."""
+    _, conditions_jvp = jax.linearize(lambda root: rewrite(root, aux, inputs), z)
+    jacobian = jax.vmap(conditions_jvp, out_axes=1)(jnp.eye(z.shape[0], dtype=z.dtype))
+    factors = jax.scipy.linalg.lu_factor(jacobian)
+
+    def solve(_, b):
+        return jax.scipy.linalg.lu_solve(factors, b)
+
+    def transpose_solve(_, b):
+        return jax.scipy.linalg.lu_solve(factors, b, trans=1)
+
+    return jax.lax.custom_linear_solve(conditions_jvp, forcing, solve, transpose_solve)
