@@ -395,3 +395,19 @@ def test_wars_and_talks_report_their_progress_to_the_end(tmp_path) -> None:
     done = [d for d, _, _ in stages]
     assert done == sorted(done) and stages[-1][:2] == (1 + 24 + 3, 1 + 24 + 3)
     assert [s for _, _, s in stages][-1] == "the frontier"
+
+
+def test_formula_start_rescales_the_formulas_jacobian_row_by_row():
+    """From the formula's Jacobian J and g's change along every rate at once, the start
+    is −diag(κ)·J; for a gradient whose Jacobian is exactly that, the start is exact
+    (an identity of the construction), and a row whose κ cannot be positive keeps the
+    change on its diagonal."""
+    from truce.games.first_order import _scaled_rows
+
+    J = np.array([[1.2, -0.1, 0.05], [-0.2, 0.9, 0.1], [0.3, 0.2, -0.5]])
+    kappa = np.array([3.0, 0.5, 2.0])
+    exact = -kappa[:, None] * J
+    start = _scaled_rows(J, exact.sum(axis=1))
+    np.testing.assert_allclose(start[:2], exact[:2], rtol=1e-14)
+    # Row 3 sums to zero in J: no κ, so its diagonal carries the change along ones.
+    np.testing.assert_array_equal(start[2], [0.0, 0.0, exact[2].sum()])

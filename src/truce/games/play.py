@@ -295,11 +295,15 @@ def nash(
         )  # fmt: skip
     if method == "first-order":
         try:
-            origin, extra = rates, 0
+            origin, extra, jacobian = rates, 0, None
             if start is None and _formula_applies(economy, plan):
-                formula = formula_tariffs(economy, plan, rates, tol=FORMULA_START_TOL)
-                origin, extra = formula.rates, formula.evaluations
-            found = first_order_nash(economy, plan, origin, tol=tol, progress=progress)
+                formula = formula_tariffs(
+                    economy, plan, rates, tol=FORMULA_START_TOL, exact_jacobian=True
+                )
+                origin, extra, jacobian = formula.rates, formula.evaluations, formula.jacobian
+            found = first_order_nash(
+                economy, plan, origin, tol=tol, progress=progress, formula_jacobian=jacobian
+            )
         except NonConvergenceError:
             method = "best-responses"  # in turn, below, from the same start
         else:

@@ -86,6 +86,9 @@ class FormulaOutcome:
     """Equilibrium solves (with or without the Jacobian)."""
     gap: float
     """Largest |t − formula(t)| at ``rates``."""
+    jacobian: np.ndarray
+    """The gap's Jacobian in the rates, ``[player, player]``: exact at ``rates`` when
+    asked for, else exact at the last point it was taken, with Broyden's updates since."""
 
 
 class _Formula:
@@ -133,11 +136,13 @@ def formula_tariffs(
     *,
     tol: float,
     progress: Callable[[int, float], None] | None = None,
+    exact_jacobian: bool = False,
 ) -> FormulaOutcome:
     """Every player's uniform rate solving the formula (to ``tol``), by Newton's method
-    from ``start`` (``[player, 1]``).  Raises ValueError when the formula does not
-    describe the game (:func:`check_formula_applies`) and
-    :class:`NonConvergenceError` when the steps fail."""
+    from ``start`` (``[player, 1]``); with ``exact_jacobian`` the outcome's Jacobian is
+    taken exactly at its rates.  Raises ValueError when the formula does not describe the
+    game (:func:`check_formula_applies`) and :class:`NonConvergenceError` when the steps
+    fail."""
     check_formula_applies(economy, plan)
     formula = _formula_of(economy, plan)
     rates = np.clip(np.asarray(start, dtype=np.float64), 0.0, plan.max_tariff)
@@ -148,7 +153,10 @@ def formula_tariffs(
         if step and progress is not None:
             progress(step, gap)
         if gap <= tol:
-            return FormulaOutcome(rates, step, evaluations, gap)
+            if exact_jacobian and not fresh:
+                _, jac = formula(rates, jacobian=True)
+                evaluations += 1
+            return FormulaOutcome(rates, step, evaluations, gap, jac)
         if step == MAX_STEPS:
             break
         length = 1.0
