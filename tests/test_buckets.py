@@ -15,7 +15,7 @@ import pytest
 from truce.data.synthetic import synthetic_baseline
 from truce.model import solve as solve_module
 from truce.model.baseline import Shock
-from truce.model.buckets import LARGEST_PADDED, Padding, bucket, padded
+from truce.model.buckets import LARGEST_PADDED, Padding, bucket, padded, sector_bucket
 from truce.model.solve import DEFAULT_MAX_STEPS, DEFAULT_TOL, inverse_jacobian_at
 from truce.model.solve import solve_differentiable as solve
 
@@ -80,12 +80,70 @@ def test_buckets_are_powers_of_two_from_the_smallest():
     assert bucket(LARGEST_PADDED + 1) == LARGEST_PADDED + 1
 
 
-def test_a_shock_without_constraints_is_left_as_it_is(world):
+def test_a_shock_without_constraints_on_a_full_bucket_of_sectors_is_left_as_it_is(world):
+    assert world.tau_sni.shape[0] == sector_bucket(world.tau_sni.shape[0])
     shock = Shock(
         tau_sni=world.tau_sni, cost_sni=jnp.ones_like(world.tau_sni), deficit_n=world.deficit_n
     )
-    same, padding = padded(shock)
-    assert same is shock and padding is None
+    base, same, padding = padded(world, shock)
+    assert same is shock and padding.trivial
+    assert base.sectors == () and base.flow_sni is world.flow_sni  # only the codes go
+
+
+def test_sector_buckets_are_multiples_of_four():
+    # Closed form: the next multiple of four.
+    assert [sector_bucket(c) for c in (1, 3, 4, 5, 28, 29, 31, 32, 35)] == [
+        4,
+        4,
+        4,
+        8,
+        28,
+        32,
+        32,
+        32,
+        36,
+    ]
+
+
+@pytest.mark.parametrize("constraints", [(0, 0, 0), (3, 1, 2)])
+def test_empty_sectors_change_no_solution(constraints):
+    """A world of 3 sectors solves with a fourth, empty one: every field equals the
+    solve in the world's own layout."""
+    world = synthetic_baseline(5, 3, seed=8)
+    shock = _constrained(world, *constraints)
+    mine, own = solve(world, shock), _unpadded(world, shock)
+    assert bool(mine.converged) and bool(own.converged)
+    for name in (
+        "w_hat_n",
+        "P_hat_sn",
+        "c_hat_sn",
+        "gamma_io_nsk",
+        "pi_sni",
+        "X_sn",
+        "flow_sni",
+        "producer_flow_sni",
+        "income_n",
+        "cap_rate_k",
+        "floor_rate_f",
+        "capacity_rate_g",
+        "log_unknowns",
+    ):
+        a, b = np.asarray(getattr(mine, name)), np.asarray(getattr(own, name))
+        assert a.shape == b.shape, name
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=name)
+    inverse = inverse_jacobian_at(world, shock, mine)
+    again = solve(world, shock, initial=mine, inverse_jacobian=inverse)
+    assert bool(again.converged) and int(again.iterations) <= 1
+
+
+def test_worlds_in_one_sector_bucket_share_the_compiled_solve():
+    # Two worlds of 3 and 4 sectors (other data, other codes): one compiled solve.
+    first, second = synthetic_baseline(5, 3, seed=8), synthetic_baseline(5, 4, seed=9)
+    solve(first, _constrained(first, 0, 0, 0))
+    compiled = solve_module._solve._cache_size()
+    eq = solve(second, _constrained(second, 0, 0, 0))
+    assert bool(eq.converged) and eq.P_hat_sn.shape == (4, 5)
+    assert solve_module._solve._cache_size() == compiled
 
 
 def test_padded_solve_equals_the_solve_in_the_shocks_own_layout(world):
@@ -180,7 +238,7 @@ def test_warm_start_and_inverse_jacobian_cross_the_padding(world):
 
 @pytest.mark.parametrize("traced", [False, True])
 def test_padding_maps_round_trip(traced):
-    padding = Padding(n=3, sizes=(2, 1, 3), padded=(4, 2, 4))
+    padding = Padding(n=3, sizes=(2, 1, 3), padded=(4, 2, 4), sectors=(3, 4))
     z = jnp.arange(1.0, 10.0)
     matrix = jnp.arange(81.0).reshape(9, 9)
 

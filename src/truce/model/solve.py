@@ -388,10 +388,10 @@ def _start(
 
 @jax.jit
 def _inverse_jacobian(
-    baseline: Baseline, shock: Shock, z: Array, eq: Equilibrium, weights: Array
+    baseline: Baseline, shock: Shock, z: Array, log_P: Array, X: Array, weights: Array
 ) -> Float[Array, "m m"]:
     def conditions(z: Array) -> Array:
-        point = _evaluate(baseline, shock, z, jnp.log(eq.P_hat_sn), eq.X_sn)
+        point = _evaluate(baseline, shock, z, log_P, X)
         return _scaled(baseline, _conditions(baseline, shock, weights, z, point))
 
     return jnp.linalg.inv(jax.jacfwd(conditions)(z))
@@ -404,28 +404,62 @@ def inverse_jacobian_at(
     the solves of nearby problems (the same shock under other elasticities), which then
     need no Jacobian of their own unless their Broyden steps stall."""
     weights = baseline.va_n if numeraire_n is None else jnp.asarray(numeraire_n)
-    shock, padding = padded(shock)
-    if padding is None:
-        return _inverse_jacobian(baseline, shock, eq.log_unknowns, eq, weights)
-    z = padding.unknowns(eq.log_unknowns)
-    return padding.own_inverse(_inverse_jacobian(baseline, shock, z, eq, weights))
+    baseline, shock, padding = padded(baseline, shock)
+    eq = _padded_equilibrium(padding, eq)
+    inverse = _inverse_jacobian(
+        baseline, shock, eq.log_unknowns, jnp.log(eq.P_hat_sn), eq.X_sn, weights
+    )
+    return padding.own_inverse(inverse)
+
+
+def _padded_equilibrium(padding: Padding, eq: Equilibrium) -> Equilibrium:
+    """The fields of a solution a warm start reads, in the padded layout: the unknowns
+    (the dummies' at zero), the price indices (the empty sectors' at 1) and spending
+    (at zero)."""
+    if padding.trivial:
+        return eq
+    return eqx.tree_at(
+        lambda e: (e.log_unknowns, e.P_hat_sn, e.X_sn),
+        eq,
+        (
+            padding.unknowns(eq.log_unknowns),
+            padding.more_sectors(eq.P_hat_sn, 0, 1.0),
+            padding.more_sectors(eq.X_sn, 0, 0.0),
+        ),
+    )
 
 
 def _padded_start(
     padding: Padding, initial: Equilibrium | None, inverse_jacobian: Array | None
 ) -> tuple[Equilibrium | None, Array | None]:
     """A warm start (and its inverse Jacobian) in the padded layout; one that does not
-    fit the scenario's own unknowns is dropped, as :func:`_start` would."""
-    if initial is None or initial.log_unknowns.shape != (padding.own_size,):
+    fit the scenario's own unknowns and sectors is dropped, as :func:`_start` would."""
+    fits = initial is not None and (
+        initial.log_unknowns.shape == (padding.own_size,)
+        and initial.P_hat_sn.shape[0] == padding.sectors[0]
+    )
+    if not fits:
         return None, None
-    initial = eqx.tree_at(lambda e: e.log_unknowns, initial, padding.unknowns(initial.log_unknowns))
-    return initial, None if inverse_jacobian is None else padding.inverse(inverse_jacobian)
+    assert initial is not None
+    inverse = None if inverse_jacobian is None else padding.inverse(inverse_jacobian)
+    return _padded_equilibrium(padding, initial), inverse
 
 
 def _own_equilibrium(padding: Padding, eq: Equilibrium) -> Equilibrium:
-    """A solution of the padded shock with the dummies' equivalents left out."""
+    """A solution in the padded layout with the dummies and the empty sectors left out."""
+    if padding.trivial:
+        return eq
+    own, sectors = padding.own, padding.own_sectors
     return eqx.tree_at(
         lambda e: (
+            e.P_hat_sn,
+            e.c_hat_sn,
+            e.gamma_va_sn,
+            e.gamma_io_nsk,
+            e.pi_sni,
+            e.X_sn,
+            e.flow_sni,
+            e.producer_flow_sni,
             e.cap_rate_k,
             e.cap_quantity_k,
             e.floor_rate_f,
@@ -436,12 +470,20 @@ def _own_equilibrium(padding: Padding, eq: Equilibrium) -> Equilibrium:
         ),
         eq,
         (
-            padding.own(eq.cap_rate_k, 0),
-            padding.own(eq.cap_quantity_k, 0),
-            padding.own(eq.floor_rate_f, 1),
-            padding.own(eq.floor_value_f, 1),
-            padding.own(eq.capacity_rate_g, 2),
-            padding.own(eq.capacity_quantity_g, 2),
+            sectors(eq.P_hat_sn, 0),
+            sectors(eq.c_hat_sn, 0),
+            sectors(eq.gamma_va_sn, 0),
+            sectors(eq.gamma_io_nsk, 1, 2),
+            sectors(eq.pi_sni, 0),
+            sectors(eq.X_sn, 0),
+            sectors(eq.flow_sni, 0),
+            sectors(eq.producer_flow_sni, 0),
+            own(eq.cap_rate_k, 0),
+            own(eq.cap_quantity_k, 0),
+            own(eq.floor_rate_f, 1),
+            own(eq.floor_value_f, 1),
+            own(eq.capacity_rate_g, 2),
+            own(eq.capacity_quantity_g, 2),
             padding.own_unknowns(eq.log_unknowns),
         ),
     )
@@ -467,17 +509,17 @@ def solve_differentiable(
     derivative; nor does ``inverse_jacobian`` (:func:`inverse_jacobian_at` of a nearby
     solution), the first steps' inverse Jacobian from ``initial``.
 
-    A shock with constraints is solved in its bucket's layout (:mod:`truce.model.buckets`),
-    so that scenarios with different numbers of caps, floors and capacity limits share
-    one compiled solve; the returned equilibrium has the shock's own sizes.
+    The base and shock are solved in their bucket's layout (:mod:`truce.model.buckets`),
+    so that scenarios with different numbers of caps, floors and capacity limits, and
+    worlds with a few more or fewer sectors, share one compiled solve; the returned
+    equilibrium has the world's and the shock's own sizes.
     """
     weights = baseline.va_n if numeraire_n is None else jnp.asarray(numeraire_n)
-    shock, padding = padded(shock)
-    if padding is not None:
-        initial, inverse_jacobian = _padded_start(padding, initial, inverse_jacobian)
+    baseline, shock, padding = padded(baseline, shock)
+    initial, inverse_jacobian = _padded_start(padding, initial, inverse_jacobian)
     start = _start(baseline, shock, initial, inverse_jacobian)
     eq = _solve(baseline, shock, weights, start, tol, max_steps)
-    return eq if padding is None else _own_equilibrium(padding, eq)
+    return _own_equilibrium(padding, eq)
 
 
 def solve(
