@@ -145,7 +145,7 @@ class Padding(NamedTuple):
         """``values`` with only the world's own sectors along ``axes``."""
         return _first(values, tuple((axis, self.sectors[0]) for axis in axes))
 
-    def more_sectors(self, values: Array, axis: int, fill: float) -> Array:
+    def more_sectors(self, values: Array, axis: int, fill: float | bool) -> Array:
         """``values`` with the padded sectors, at ``fill``, appended along ``axis``."""
         return _grow(values, axis, self.sectors[1] - self.sectors[0], fill)
 
