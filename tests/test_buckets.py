@@ -72,6 +72,22 @@ def _unpadded(baseline, shock):
     )
 
 
+#: Every field of a solution the padding touches, and the wages and incomes.
+FIELDS = (
+    "w_hat_n", "P_hat_sn", "c_hat_sn", "gamma_va_sn", "gamma_io_nsk", "pi_sni", "X_sn",
+    "flow_sni", "producer_flow_sni", "income_n", "cap_rate_k", "cap_quantity_k",
+    "floor_rate_f", "floor_value_f", "capacity_rate_g", "capacity_quantity_g", "log_unknowns",
+)  # fmt: skip
+
+
+def _assert_same(mine, own):
+    """Two solutions equal field by field, shapes included, to the solver's tolerance."""
+    for name in FIELDS:
+        a, b = np.asarray(getattr(mine, name)), np.asarray(getattr(own, name))
+        assert a.shape == b.shape, name
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=name)
+
+
 def test_buckets_are_powers_of_two_from_the_smallest():
     # Closed form: the next power of two, at least the smallest; beyond the largest
     # padded count, the count itself.
@@ -113,24 +129,7 @@ def test_empty_sectors_change_no_solution(constraints):
     shock = _constrained(world, *constraints)
     mine, own = solve(world, shock), _unpadded(world, shock)
     assert bool(mine.converged) and bool(own.converged)
-    for name in (
-        "w_hat_n",
-        "P_hat_sn",
-        "c_hat_sn",
-        "gamma_io_nsk",
-        "pi_sni",
-        "X_sn",
-        "flow_sni",
-        "producer_flow_sni",
-        "income_n",
-        "cap_rate_k",
-        "floor_rate_f",
-        "capacity_rate_g",
-        "log_unknowns",
-    ):
-        a, b = np.asarray(getattr(mine, name)), np.asarray(getattr(own, name))
-        assert a.shape == b.shape, name
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=name)
+    _assert_same(mine, own)
     inverse = inverse_jacobian_at(world, shock, mine)
     again = solve(world, shock, initial=mine, inverse_jacobian=inverse)
     assert bool(again.converged) and int(again.iterations) <= 1
@@ -153,21 +152,7 @@ def test_padded_solve_equals_the_solve_in_the_shocks_own_layout(world):
     assert bool(mine.converged) and bool(own.converged)
     assert float(mine.cap_rate_k.min()) > 1e-3  # the caps bind
     assert float(mine.floor_rate_f[0]) > 1e-3  # and so does the floor
-    for name in (
-        "w_hat_n",
-        "P_hat_sn",
-        "flow_sni",
-        "income_n",
-        "cap_rate_k",
-        "floor_rate_f",
-        "capacity_rate_g",
-        "cap_quantity_k",
-        "floor_value_f",
-        "log_unknowns",
-    ):
-        a, b = np.asarray(getattr(mine, name)), np.asarray(getattr(own, name))
-        assert a.shape == b.shape, name
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=name)
+    _assert_same(mine, own)
 
 
 def test_derivative_through_the_padded_solve_equals_the_unpadded_one(world):
