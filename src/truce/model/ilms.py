@@ -43,12 +43,11 @@ from typing import no_type_check
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import lineax as lx
-import optimistix as optx
 from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from truce.errors import NonConvergenceError
 from truce.model.broyden import newton_broyden
+from truce.model.implicit import implicit_root
 
 #: Trade elasticity ε of the main analysis.
 EPS = 4.0
@@ -373,11 +372,11 @@ def _inverse_jacobian(data, prm, t_ji, z, rebate):
     return jnp.linalg.inv(jax.jacfwd(lambda x: _residual(data, prm, t_ji, x, rebate))(z))
 
 
-# optimistix requires a plain global function here (no wrapper): not type-checked at runtime.
+# implicit_root requires a plain global function here (no wrapper): not type-checked at runtime.
 @no_type_check
 def _solve_z_primal(inputs: tuple) -> tuple[Array, Array]:
     """The forward solve: the bounded Newton–Broyden loop from z = 0 (no change)."""
-    data, prm, t_ji, J_inv0, tol, max_steps, rebate, _ = inputs
+    data, prm, t_ji, J_inv0, tol, max_steps, rebate = inputs
     n = data.E_i.shape[0]
     wedges = _wedges(data, prm, t_ji)
     result = newton_broyden(
@@ -392,7 +391,7 @@ def _solve_z_primal(inputs: tuple) -> tuple[Array, Array]:
     return result.z, result.steps
 
 
-# optimistix requires a plain global function here (no wrapper): not type-checked at runtime.
+# implicit_root requires a plain global function here (no wrapper): not type-checked at runtime.
 @no_type_check
 def _solve_z_rewrite(z: Array, _steps: Array, inputs: tuple) -> Array:
     """The conditions whose root the forward solve finds (for the implicit derivative).
@@ -401,21 +400,9 @@ def _solve_z_rewrite(z: Array, _steps: Array, inputs: tuple) -> Array:
     ``H0 F`` has the same root and a Jacobian near the identity, which the iterative
     linear solve of the implicit derivative needs few steps for.
     """
-    data, prm, t_ji, J_inv0, _, _, rebate, _ = inputs
+    data, prm, t_ji, J_inv0, _, _, rebate = inputs
     f = _residual(data, prm, t_ji, z, rebate)
     return f if J_inv0 is None else jax.lax.stop_gradient(J_inv0) @ f
-
-
-# The derivative of the solution is taken at the root by the implicit function theorem,
-# dz = −(∂F/∂z)⁻¹ (∂F/∂t dt + ∂F/∂prm dprm + ∂F/∂data ddata), with ∂F/∂z materialised by
-# forward mode (3N columns) and LU-factorised.  The tangent is linear in the input
-# tangents, so JAX transposes it for reverse mode (one solve with (∂F/∂z)ᵀ).
-_IMPLICIT = optx.ImplicitAdjoint(linear_solver=lx.LU())
-# With the base inverse Jacobian as a left preconditioner (see _solve_z_rewrite), GMRES
-# on Jacobian-vector products replaces materialising and factorising ∂F/∂z.
-_IMPLICIT_PRECONDITIONED = optx.ImplicitAdjoint(
-    linear_solver=lx.GMRES(rtol=1e-11, atol=1e-11, restart=100, stagnation_iters=100)
-)
 
 
 def solve_z(
@@ -431,12 +418,14 @@ def solve_z(
 
     The forward solve is the bounded Newton–Broyden loop of :func:`_solve` (not
     differentiable itself); derivatives of z with respect to ``t_ji``, ``prm`` and
-    ``data`` are the implicit ones at the root, in forward and reverse mode alike.  The
-    step count carries no derivative.  Convergence is not checked here.
+    ``data`` are the implicit ones at the root, in forward and reverse mode alike
+    (:mod:`truce.model.implicit`): an LU of ∂F/∂z, or, with the base inverse Jacobian
+    ``J_inv0`` as a left preconditioner (see :func:`_solve_z_rewrite`), GMRES on
+    Jacobian-vector products instead of materialising and factorising it.  The step
+    count carries no derivative.  Convergence is not checked here.
     """
     inputs = (data, prm, t_ji, J_inv0, tol, max_steps, rebate)
-    adjoint = _IMPLICIT if J_inv0 is None else _IMPLICIT_PRECONDITIONED
-    return adjoint.apply(_solve_z_primal, _solve_z_rewrite, inputs, frozenset())
+    return implicit_root(_solve_z_primal, _solve_z_rewrite, inputs, matrix_free=J_inv0 is not None)
 
 
 @partial(jax.jit, static_argnames=("rebate", "max_steps"))

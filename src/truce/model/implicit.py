@@ -28,24 +28,33 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+#: Tolerances and restart length of the matrix-free linear solve (GMRES).
+GMRES_TOL = 1e-11
+GMRES_RESTART = 100
+
 
 @eqx.filter_custom_jvp
 def implicit_root(
     primal: Callable[[Any], tuple[Array, Any]],
     rewrite: Callable[[Array, Any, Any], Float[Array, " m"]],
     inputs: Any,
+    *,
+    matrix_free: bool = False,
 ) -> tuple[Float[Array, " m"], Any]:
     """``primal(inputs)``, whose first output ``z`` is differentiable through
     ``rewrite(z, aux, inputs) = 0``; its second, ``aux``, carries no derivative.
-    ``primal`` and ``rewrite`` must be plain global functions."""
+    ``primal`` and ``rewrite`` must be plain global functions.  With ``matrix_free``
+    the derivative's linear system is solved by GMRES on Jacobian-vector products
+    instead of an LU of the whole Jacobian (for large, well-conditioned systems, such as
+    conditions premultiplied by a good inverse Jacobian)."""
     return primal(inputs)
 
 
 @implicit_root.def_jvp
-def _implicit_root_jvp(primals, tangents):
+def _implicit_root_jvp(primals, tangents, *, matrix_free=False):
     primal, rewrite, inputs = primals
     t_inputs = tangents[2]
-    z, aux = implicit_root(primal, rewrite, inputs)
+    z, aux = implicit_root(primal, rewrite, inputs, matrix_free=matrix_free)
     no_tangent = jax.tree_util.tree_map(lambda _: None, aux)
 
     leaves, treedef = jax.tree_util.tree_flatten(inputs)
@@ -63,7 +72,8 @@ def _implicit_root_jvp(primals, tangents):
     _, forcing = jax.jvp(
         conditions_of, ([leaves[k] for k in moving],), ([t_leaves[k] for k in moving],)
     )
-    return (z, aux), (-_solve_linearised(rewrite, z, aux, inputs, forcing), no_tangent)
+    solved = _solve_linearised(rewrite, z, aux, inputs, forcing, matrix_free)
+    return (z, aux), (-solved, no_tangent)
 
 
 def _solve_linearised(
@@ -72,12 +82,28 @@ def _solve_linearised(
     aux: Any,
     inputs: Any,
     forcing: Float[Array, " m"],
+    matrix_free: bool,
 ) -> Float[Array, " m"]:
-    """(∂F/∂z)⁻¹ forcing at the root, by one LU of the Jacobian.  The solve's own
-    derivative (for second derivatives) runs through ∂F/∂z as a linear map, never
-    through its factors: d(A⁻¹b) = A⁻¹(db − dA A⁻¹b), with dA·x one more directional
-    derivative rather than a derivative of the whole matrix."""
+    """(∂F/∂z)⁻¹ forcing at the root, by one LU of the Jacobian (or GMRES).  The
+    solve's own derivative (for second derivatives) runs through ∂F/∂z as a linear map,
+    never through its factors: d(A⁻¹b) = A⁻¹(db − dA A⁻¹b), with dA·x one more
+    directional derivative rather than a derivative of the whole matrix."""
     _, conditions_jvp = jax.linearize(lambda root: rewrite(root, aux, inputs), z)
+    if matrix_free:
+        conditions_vjp = jax.linear_transpose(conditions_jvp, z)
+
+        def gmres(operator: Callable[[Array], Array], b: Array) -> Array:
+            x, _ = jax.scipy.sparse.linalg.gmres(
+                operator, b, tol=GMRES_TOL, atol=GMRES_TOL, restart=GMRES_RESTART
+            )
+            return x
+
+        return jax.lax.custom_linear_solve(
+            conditions_jvp,
+            forcing,
+            lambda _, b: gmres(conditions_jvp, b),
+            lambda _, b: gmres(lambda v: conditions_vjp(v)[0], b),
+        )
     jacobian = jax.vmap(conditions_jvp, out_axes=1)(jnp.eye(z.shape[0], dtype=z.dtype))
     factors = jax.scipy.linalg.lu_factor(jacobian)
 
