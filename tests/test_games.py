@@ -411,3 +411,25 @@ def test_formula_start_rescales_the_formulas_jacobian_row_by_row():
     np.testing.assert_allclose(start[:2], exact[:2], rtol=1e-14)
     # Row 3 sums to zero in J: no κ, so its diagonal carries the change along ones.
     np.testing.assert_array_equal(start[2], [0.0, 0.0, exact[2].sum()])
+
+
+def test_a_derivative_that_is_not_finite_stops_the_war_with_an_error():
+    """A game whose welfare has no derivative at the start (the square root of a rate at
+    0) raises NonConvergenceError naming the derivative, in either method, rather than
+    stepping on NaN."""
+    from truce.errors import NonConvergenceError
+    from truce.games.economy import Economy
+
+    regions, sectors = ("A", "B"), ("G",)
+
+    def evaluate(tau_sni):
+        welfare = jnp.stack([jnp.sqrt(tau_sni[0, 0, 1]), jnp.sqrt(tau_sni[0, 1, 0])])
+        return welfare, jnp.asarray(True), jnp.asarray(0.0)
+
+    economy = Economy("sketch", regions, sectors, np.zeros((1, 2, 2)), evaluate)
+    plan = TariffPlan.war(regions, sectors, regions, sectors, uniform=True)
+    for method in ("first-order", "best-responses"):
+        with pytest.raises(
+            NonConvergenceError, match="derivative of the sketch equilibrium is not"
+        ):
+            nash(economy, plan, method=method, verify=False)

@@ -82,3 +82,26 @@ def test_compiled_derivatives_of_a_solve_carry_no_host_callback():
     for program in (jax.grad(welfare), jax.grad(jax.grad(welfare))):
         text = jax.jit(program).lower(1.1).as_text()
         assert "callback" not in text
+
+
+def _cube_root(inputs):
+    (a,) = inputs
+    return jnp.cbrt(jax.lax.stop_gradient(a)), jnp.asarray(0)
+
+
+def _cube(z, aux, inputs):
+    (a,) = inputs
+    return z**3 - a
+
+
+@pytest.mark.parametrize("matrix_free", [False, True], ids=["lu", "gmres"])
+def test_a_singular_jacobian_gives_a_derivative_that_is_not_finite(matrix_free):
+    # z³ = a at a = 0: ∂F/∂z = 3z² = 0, so dz/da does not exist; the rule must say so
+    # (a non-finite tangent) rather than return a number.
+    def root(a):
+        return implicit_root(_cube_root, _cube, (a,), matrix_free=matrix_free)[0]
+
+    assert float(root(jnp.zeros(1))[0]) == 0.0
+    assert not np.all(np.isfinite(jax.jacfwd(root)(jnp.zeros(1))))
+    assert np.all(np.isfinite(jax.jacfwd(root)(jnp.full(1, 8.0))))  # dz/da = 1/12 there
+    np.testing.assert_allclose(jax.jacfwd(root)(jnp.full(1, 8.0)), [[1.0 / 12.0]], rtol=1e-10)

@@ -40,6 +40,17 @@ def unsolved_at(model: str, rates: np.ndarray, residual: float) -> NonConvergenc
     )
 
 
+def underived_at(model: str, rates: np.ndarray) -> NonConvergenceError:
+    """The error for a derivative of ``model``'s equilibrium that is not finite at
+    ``rates`` (its linear system singular, or its iterative solve not converged)."""
+    return NonConvergenceError(
+        f"the derivative of the {model} equilibrium is not finite at tariffs "
+        f"{np.round(np.asarray(rates), 6).tolist()} (a singular or unsolved linear system)",
+        iterations=0,
+        residual=float("nan"),
+    )
+
+
 def model_economy(model: TradeModel, calibration: Calibration) -> Economy:
     """``model`` calibrated to a world (``calibration``), as a tariff game sees it: every
     policy but the tariffs held at the world's baseline."""

@@ -7,7 +7,9 @@ with the inputs as
 
     dz = −(∂F/∂z)⁻¹ (∂F/∂inputs) d inputs,    F = rewrite(·, aux, ·),
 
-one dense LU of the Jacobian in z; ``aux`` carries no derivative.  The rule is itself
+one dense LU of the Jacobian in z; ``aux`` carries no derivative.  A singular Jacobian,
+or a matrix-free solve that does not converge, gives a derivative that is not finite,
+which the games check for (:func:`truce.games.economy.underived_at`).  The rule is itself
 differentiable, so second derivatives come the same way (the solve's through the
 Jacobian as a linear map, never through its factors), and it is linear in the inputs'
 tangents, so reverse mode transposes it.
@@ -31,6 +33,9 @@ from jaxtyping import Array, Float
 #: Tolerances and restart length of the matrix-free linear solve (GMRES).
 GMRES_TOL = 1e-11
 GMRES_RESTART = 100
+#: A GMRES solution whose residual exceeds this (relative to the right-hand side, or
+#: absolute below 1) is a failure: NaN.
+GMRES_CHECK = 1e-8
 
 
 @eqx.filter_custom_jvp
@@ -96,7 +101,11 @@ def _solve_linearised(
             x, _ = jax.scipy.sparse.linalg.gmres(
                 operator, b, tol=GMRES_TOL, atol=GMRES_TOL, restart=GMRES_RESTART
             )
-            return x
+            # JAX's GMRES reports no failure: one that did not converge gives NaN, which
+            # the callers check for, rather than a wrong derivative.
+            miss = jnp.max(jnp.abs(operator(x) - b))
+            scale = jnp.maximum(jnp.max(jnp.abs(b)), 1.0)
+            return jnp.where(miss <= GMRES_CHECK * scale, x, jnp.nan)
 
         return jax.lax.custom_linear_solve(
             conditions_jvp,
