@@ -40,15 +40,20 @@ def unsolved_at(model: str, rates: np.ndarray, residual: float) -> NonConvergenc
     )
 
 
-def underived_at(model: str, rates: np.ndarray) -> NonConvergenceError:
-    """The error for a derivative of ``model``'s equilibrium that is not finite at
-    ``rates`` (its linear system singular, or its iterative solve not converged)."""
-    return NonConvergenceError(
-        f"the derivative of the {model} equilibrium is not finite at tariffs "
-        f"{np.round(np.asarray(rates), 6).tolist()} (a singular or unsolved linear system)",
-        iterations=0,
-        residual=float("nan"),
-    )
+def finite_derivative(values: np.ndarray, model: str, rates: np.ndarray) -> np.ndarray:
+    """``values``, derivatives of ``model``'s equilibrium at ``rates``; raises
+    :class:`NonConvergenceError` when any is not finite (the implicit derivative's
+    linear system singular, or its iterative solve not converged)."""
+    values = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(values)):
+        raise NonConvergenceError(
+            f"the derivative of the {model} equilibrium is not finite at tariffs "
+            f"{np.round(np.asarray(rates), 6).tolist()} (a singular or unsolved linear "
+            "system)",
+            iterations=0,
+            residual=float("nan"),
+        )
+    return values
 
 
 def model_economy(model: TradeModel, calibration: Calibration) -> Economy:

@@ -52,7 +52,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from truce.errors import NonConvergenceError
-from truce.games.economy import Economy, underived_at, unsolved_at
+from truce.games.economy import Economy, finite_derivative, unsolved_at
 from truce.games.plan import TariffPlan
 
 #: Quasi-Newton steps before giving up.
@@ -151,23 +151,16 @@ class _System:
         grad, (welfare, converged, residual) = self._gradients(jnp.asarray(rates))
         if not bool(converged):
             raise unsolved_at(self.model, rates, float(residual))
-        return _finite(np.asarray(grad), self.model, rates), np.asarray(welfare)
+        return finite_derivative(grad, self.model, rates), np.asarray(welfare)
 
     def hessian(self, rates: np.ndarray) -> np.ndarray:
         """The Jacobian of :meth:`gradients`' first output in the rates, flattened."""
-        return _finite(np.asarray(self._hessian(jnp.asarray(rates))), self.model, rates)
+        return finite_derivative(self._hessian(jnp.asarray(rates)), self.model, rates)
 
     def curvature(self, rates: np.ndarray) -> np.ndarray:
         """The diagonal of :meth:`hessian` alone (each rate's second derivative of its
         player's welfare), flattened: a few times cheaper."""
-        return _finite(np.asarray(self._curvature(jnp.asarray(rates))), self.model, rates)
-
-
-def _finite(values: np.ndarray, model: str, rates: np.ndarray) -> np.ndarray:
-    """``values`` (derivatives at ``rates``), or the error when any is not finite."""
-    if not np.all(np.isfinite(values)):
-        raise underived_at(model, rates)
-    return values
+        return finite_derivative(self._curvature(jnp.asarray(rates)), self.model, rates)
 
 
 @lru_cache(maxsize=8)

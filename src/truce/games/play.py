@@ -23,7 +23,7 @@ from scipy.optimize import minimize
 
 from truce._types import GRADIENT_TOL
 from truce.errors import NonConvergenceError
-from truce.games.economy import Economy, underived_at, unsolved_at
+from truce.games.economy import Economy, finite_derivative, unsolved_at
 from truce.games.first_order import first_order_nash
 from truce.games.plan import TariffPlan
 from truce.games.sufficient_statistics import check_formula_applies, formula_tariffs
@@ -130,9 +130,7 @@ class _Objective:
         (value, (welfare, converged, residual)), grad = out
         if not bool(converged):
             raise unsolved_at(self.economy.model, free, float(residual))
-        grad = np.asarray(grad, dtype=np.float64)
-        if not np.all(np.isfinite(grad)):
-            raise underived_at(self.economy.model, free)
+        grad = finite_derivative(grad, self.economy.model, free)
         return float(value), grad, np.asarray(welfare)
 
 

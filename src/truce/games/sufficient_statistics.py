@@ -32,7 +32,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from truce.errors import NonConvergenceError
-from truce.games.economy import Economy, underived_at, unsolved_at
+from truce.games.economy import Economy, finite_derivative, unsolved_at
 from truce.games.plan import TariffPlan
 
 #: Newton steps before giving up.
@@ -121,8 +121,8 @@ class _Formula:
             jac = None
         if not bool(converged):
             raise unsolved_at(self.model, rates, float(residual))
-        if jac is not None and not np.all(np.isfinite(jac)):
-            raise underived_at(self.model, rates)
+        if jac is not None:
+            jac = finite_derivative(jac, self.model, rates)
         return np.asarray(value), jac
 
 

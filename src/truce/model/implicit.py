@@ -7,9 +7,10 @@ with the inputs as
 
     dz = −(∂F/∂z)⁻¹ (∂F/∂inputs) d inputs,    F = rewrite(·, aux, ·),
 
-one dense LU of the Jacobian in z; ``aux`` carries no derivative.  A singular Jacobian,
+one dense LU of the Jacobian in z (or GMRES on Jacobian-vector products, for a large
+system that is well conditioned); ``aux`` carries no derivative.  A singular Jacobian,
 or a matrix-free solve that does not converge, gives a derivative that is not finite,
-which the games check for (:func:`truce.games.economy.underived_at`).  The rule is itself
+which the games check for (:func:`truce.games.economy.finite_derivative`).  The rule is itself
 differentiable, so second derivatives come the same way (the solve's through the
 Jacobian as a linear map, never through its factors), and it is linear in the inputs'
 tangents, so reverse mode transposes it.
