@@ -441,8 +441,9 @@ def _padded_start(
     if not fits:
         return None, None
     assert initial is not None
-    inverse = None if inverse_jacobian is None else padding.inverse(inverse_jacobian)
-    return _padded_equilibrium(padding, initial), inverse
+    if padding.trivial or inverse_jacobian is None:
+        return _padded_equilibrium(padding, initial), inverse_jacobian
+    return _padded_equilibrium(padding, initial), padding.inverse(inverse_jacobian)
 
 
 def _own_equilibrium(padding: Padding, eq: Equilibrium) -> Equilibrium:
